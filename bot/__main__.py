@@ -1,0 +1,126 @@
+"""`python -m bot [run|check|healthcheck]`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import time
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from bot.config import ConfigError, Settings, configure_logging, load_settings
+from bot.megabox.models import KST
+
+if TYPE_CHECKING:
+    from bot.store.repo import Store
+
+log = logging.getLogger("bot")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="megabox-watch")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="run the Discord bot (default)")
+    check = sub.add_parser("check", help="run one check now and print a table (no Discord)")
+    check.add_argument(
+        "--record",
+        action="store_true",
+        help="store what the check finds in DATABASE_URL (alerts are then sent by the bot)",
+    )
+    sub.add_parser("healthcheck", help="exit 0 while the bot's gateway heartbeat is fresh")
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "healthcheck":
+        return healthcheck(settings)
+    configure_logging(settings.log_level)
+    if args.command == "check":
+        return asyncio.run(check_once(settings, record=args.record))
+    from bot.app import run_bot
+
+    try:
+        return int(run_bot(settings))
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+def healthcheck(settings: Settings) -> int:
+    try:
+        age = time.time() - settings.heartbeat_file.stat().st_mtime
+    except OSError:
+        print(f"unhealthy: no heartbeat file at {settings.heartbeat_file}")
+        return 1
+    if age > settings.heartbeat_max_age_seconds:
+        print(f"unhealthy: last gateway heartbeat {age:.0f} s ago")
+        return 1
+    print(f"healthy: last gateway heartbeat {age:.0f} s ago")
+    return 0
+
+
+async def check_once(settings: Settings, *, record: bool = False) -> int:
+    """One check with the configured watches; by default in a scratch database so that a
+    preview never changes what the running bot remembers or alerts."""
+    from bot.checker import Checker
+    from bot.megabox.client import MegaboxClient
+    from bot.report import table
+    from bot.store.repo import Store
+    from bot.watch_setup import sync_env_watch
+
+    now = datetime.now(KST)
+    store = await Store.open(settings.database_url if record else "sqlite+aiosqlite://")
+    try:
+        if not record:
+            await _copy_watches(settings, store, now)
+        await sync_env_watch(store, settings, now)
+        if not await store.watches(include_paused=False):
+            print("No watch configured: set WATCH_MOVIE_NO and WATCH_BRANCHES in .env.")
+            return 2
+        async with MegaboxClient(settings.client_options()) as client:
+            checker = Checker(
+                client,
+                store,
+                horizon_days=settings.horizon_days,
+                damping=timedelta(minutes=settings.flap_damping_minutes),
+                default_channel_id=settings.alert_channel_id,
+            )
+            result = await checker.run("cli")
+    finally:
+        await store.close()
+    print(table(result))
+    if result.failed:
+        return 1
+    return 3 if result.errors else 0
+
+
+def _database_exists(database_url: str) -> bool:
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite":
+        return True
+    return bool(url.database) and Path(str(url.database)).exists()
+
+
+async def _copy_watches(settings: Settings, scratch: Store, now: datetime) -> None:
+    """Watches added in Discord live in the real database: preview them too, read-only."""
+
+    if not _database_exists(settings.database_url):
+        return
+    real = await type(scratch).open(settings.database_url)
+    try:
+        for watch in await real.watches():
+            await scratch.add_watch(watch, now=now)
+    finally:
+        await real.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,379 @@
+"""One check, end to end: plan → fetch → evaluate seats → openings → outbox (architecture.md).
+
+Returns a `CheckResult` value; nothing here knows about Discord. A failed request never turns
+into "no seats": what could not be fetched is reported as an error and keeps its state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from bot.megabox.client import MegaboxClient
+from bot.megabox.errors import Blocked, MegaboxError, RateLimited
+from bot.megabox.models import KST, BookingPage, Screening
+from bot.openings import Change, Key, Transition, advance
+from bot.planner import Chunk, make_chunks
+from bot.seats import SeatCount, estimate, evaluate
+from bot.store.repo import CheckRun, PendingAlert, Store
+from bot.watches import Watch
+
+log = logging.getLogger(__name__)
+
+#: Wheelchair seats per hall from MEGABOX's seat maps of 2026-08-17 (README §6.5), used until
+#: this bot has read the hall's own seat map.
+KNOWN_WHEELCHAIR_SEATS: dict[tuple[str, str], int] = {
+    ("1351", "09"): 4,  # COEX MX4D, A13-A16
+    ("4651", "06"): 0,  # Hanam Starfield MX4D
+    ("0052", "04"): 0,  # Suwon AK Plaza MX4D
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CheckError:
+    kind: str
+    message: str
+    scope: str  # what could not be checked, in words
+
+
+@dataclass(frozen=True, slots=True)
+class SeenScreening:
+    """A screening some watch wants (whatever its seats), with what we know of its seats."""
+
+    screening: Screening
+    count: SeatCount | None  # None: restSeatCnt alone ruled it out, no seat map needed
+    wanted_by: tuple[int, ...]
+    matched_by: tuple[int, ...]
+
+    @property
+    def usable(self) -> int:
+        """Best known usable count, for sorting near misses."""
+        if self.count is not None:
+            return self.count.usable
+        return self.screening.rest_seat_cnt
+
+
+@dataclass(frozen=True, slots=True)
+class NewOpening:
+    watch_id: int
+    screening: Screening
+    count: SeatCount
+
+
+@dataclass(slots=True)
+class CheckResult:
+    trigger: str
+    started_at: datetime
+    finished_at: datetime
+    watches: tuple[Watch, ...]
+    dates_checked: tuple[date, ...] = ()
+    screenings: tuple[SeenScreening, ...] = ()
+    rows_seen: int = 0
+    openings: tuple[NewOpening, ...] = ()
+    transitions: tuple[Transition, ...] = ()
+    errors: tuple[CheckError, ...] = ()  # parts that could not be checked
+    warnings: tuple[CheckError, ...] = ()  # checked, but with estimated seat counts
+    requests: int = 0
+    seat_maps: int = 0
+    cpu_seconds: float = 0.0
+    opening_ids: tuple[int, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def failed(self) -> bool:
+        """Nothing at all could be checked."""
+        return bool(self.errors) and not self.dates_checked
+
+    @property
+    def duration(self) -> timedelta:
+        return self.finished_at - self.started_at
+
+    @property
+    def matches(self) -> list[SeenScreening]:
+        return [s for s in self.screenings if s.matched_by]
+
+    def near_misses(self, limit: int = 5) -> list[SeenScreening]:
+        misses = [s for s in self.screenings if not s.matched_by and s.screening.bookable]
+        return sorted(misses, key=lambda s: (-s.usable, s.screening.start))[:limit]
+
+
+class CheckBusy(Exception):
+    """A check is already running; the caller may wait for it or say so."""
+
+
+class Checker:
+    """Runs checks one at a time: the scheduler and `/check` share this lock."""
+
+    def __init__(
+        self,
+        client: MegaboxClient,
+        store: Store,
+        *,
+        horizon_days: int = 21,
+        damping: timedelta = timedelta(minutes=30),
+        default_channel_id: int | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(KST),
+    ) -> None:
+        self.client = client
+        self.store = store
+        self.horizon_days = horizon_days
+        self.damping = damping
+        self.default_channel_id = default_channel_id
+        self.clock = clock
+        self.lock = asyncio.Lock()
+
+    @property
+    def busy(self) -> bool:
+        return self.lock.locked()
+
+    async def run(self, trigger: str = "schedule", *, wait: bool = True) -> CheckResult:
+        if not wait and self.lock.locked():
+            raise CheckBusy
+        async with self.lock:
+            return await self._run(trigger)
+
+    async def _run(self, trigger: str) -> CheckResult:
+        started = self.clock()
+        cpu_start = time.process_time()
+        requests_before = self.client.requests_made
+        watches = tuple(await self.store.watches(include_paused=False))
+        run = _Run(self, watches, started)
+        await run.fetch_listings()
+        await run.evaluate()
+        result = run.result(trigger)
+        result.requests = self.client.requests_made - requests_before
+        result.finished_at = self.clock()
+        result.cpu_seconds = time.process_time() - cpu_start
+        ids = await self.store.record_check(
+            now=result.finished_at,
+            screenings=[s.screening for s in result.screenings],
+            counts={s.screening.play_schdl_no: s.count for s in result.screenings if s.count},
+            halls=run.halls,
+            transitions=result.transitions,
+            targets=self._targets(watches),
+            run=_run_row(result),
+        )
+        if not result.errors:
+            await self.store.finish_baselines(w.id for w in watches if w.baseline_pending)
+        result.opening_ids = tuple(ids)
+        return result
+
+    def _targets(self, watches: Iterable[Watch]) -> dict[int, list[PendingAlert]]:
+        targets: dict[int, list[PendingAlert]] = {}
+        for watch in watches:
+            channel = watch.channel_id or self.default_channel_id
+            if channel is None:
+                log.warning(
+                    "watch %s has no alert channel: its openings are not delivered", watch.id
+                )
+                continue
+            targets[watch.id] = [PendingAlert("channel", channel, watch.mention.to_text())]
+        return targets
+
+
+class _Run:
+    """The working state of one check."""
+
+    def __init__(self, checker: Checker, watches: tuple[Watch, ...], now: datetime) -> None:
+        self.c = checker
+        self.watches = watches
+        self.now = now
+        self.today = now.astimezone(KST).date()
+        self.rows: dict[str, Screening] = {}
+        self.observed: set[tuple[str, date]] = set()
+        self.holidays: dict[date, bool] = {}
+        self.errors: list[CheckError] = []
+        self.warnings: list[CheckError] = []
+        self.halls: dict[tuple[str, str], tuple[int, int | None]] = {}
+        self.seen: list[SeenScreening] = []
+        self.transitions: list[Transition] = []
+        self.openings: list[NewOpening] = []
+        self.seat_maps = 0
+        self.rows_seen = 0
+        self._stopped: MegaboxError | None = None
+
+    # -- listings --------------------------------------------------------------------------
+
+    async def fetch_listings(self) -> None:
+        for chunk in make_chunks(self.watches, self.today, self.c.horizon_days):
+            probe = chunk.probe_date(self.today, self.c.horizon_days)
+            if probe is None:
+                continue
+            page = await self._fetch(chunk, probe)
+            if page is None:
+                continue
+            calendar = {entry.play_de: entry for entry in page.calendar}
+            self.holidays.update({d: e.holiday for d, e in calendar.items()})
+            for day in chunk.dates_to_fetch(calendar, self.today, self.c.horizon_days):
+                if day != probe:
+                    await self._fetch(chunk, day)
+
+    async def _fetch(self, chunk: Chunk, day: date) -> BookingPage | None:
+        scope = f"{day:%m-%d} at {', '.join(chunk.branches)}"
+        if self._stopped is not None:
+            self.errors.append(
+                CheckError(self._stopped.kind, "not tried after an earlier failure", scope)
+            )
+            return None
+        try:
+            page = await self._listing(chunk, day)
+        except MegaboxError as exc:
+            log.warning("listing %s failed: %s", scope, exc.describe())
+            self.errors.append(CheckError(exc.kind, str(exc), scope))
+            if exc.transient or isinstance(exc, Blocked):
+                # Overload, blocks and timeouts: stop this check instead of hammering (§13.1).
+                self._stopped = exc
+            return None
+        for row in page.screenings:
+            if row.brch_no in chunk.branches:
+                self.rows[row.play_schdl_no] = row
+                self.rows_seen += 1
+        self.observed.update((b, day) for b in chunk.branches)
+        return page
+
+    async def _listing(self, chunk: Chunk, day: date) -> BookingPage:
+        try:
+            return await self.c.client.booking_page(day, chunk.branches, chunk.movies)
+        except (Blocked, RateLimited):
+            raise  # asking another endpoint would only make it worse
+        except MegaboxError as first:
+            log.info("selectBokdList failed (%s); trying schedulePage", first.kind)
+            try:
+                pages = [await self.c.client.schedule_page(day, b) for b in chunk.branches]
+            except MegaboxError:
+                raise first from None
+        movies = {w.movie_no for w in chunk.watches}
+        rows = tuple(
+            s for p in pages for s in p.screenings if any(s.matches_movie(m) for m in movies)
+        )
+        return BookingPage(screenings=rows, calendar=pages[0].calendar if pages else ())
+
+    # -- seats and openings ----------------------------------------------------------------
+
+    async def evaluate(self) -> None:
+        wheelchair = {**KNOWN_WHEELCHAIR_SEATS, **await self.c.store.wheelchair_seats()}
+        snapshots = await self.c.store.snapshots(self.rows)
+        matching: set[Key] = set()
+        seat_errors = 0
+        for screening in sorted(self.rows.values(), key=lambda s: (s.start, s.play_schdl_no)):
+            holiday = self.holidays.get(screening.play_de, False)
+            wanting = [w for w in self.watches if w.wants(screening, holiday)]
+            if not wanting:
+                continue
+            hall = (screening.brch_no, screening.theab_no)
+            known_wc = wheelchair.get(hall)
+            before = snapshots.get(screening.play_schdl_no)
+            # Usable seats are at least restSeatCnt minus the hall's wheelchair seats; a count
+            # that moved since the last check may hide sold wheelchair seats, so look again.
+            lower = screening.rest_seat_cnt - (known_wc or 0)
+            moved = before is None or before.rest_seat_cnt != screening.rest_seat_cnt
+            need = min(w.min_seats for w in wanting)
+            candidate = screening.bookable and (
+                lower >= need or (moved and screening.rest_seat_cnt >= need)
+            )
+            count: SeatCount | None = None
+            if candidate:
+                count, failed = await self._seats(screening, known_wc)
+                seat_errors += failed
+            matched = tuple(
+                w.id
+                for w in wanting
+                if count is not None
+                and screening.bookable
+                and count.satisfies(w.min_seats, w.together)
+            )
+            matching.update((wid, screening.play_schdl_no) for wid in matched)
+            self.seen.append(SeenScreening(screening, count, tuple(w.id for w in wanting), matched))
+        if seat_errors:
+            self.warnings.append(
+                CheckError(
+                    "seat-map",
+                    f"{seat_errors} seat map(s) unreadable: counts are estimates",
+                    "seat maps",
+                )
+            )
+        await self._advance(matching)
+
+    async def _seats(self, screening: Screening, known_wc: int | None) -> tuple[SeatCount, int]:
+        if self._stopped is None:
+            try:
+                seat_map = await self.c.client.seat_map(screening.play_schdl_no, screening.brch_no)
+                self.seat_maps += 1
+                count = evaluate(seat_map)
+                if count.wheelchair_seats is not None:
+                    self.halls[(screening.brch_no, screening.theab_no)] = (
+                        count.wheelchair_seats,
+                        count.total,
+                    )
+                return count, 0
+            except MegaboxError as exc:
+                log.warning("seat map %s failed: %s", screening.play_schdl_no, exc.describe())
+                if exc.transient or isinstance(exc, Blocked):
+                    self._stopped = exc
+        return estimate(screening, known_wc), 1
+
+    async def _advance(self, matching: set[Key]) -> None:
+        states = await self.c.store.opening_states()
+        active = {w.id for w in self.watches}
+        scopes = await self.c.store.screening_scopes(k[1] for k in states)
+        scopes.update({s.play_schdl_no: (s.brch_no, s.play_de) for s in self.rows.values()})
+
+        def observed(key: Key) -> bool:
+            scope = scopes.get(key[1])
+            return key[0] in active and scope is not None and scope in self.observed
+
+        self.transitions = advance(
+            {k: v for k, v in states.items() if k[0] in active},
+            matching,
+            observed,
+            baseline_watches={w.id for w in self.watches if w.baseline_pending},
+            now=self.now,
+            damping=self.c.damping,
+        )
+        counts = {s.screening.play_schdl_no: s.count for s in self.seen}
+        for tr in self.transitions:
+            count = counts.get(tr.key[1])
+            if tr.change is Change.OPENED and count is not None:
+                self.openings.append(NewOpening(tr.key[0], self.rows[tr.key[1]], count))
+
+    def result(self, trigger: str) -> CheckResult:
+        return CheckResult(
+            trigger=trigger,
+            started_at=self.now,
+            finished_at=self.now,
+            watches=self.watches,
+            dates_checked=tuple(sorted({d for _, d in self.observed})),
+            screenings=tuple(self.seen),
+            rows_seen=self.rows_seen,
+            openings=tuple(self.openings),
+            transitions=tuple(self.transitions),
+            errors=tuple(self.errors),
+            warnings=tuple(self.warnings),
+            seat_maps=self.seat_maps,
+        )
+
+
+def _run_row(result: CheckResult) -> CheckRun:
+    from bot.report import status_line
+
+    first = result.errors[0] if result.errors else None
+    return CheckRun(
+        trigger=result.trigger,
+        started_at=result.started_at,
+        finished_at=result.finished_at,
+        ok=result.ok,
+        requests=result.requests,
+        screenings_seen=len(result.screenings),
+        matches=len(result.matches),
+        openings=len(result.openings),
+        error_kind=first.kind if first else None,
+        error_text=first.message if first else None,
+        summary=status_line(result),
+    )

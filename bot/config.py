@@ -1,0 +1,212 @@
+"""The `.env` contract (product.md "Configuration contract"), validated once at start-up."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated, Any
+
+from apscheduler.triggers.cron import CronTrigger
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.megabox.client import ClientOptions
+from bot.megabox.models import KST
+from bot.watches import (
+    Days,
+    Mention,
+    TimeWindow,
+    Watch,
+    parse_branch,
+    parse_formats,
+    parse_movie_no,
+)
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/megabox-watch.db"
+
+Snowflake = Annotated[int, Field(gt=0, lt=2**64)]
+
+
+class ConfigError(Exception):
+    """One line naming the variable and what is expected."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,  # `ALERT_CHANNEL_ID=` in .env means "not set"
+        extra="ignore",
+        case_sensitive=False,
+    )
+
+    discord_token: SecretStr | None = None
+    alert_channel_id: Snowflake | None = None
+    status_channel_id: Snowflake | None = None
+    discord_guild_id: Snowflake | None = None
+
+    megabox_base_url: str = "https://www.megabox.co.kr"
+    megabox_requests_per_second: float = Field(0.5, gt=0, le=5)
+    megabox_jitter_seconds: float = Field(0.3, ge=0, le=10)
+    megabox_timeout_seconds: float = Field(15.0, gt=0, le=120)
+    megabox_max_retries: int = Field(3, ge=0, le=10)
+    megabox_backoff_seconds: float = Field(2.0, ge=0, le=300)
+
+    database_url: str = DEFAULT_DATABASE_URL
+    check_schedule: str = "0 9-23 * * *"
+    horizon_days: int = Field(21, ge=1, le=60)
+    flap_damping_minutes: int = Field(30, ge=0, le=24 * 60)
+    failure_alert_threshold: int = Field(3, ge=1, le=100)
+
+    watch_movie_no: str | None = None
+    watch_branches: str | None = None
+    watch_formats: str = "MX4D"
+    watch_days: str = "weekend"
+    watch_times: str = ""
+    watch_min_seats: int = Field(3, ge=1, le=10)
+    watch_together: bool = False
+    watch_mention: str = ""
+
+    log_level: str = "INFO"
+    heartbeat_file: Path = Path("./data/heartbeat")
+    heartbeat_max_age_seconds: int = Field(180, ge=10)
+    shutdown_timeout_seconds: float = Field(20.0, gt=0, le=120)
+    #: The gateway may be down this long before the process exits for compose to restart it.
+    reconnect_give_up_minutes: float = Field(15.0, gt=0)
+
+    @field_validator("megabox_base_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with https:// (e.g. https://www.megabox.co.kr)")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _database(cls, value: str) -> str:
+        if "://" not in value:
+            raise ValueError(
+                "must be a SQLAlchemy URL such as sqlite+aiosqlite:///./data/megabox-watch.db"
+            )
+        return value
+
+    @field_validator("check_schedule")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        try:
+            CronTrigger.from_crontab(value, timezone=KST)
+        except ValueError as exc:
+            raise ValueError(f"not a cron expression ({exc}); e.g. '0 9-23 * * *'") from None
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return level
+
+    @field_validator("watch_movie_no")
+    @classmethod
+    def _movie(cls, value: str | None) -> str | None:
+        return parse_movie_no(value) if value else None
+
+    @field_validator("watch_branches")
+    @classmethod
+    def _branches(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        codes = [parse_branch(p) for p in value.split(",") if p.strip()]
+        return ",".join(dict.fromkeys(codes)) or None
+
+    @field_validator("watch_formats")
+    @classmethod
+    def _formats(cls, value: str) -> str:
+        return ",".join(sorted(parse_formats(value)))
+
+    @field_validator("watch_days")
+    @classmethod
+    def _days(cls, value: str) -> str:
+        Days.parse(value)
+        return value
+
+    @field_validator("watch_times")
+    @classmethod
+    def _times(cls, value: str) -> str:
+        TimeWindow.parse(value)
+        return value
+
+    @field_validator("watch_mention")
+    @classmethod
+    def _mention(cls, value: str) -> str:
+        Mention.parse(value)
+        return value
+
+    @model_validator(mode="after")
+    def _watch_complete(self) -> Settings:
+        if self.watch_movie_no and not self.watch_branches:
+            raise ValueError("WATCH_BRANCHES: required when WATCH_MOVIE_NO is set (e.g. 1351)")
+        return self
+
+    def client_options(self) -> ClientOptions:
+        return ClientOptions(
+            base_url=self.megabox_base_url,
+            requests_per_second=self.megabox_requests_per_second,
+            jitter_seconds=self.megabox_jitter_seconds,
+            timeout_seconds=self.megabox_timeout_seconds,
+            max_retries=self.megabox_max_retries,
+            backoff_seconds=self.megabox_backoff_seconds,
+        )
+
+    def default_watch(self) -> Watch | None:
+        """The watch from WATCH_* (the original job), or None when WATCH_MOVIE_NO is unset."""
+        if not self.watch_movie_no or not self.watch_branches:
+            return None
+        return Watch(
+            movie_no=self.watch_movie_no,
+            branches=tuple(self.watch_branches.split(",")),
+            formats=parse_formats(self.watch_formats),
+            days=Days.parse(self.watch_days),
+            window=TimeWindow.parse(self.watch_times),
+            min_seats=self.watch_min_seats,
+            together=self.watch_together,
+            channel_id=self.alert_channel_id,
+            mention=Mention.parse(self.watch_mention),
+            guild_id=self.discord_guild_id,
+            name="default",
+        )
+
+    def require_token(self) -> str:
+        if self.discord_token is None or not self.discord_token.get_secret_value().strip():
+            raise ConfigError(
+                "DISCORD_TOKEN: required to run the bot (Developer Portal → Bot → Reset Token)"
+            )
+        return self.discord_token.get_secret_value().strip()
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment and `.env`, or one `ConfigError` line naming the variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]).upper()
+        message = str(first["msg"]).removeprefix("Value error, ")
+        if not field and ":" in message:
+            field, _, message = message.partition(": ")
+        value = first.get("input")
+        shown = "" if field == "DISCORD_TOKEN" or isinstance(value, dict) else f" (got {value!r})"
+        raise ConfigError(f"{field or 'configuration'}: {message}{shown}") from None
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        datefmt="%Y-%m-%d %H:%M:%S",
+    )
+    # discord.py's own INFO lines are useful; its DEBUG gateway payload dumps are not.
+    logging.getLogger("discord").setLevel(max(logging.getLevelName(level), logging.INFO))
+    logging.getLogger("aiosqlite").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)

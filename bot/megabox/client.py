@@ -1,0 +1,329 @@
+"""The only place that talks HTTP to MEGABOX: one polite session, typed rows or typed errors."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+import aiohttp
+from aiolimiter import AsyncLimiter
+from pydantic import ValidationError
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from bot.megabox.errors import (
+    BadShape,
+    Blocked,
+    MegaboxError,
+    Overloaded,
+    RateLimited,
+    Rejected,
+    ServerError,
+    Timeout,
+    Unreachable,
+)
+from bot.megabox.models import BookingPage, Branch, CalendarDay, Movie, Screening, Seat, SeatMap
+
+log = logging.getLogger(__name__)
+
+BOKD_PATH = "/on/oh/ohb/SimpleBooking/selectBokdList.do"
+SCHEDULE_PATH = "/on/oh/ohc/Brch/schedulePage.do"
+SEATS_PATH = "/on/oh/ohz/PcntSeatChoi/selectSeatList.do"
+MOVIES_PATH = "/on/oh/oha/Movie/selectMovieList.do"
+
+#: selectBokdList.do takes at most three branch slots (README §4.1).
+MAX_BRANCHES_PER_CALL = 3
+MAX_MOVIES_PER_CALL = 3
+
+_USER_AGENT = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36"
+)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class ClientOptions:
+    base_url: str = "https://www.megabox.co.kr"
+    requests_per_second: float = 0.5
+    jitter_seconds: float = 0.3
+    timeout_seconds: float = 15.0
+    max_retries: int = 3
+    backoff_seconds: float = 2.0
+    backoff_max_seconds: float = 60.0
+
+
+def browser_headers(base_url: str, referer_path: str) -> dict[str, str]:
+    """The header set the site's own AJAX sends; leaving some out can earn a 403 (README §2)."""
+    return {
+        "User-Agent": _USER_AGENT,
+        "Accept": "application/json, text/javascript, */*; q=0.01",
+        "Accept-Language": "ko-KR,ko;q=0.9",
+        "Content-Type": "application/json;charset=UTF-8",
+        "Origin": base_url,
+        "Referer": f"{base_url}{referer_path}",
+        "X-Requested-With": "XMLHttpRequest",
+    }
+
+
+def decode_body(endpoint: str, status: int, content_type: str, raw: bytes) -> Any:
+    """Turn one HTTP answer into JSON or the typed error it really is (README §13)."""
+    text = raw.decode("utf-8-sig", errors="replace").lstrip("\ufeff")
+    head = text[:160].strip()
+    # Overload comes as plain text, mostly with HTTP 200, sometimes with an error status.
+    if "workload is so high" in head.lower():
+        raise Overloaded("MEGABOX says its workload is too high", endpoint=endpoint)
+    if status == 403:
+        raise Blocked("HTTP 403: MEGABOX refused us (bot protection?)", endpoint=endpoint)
+    if status == 429:
+        raise RateLimited("HTTP 429: too many requests", endpoint=endpoint)
+    if status >= 500:
+        raise ServerError(f"HTTP {status}", endpoint=endpoint)
+    if status != 200:
+        raise BadShape(f"HTTP {status}", endpoint=endpoint)
+    if not head:
+        raise BadShape("empty body", endpoint=endpoint)
+    if head.startswith("<"):
+        raise BadShape(
+            f"an HTML page instead of JSON ({content_type or 'no type'})", endpoint=endpoint
+        )
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise BadShape(f"unreadable JSON: {exc}", endpoint=endpoint) from None
+    if not isinstance(data, dict):
+        raise BadShape("JSON is not an object", endpoint=endpoint)
+    if str(data.get("statCd", "0")).strip() == "-1":
+        raise Rejected(
+            f"request rejected: {data.get('msg') or 'no reason given'}", endpoint=endpoint
+        )
+    return data
+
+
+def _rows(data: Mapping[str, Any], key: str, endpoint: str) -> list[Any]:
+    value = data.get(key)
+    if not isinstance(value, list):
+        raise BadShape(f"'{key}' is missing", endpoint=endpoint)
+    return value
+
+
+def _parse(endpoint: str, build: Callable[[], T]) -> T:
+    try:
+        return build()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise BadShape(f"unexpected field {where}: {first['msg']}", endpoint=endpoint) from None
+
+
+def parse_booking_page(data: Mapping[str, Any], endpoint: str = "selectBokdList") -> BookingPage:
+    rows = _rows(data, "movieFormList", endpoint)
+    return _parse(
+        endpoint,
+        lambda: BookingPage(
+            screenings=tuple(Screening.model_validate(r) for r in rows),
+            calendar=tuple(
+                CalendarDay.model_validate(r) for r in data.get("movieFormDeList") or []
+            ),
+            branches=tuple(Branch.model_validate(r) for r in data.get("areaBrchList") or []),
+        ),
+    )
+
+
+def parse_seat_map(data: Mapping[str, Any], play_schdl_no: str) -> SeatMap:
+    rows = _rows(data, "seatListSD01", "selectSeatList")
+    seats = _parse("selectSeatList", lambda: tuple(Seat.model_validate(r) for r in rows))
+    return SeatMap(play_schdl_no=play_schdl_no, seats=seats)
+
+
+def _is_transient(exc: BaseException) -> bool:
+    return isinstance(exc, MegaboxError) and exc.transient
+
+
+class _WaitHonouringRetryAfter:
+    """Capped exponential backoff with jitter, but never shorter than a 429's Retry-After."""
+
+    def __init__(self, initial: float, maximum: float) -> None:
+        self._backoff = wait_exponential_jitter(initial=initial, max=maximum, jitter=initial)
+        self._maximum = maximum
+
+    def __call__(self, state: RetryCallState) -> float:
+        wait = float(self._backoff(state))
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, RateLimited) and exc.retry_after:
+            wait = max(wait, min(exc.retry_after, self._maximum))
+        return wait
+
+
+class MegaboxClient:
+    """One shared aiohttp session with a request budget, jitter and retries for transient errors.
+
+    `requests_made` counts HTTP requests actually sent (retries included): the check reports it.
+    """
+
+    def __init__(self, options: ClientOptions, session: aiohttp.ClientSession | None = None):
+        self.options = options
+        self.base_url = options.base_url.rstrip("/")
+        self._own_session = session is None
+        self._session = session
+        # A leaky bucket of one request: evenly spaced, never a burst (README §2 "Rates").
+        period = 1.0 / options.requests_per_second if options.requests_per_second > 0 else 0.0
+        self._limiter = AsyncLimiter(1, period) if period > 0 else None
+        self.requests_made = 0
+        self._areas: dict[str, str] = {}
+
+    async def __aenter__(self) -> Self:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.options.timeout_seconds),
+                raise_for_status=False,
+            )
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if self._own_session and self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    # -- transport -------------------------------------------------------------------------
+
+    async def _post_once(self, path: str, body: Mapping[str, Any], referer: str) -> Any:
+        assert self._session is not None, "use `async with MegaboxClient(...)`"
+        endpoint = path.rsplit("/", 1)[-1].removesuffix(".do")
+        if self._limiter is not None:
+            await self._limiter.acquire()
+        if self.options.jitter_seconds > 0:
+            await asyncio.sleep(random.uniform(0, self.options.jitter_seconds))
+        self.requests_made += 1
+        try:
+            async with self._session.post(
+                f"{self.base_url}{path}",
+                data=json.dumps(body, ensure_ascii=False).encode(),
+                headers=browser_headers(self.base_url, referer),
+                timeout=aiohttp.ClientTimeout(total=self.options.timeout_seconds),
+            ) as response:
+                raw = await response.read()
+                try:
+                    return decode_body(endpoint, response.status, response.content_type, raw)
+                except RateLimited as exc:
+                    exc.retry_after = _retry_after(response.headers.get("Retry-After"))
+                    raise
+        except TimeoutError:
+            raise Timeout(
+                f"no answer within {self.options.timeout_seconds:g} s", endpoint=endpoint
+            ) from None
+        except aiohttp.ClientError as exc:
+            raise Unreachable(
+                f"connection failed: {exc.__class__.__name__}", endpoint=endpoint
+            ) from None
+
+    async def _post(self, path: str, body: Mapping[str, Any], referer: str) -> Any:
+        retrying = AsyncRetrying(
+            retry=retry_if_exception(_is_transient),
+            stop=stop_after_attempt(self.options.max_retries + 1),
+            wait=_WaitHonouringRetryAfter(
+                self.options.backoff_seconds, self.options.backoff_max_seconds
+            ),
+            before_sleep=_log_retry,
+            reraise=True,
+        )
+        return await retrying(self._post_once, path, body, referer)
+
+    # -- endpoints -------------------------------------------------------------------------
+
+    async def booking_page(
+        self, play_de: date, branches: Sequence[str], movie_nos: Sequence[str] = ()
+    ) -> BookingPage:
+        """`selectBokdList.do`: one date, up to three branches, optional movie filter (§4)."""
+        if not 1 <= len(branches) <= MAX_BRANCHES_PER_CALL:
+            raise ValueError(f"1 to {MAX_BRANCHES_PER_CALL} branches per call, got {len(branches)}")
+        if len(movie_nos) > MAX_MOVIES_PER_CALL:
+            raise ValueError(f"at most {MAX_MOVIES_PER_CALL} movies per call")
+        body: dict[str, Any] = {
+            "arrMovieNo": ",".join(movie_nos),
+            "playDe": play_de.strftime("%Y%m%d"),
+            "brchNoListCnt": len(branches),
+            "brchAll": "",
+            "brchSpcl": "",
+            "sellChnlCd": "",
+        }
+        for slot in range(1, MAX_BRANCHES_PER_CALL + 1):
+            brch = branches[slot - 1] if slot <= len(branches) else ""
+            body[f"brchNo{slot}"] = brch
+            body[f"areaCd{slot}"] = self._areas.get(brch, "")
+            body[f"spclbYn{slot}"] = "N" if brch else ""
+            body[f"theabKindCd{slot}"] = ""
+            body[f"movieNo{slot}"] = movie_nos[slot - 1] if slot <= len(movie_nos) else ""
+        data = await self._post(BOKD_PATH, body, "/booking")
+        page = parse_booking_page(data, "selectBokdList")
+        self._areas.update({b.brch_no: b.area_cd for b in page.branches})
+        return page
+
+    async def schedule_page(self, play_de: date, brch_no: str) -> BookingPage:
+        """`schedulePage.do`: the fallback, one branch per call, lists under `megaMap` (§5)."""
+        day = play_de.strftime("%Y%m%d")
+        body = {
+            "masterType": "brch",
+            "detailType": "area",
+            "brchNo": brch_no,
+            "brchNo1": brch_no,
+            "firstAt": "Y",
+            "playDe": day,
+        }
+        data = await self._post(SCHEDULE_PATH, body, f"/theater/time?brchNo={brch_no}")
+        mega = data.get("megaMap")
+        if not isinstance(mega, dict):
+            raise BadShape("'megaMap' is missing", endpoint="schedulePage")
+        return parse_booking_page(mega, "schedulePage")
+
+    async def seat_map(self, play_schdl_no: str, brch_no: str) -> SeatMap:
+        """`selectSeatList.do`: the seat map of one screening; public, no login (§6)."""
+        body = {"playSchdlNo": play_schdl_no, "brchNo": brch_no}
+        data = await self._post(SEATS_PATH, body, "/on/oh/ohz/PcntSeatChoi/selectPcntSeatChoi.do")
+        return parse_seat_map(data, play_schdl_no)
+
+    async def movies(self, search: str = "", page: int = 1, per_page: int = 100) -> list[Movie]:
+        """`selectMovieList.do`: the catalogue, released films by booking share (§7)."""
+        body = {
+            "currentPage": str(page),
+            "recordCountPerPage": str(per_page),
+            "pageType": "ticketing",
+            "ibxMovieNmSearch": search,
+            "onairYn": "N",
+            "specialType": "",
+            "specialYn": "N",
+        }
+        data = await self._post(MOVIES_PATH, body, "/movie")
+        rows = _rows(data, "movieList", "selectMovieList")
+        return _parse("selectMovieList", lambda: [Movie.model_validate(r) for r in rows])
+
+
+def _retry_after(value: str | None) -> float | None:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
+
+
+def _log_retry(state: RetryCallState) -> None:
+    exc = state.outcome.exception() if state.outcome else None
+    wait = state.next_action.sleep if state.next_action else 0.0
+    log.warning("MEGABOX %s; retry %d in %.1f s", exc, state.attempt_number, wait)

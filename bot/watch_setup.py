@@ -1,0 +1,38 @@
+"""The `.env` default watch (the original job) as an ordinary stored watch."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import replace
+from datetime import datetime
+
+from bot.config import Settings
+from bot.store.repo import Store
+
+log = logging.getLogger(__name__)
+
+_ENV_HASH_KEY = "env_watch_hash"
+
+
+async def sync_env_watch(store: Store, settings: Settings, now: datetime) -> None:
+    """Create the WATCH_* watch once; update it only when `.env` itself changed.
+
+    Edits made later in Discord survive restarts: the stored watch is left alone as long as
+    the WATCH_* values are the ones it was created from.
+    """
+    watch = settings.default_watch()
+    stored = await store.watch_by_source("env")
+    if watch is None:
+        return
+    digest = hashlib.sha256(watch.describe().encode() + repr(watch.mention).encode()).hexdigest()
+    digest += f":{watch.channel_id}:{watch.guild_id}"
+    if stored is None:
+        await store.add_watch(replace(watch, source="env"), now=now)
+        log.info("default watch from .env stored: %s", watch.describe())
+    elif await store.get_value(_ENV_HASH_KEY) != digest:
+        await store.update_watch(
+            replace(watch, id=stored.id, paused=stored.paused, source="env"), now=now
+        )
+        log.info("default watch updated from .env: %s", watch.describe())
+    await store.set_value(_ENV_HASH_KEY, digest)

@@ -1,0 +1,270 @@
+"""What a watch wants: movie, branches, formats, days, start-time window, seats (product.md)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from bot.megabox.models import MX4D, Screening
+
+#: MEGABOX hall types (README §9) with readable names; users type any alias on the right.
+FORMATS: dict[str, str] = {
+    "MX4D": "MEGA | MX4D (motion seats)",
+    "DBC": "DOLBY CINEMA",
+    "DVA": "DOLBY VISION + ATMOS",
+    "MX": "MEGA | MX (Dolby Atmos)",
+    "LUMINEON": "MEGA | LED",
+    "CFT": "COMFORT",
+    "RCL": "Recliner",
+    "TBQ": "THE BOUTIQUE",
+    "TBS": "BOUTIQUE SUITE",
+    "TBP": "BOUTIQUE PRIVATE",
+    "MKB": "만경관",
+    "NOR": "Normal hall",
+}
+_ALIASES: dict[str, str] = {
+    # MEGABOX has no 4DX; people say it for MX4D (README §1).
+    "4DX": MX4D,
+    "4D": MX4D,
+    "모션": MX4D,
+    "DOLBY": "DBC",
+    "DOLBYCINEMA": "DBC",
+    "돌비시네마": "DBC",
+    "돌비비전": "DVA",
+    "DOLBYVISION": "DVA",
+    "ATMOS": "MX",
+    "돌비애트모스": "MX",
+    "LED": "LUMINEON",
+    "컴포트": "CFT",
+    "COMFORT": "CFT",
+    "리클라이너": "RCL",
+    "RECLINER": "RCL",
+    "BOUTIQUE": "TBQ",
+    "부티크": "TBQ",
+    "일반": "NOR",
+    "2D": "NOR",
+    "NORMAL": "NOR",
+}
+
+_WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_WEEKDAY_KO = ("월", "화", "수", "목", "금", "토", "일")
+
+
+def parse_format(text: str) -> str:
+    """ "4dx" → "MX4D"; raises ValueError naming the formats we know."""
+    key = re.sub(r"[\s|_-]+", "", text).upper()
+    code = _ALIASES.get(key, key)
+    if code not in FORMATS:
+        known = ", ".join(FORMATS)
+        raise ValueError(f"unknown format {text.strip()!r} (known: {known}; 4DX means MX4D)")
+    return code
+
+
+def parse_formats(text: str) -> frozenset[str]:
+    return frozenset(parse_format(part) for part in text.split(",") if part.strip())
+
+
+def parse_branch(text: str) -> str:
+    code = text.strip()
+    if not re.fullmatch(r"\d{4}", code):
+        raise ValueError(f"branch codes have 4 digits (keep leading zeros), got {code!r}")
+    return code
+
+
+def parse_movie_no(text: str) -> str:
+    code = text.strip()
+    if not re.fullmatch(r"\d{8}", code):
+        raise ValueError(f"movie numbers have 8 digits, got {code!r}")
+    return code
+
+
+@dataclass(frozen=True, slots=True)
+class Days:
+    """Which play dates a watch wants. Holidays marked by MEGABOX count as weekend days."""
+
+    weekend: bool = False
+    weekdays: bool = False
+    days_of_week: frozenset[int] = frozenset()  # 0 = Monday … 6 = Sunday
+    dates: frozenset[date] = frozenset()
+
+    @classmethod
+    def parse(cls, text: str) -> Days:
+        """ "weekend", "weekdays", "all", or a comma list of dates and weekday names."""
+        weekend = weekdays = False
+        dows: set[int] = set()
+        dates: set[date] = set()
+        for raw in text.split(","):
+            part = raw.strip().lower()
+            if not part:
+                continue
+            if part in ("weekend", "weekends", "주말"):
+                weekend = True
+            elif part in ("weekdays", "weekday", "평일"):
+                weekdays = True
+            elif part in ("all", "any", "every day", "everyday", "매일"):
+                weekend = weekdays = True
+            elif part[:3] in _WEEKDAY_NAMES and part.isalpha():
+                dows.add(_WEEKDAY_NAMES.index(part[:3]))
+            elif part in _WEEKDAY_KO:
+                dows.add(_WEEKDAY_KO.index(part))
+            else:
+                dates.add(_parse_date(part))
+        if not (weekend or weekdays or dows or dates):
+            raise ValueError("no days given (use weekend, weekdays, all, sat,sun or YYYY-MM-DD)")
+        return cls(weekend, weekdays, frozenset(dows), frozenset(dates))
+
+    def wants(self, day: date, holiday: bool = False) -> bool:
+        if day in self.dates or day.weekday() in self.days_of_week:
+            return True
+        weekendish = day.weekday() >= 5 or holiday
+        return (self.weekend and weekendish) or (self.weekdays and not weekendish)
+
+    @property
+    def wants_holidays(self) -> bool:
+        """Whether a MEGABOX holiday flag can add a date beyond the weekday rules."""
+        return self.weekend and not self.weekdays
+
+    def candidate_dates(self, today: date, horizon_days: int) -> list[date]:
+        """Dates this watch could want from today on, before holidays are known."""
+        span = [today + timedelta(days=n) for n in range(horizon_days)]
+        return [d for d in span if self.wants(d)]
+
+    def describe(self) -> str:
+        parts: list[str] = []
+        if self.weekend and self.weekdays:
+            parts.append("every day")
+        elif self.weekend:
+            parts.append("weekends and holidays")
+        elif self.weekdays:
+            parts.append("weekdays")
+        parts += [_WEEKDAY_NAMES[d].capitalize() for d in sorted(self.days_of_week)]
+        parts += [d.isoformat() for d in sorted(self.dates)]
+        return ", ".join(parts)
+
+    def to_text(self) -> str:
+        """The inverse of `parse`, for storage."""
+        parts: list[str] = []
+        if self.weekend and self.weekdays:
+            parts.append("all")
+        elif self.weekend:
+            parts.append("weekend")
+        elif self.weekdays:
+            parts.append("weekdays")
+        parts += [_WEEKDAY_NAMES[d] for d in sorted(self.days_of_week)]
+        parts += [d.isoformat() for d in sorted(self.dates)]
+        return ",".join(parts)
+
+
+def _parse_date(text: str) -> date:
+    digits = text.replace("-", "").replace(".", "").replace("/", "")
+    try:
+        if len(digits) != 8 or not digits.isdigit():
+            raise ValueError
+        return date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    except ValueError:
+        raise ValueError(
+            f"not a day: {text!r} (use weekend, weekdays, all, mon…sun or YYYY-MM-DD)"
+        ) from None
+
+
+@dataclass(frozen=True, slots=True)
+class TimeWindow:
+    """Start times from `start` to `end` inclusive; `end` may pass 24:00 for late shows."""
+
+    start: time
+    end_minutes: int  # minutes after midnight of the play date, up to 47:59
+
+    @classmethod
+    def parse(cls, text: str) -> TimeWindow | None:
+        text = text.strip()
+        if not text:
+            return None
+        match = re.fullmatch(r"(\d{1,2}):?(\d{2})\s*[-~]\s*(\d{1,2}):?(\d{2})", text)
+        if not match:
+            raise ValueError(f"time window must look like 18:00-23:30, got {text!r}")
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        if h1 > 23 or m1 > 59 or h2 > 47 or m2 > 59 or h2 * 60 + m2 < h1 * 60 + m1:
+            raise ValueError(f"time window {text!r} is not a valid range")
+        return cls(time(h1, m1), h2 * 60 + m2)
+
+    def contains(self, start: datetime, play_de: date) -> bool:
+        offset = (start.date() - play_de).days * 1440 + start.hour * 60 + start.minute
+        return self.start.hour * 60 + self.start.minute <= offset <= self.end_minutes
+
+    def to_text(self) -> str:
+        hours, minutes = divmod(self.end_minutes, 60)
+        return f"{self.start:%H:%M}-{hours:02d}:{minutes:02d}"
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """Who an alert pings. Only this may ever ping: MEGABOX's text never does."""
+
+    kind: str = "none"  # none | here | everyone | role | user
+    target_id: int | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Mention:
+        text = text.strip()
+        if not text or text.lower() in ("none", "nobody", "off"):
+            return cls()
+        if text.lower() in ("@here", "here"):
+            return cls("here")
+        if text.lower() in ("@everyone", "everyone"):
+            return cls("everyone")
+        if match := re.fullmatch(r"<@&(\d{15,21})>|(\d{15,21})", text):
+            return cls("role", int(match.group(1) or match.group(2)))
+        if match := re.fullmatch(r"<@!?(\d{15,21})>", text):
+            return cls("user", int(match.group(1)))
+        raise ValueError(
+            f"mention must be @here, @everyone, a role id, <@&role>, <@user> or empty, got {text!r}"
+        )
+
+    def to_text(self) -> str:
+        return {
+            "none": "",
+            "here": "@here",
+            "everyone": "@everyone",
+            "role": f"<@&{self.target_id}>",
+            "user": f"<@{self.target_id}>",
+        }[self.kind]
+
+
+@dataclass(frozen=True, slots=True)
+class Watch:
+    """One thing to watch for. `id` is the storage id (0 before it is stored)."""
+
+    movie_no: str
+    branches: tuple[str, ...]
+    days: Days
+    min_seats: int = 3
+    together: bool = False
+    formats: frozenset[str] = frozenset()  # empty = any format
+    window: TimeWindow | None = None
+    id: int = 0
+    name: str = ""
+    guild_id: int | None = None
+    owner_id: int | None = None
+    channel_id: int | None = None
+    mention: Mention = field(default_factory=Mention)
+    paused: bool = False
+    #: A new watch records what is open now on its first check instead of alerting it all.
+    baseline_pending: bool = False
+    source: str = "command"  # "env" for the WATCH_* watch
+
+    def wants(self, screening: Screening, holiday: bool = False) -> bool:
+        """Everything but the seats: movie, branch, format, day and start time."""
+        return (
+            screening.matches_movie(self.movie_no)
+            and screening.brch_no in self.branches
+            and (not self.formats or screening.format_code in self.formats)
+            and self.days.wants(screening.play_de, holiday)
+            and (self.window is None or self.window.contains(screening.start, screening.play_de))
+        )
+
+    def describe(self) -> str:
+        formats = "/".join(sorted(self.formats)) or "any format"
+        seats = f"{self.min_seats} {'together' if self.together else 'seats'}"
+        window = f" {self.window.to_text()}" if self.window else ""
+        return f"{self.movie_no} @ {','.join(self.branches)} · {formats} · {self.days.describe()}{window} · {seats}"
