@@ -157,7 +157,7 @@ class _WaitHonouringRetryAfter:
     """Capped exponential backoff with jitter, but never shorter than a 429's Retry-After."""
 
     def __init__(self, initial: float, maximum: float) -> None:
-        self._backoff = wait_exponential_jitter(initial=initial, max=maximum, jitter=initial)
+        self._backoff = wait_exponential_jitter(multiplier=initial, max=maximum, jitter=initial)
         self._maximum = maximum
 
     def __call__(self, state: RetryCallState) -> float:

@@ -1,0 +1,214 @@
+"""The gateway bot: resources opened in `main`, handed to a `commands.Bot` subclass whose
+`setup_hook` starts the scheduler and loads the cogs (discord.py's advanced_startup pattern)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import signal
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import discord
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from bot.checker import Checker
+from bot.config import Settings
+from bot.megabox.client import MegaboxClient
+from bot.megabox.models import KST
+from bot.store.repo import Store
+from bot.watch_setup import sync_env_watch
+
+log = logging.getLogger(__name__)
+
+#: Loaded in this order; one failing is logged and does not stop the others.
+EXTENSIONS: tuple[str, ...] = ("cogs.watcher",)
+
+_SYNC_HASH_KEY = "command_sync_hash"
+
+
+class WatchTree(app_commands.CommandTree["WatchBot"]):
+    """Every app-command failure becomes a short private message; details go to the log."""
+
+    async def on_error(
+        self, interaction: discord.Interaction[WatchBot], error: app_commands.AppCommandError
+    ) -> None:
+        if isinstance(error, app_commands.MissingPermissions):
+            text = "You need the **Manage Server** permission for this."
+        elif isinstance(error, app_commands.NoPrivateMessage):
+            text = "This command works in a server, not in DMs."
+        elif isinstance(error, app_commands.CheckFailure):
+            text = str(error) or "You can't use this command here."
+        elif isinstance(error, app_commands.TransformerError):
+            text = f"That value doesn't work: {error.value!r}."
+        else:
+            name = interaction.command.qualified_name if interaction.command else "?"
+            log.error("command /%s failed", name, exc_info=error)
+            text = "Something went wrong on my side. It has been logged; please try again later."
+        with contextlib.suppress(discord.HTTPException):
+            if interaction.response.is_done():
+                await interaction.followup.send(text, ephemeral=True)
+            else:
+                await interaction.response.send_message(text, ephemeral=True)
+
+
+class WatchBot(commands.Bot):
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        store: Store,
+        client: MegaboxClient,
+        checker: Checker,
+        extensions: tuple[str, ...] = EXTENSIONS,
+        **options: Any,
+    ) -> None:
+        # Only the guilds intent: channels and roles come with GUILD_CREATE; slash commands
+        # need no message content, members or presences (no privileged intents).
+        intents = discord.Intents.none()
+        intents.guilds = True
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            tree_cls=WatchTree,
+            help_command=None,
+            # Nothing pings unless a message explicitly allows it.
+            allowed_mentions=discord.AllowedMentions.none(),
+            **options,
+        )
+        self.settings = settings
+        self.store = store
+        self.megabox = client
+        self.checker = checker
+        self.scheduler = AsyncIOScheduler(timezone=KST)
+        self.extension_names = extensions
+        self.started_at = time.monotonic()
+        self.exit_code = 0
+        self._disconnected_since: float | None = None
+        self._stopping = False
+
+    async def setup_hook(self) -> None:
+        self.scheduler.start()
+        for name in self.extension_names:
+            try:
+                await self.load_extension(name)
+            except commands.ExtensionError:
+                log.exception("extension %s failed to load", name)
+        await self.sync_commands_if_changed()
+        self.heartbeat.start()
+
+    async def sync_commands_if_changed(self) -> None:
+        """Sync only when the command set changed: restarts must not hit Discord's limits."""
+        guild = (
+            discord.Object(self.settings.discord_guild_id)
+            if self.settings.discord_guild_id
+            else None
+        )
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        payload = [c.to_dict(self.tree) for c in self.tree.get_commands(guild=guild)]
+        digest = hashlib.sha256(
+            json.dumps([guild.id if guild else None, payload], sort_keys=True).encode()
+        ).hexdigest()
+        if await self.store.get_value(_SYNC_HASH_KEY) == digest:
+            log.info("slash commands unchanged: not syncing")
+            return
+        synced = await self.tree.sync(guild=guild)
+        await self.store.set_value(_SYNC_HASH_KEY, digest)
+        where = f"guild {guild.id}" if guild else "all guilds (may take up to an hour to show)"
+        log.info("synced %d slash commands to %s", len(synced), where)
+
+    # -- health ----------------------------------------------------------------------------
+
+    @tasks.loop(seconds=30)
+    async def heartbeat(self) -> None:
+        """Touch the heartbeat file while connected; give up after a long outage."""
+        if self.is_ready() and not self.is_closed() and self.ws is not None and self.ws.open:
+            self._disconnected_since = None
+            await asyncio.to_thread(_touch, self.settings.heartbeat_file)
+            return
+        now = time.monotonic()
+        if self._disconnected_since is None:
+            self._disconnected_since = now
+        elif now - self._disconnected_since > self.settings.reconnect_give_up_minutes * 60:
+            log.error(
+                "gateway unreachable for %.0f min: exiting so compose restarts us",
+                (now - self._disconnected_since) / 60,
+            )
+            self.exit_code = 1
+            asyncio.get_running_loop().create_task(self.shutdown())
+
+    @property
+    def uptime(self) -> timedelta:
+        return timedelta(seconds=int(time.monotonic() - self.started_at))
+
+    # -- shutdown --------------------------------------------------------------------------
+
+    async def shutdown(self) -> None:
+        """Finish an in-flight check (bounded), stop the scheduler, close the gateway."""
+        if self._stopping:
+            return
+        self._stopping = True
+        log.info("shutting down")
+        if self.heartbeat.is_running():
+            self.heartbeat.cancel()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        if self.checker.busy:
+            log.info(
+                "waiting up to %.0f s for the running check", self.settings.shutdown_timeout_seconds
+            )
+            try:
+                async with asyncio.timeout(self.settings.shutdown_timeout_seconds):
+                    async with self.checker.lock:
+                        pass
+            except TimeoutError:
+                log.warning("the running check did not finish in time; its state was not saved")
+        await self.close()
+
+
+def _touch(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch()
+
+
+async def start(settings: Settings, token: str) -> int:
+    """Open every resource, run the bot until a signal or a fatal error, close in order."""
+    store = await Store.open(settings.database_url)
+    try:
+        async with MegaboxClient(settings.client_options()) as client:
+            await sync_env_watch(store, settings, datetime.now(KST))
+            checker = Checker(
+                client,
+                store,
+                horizon_days=settings.horizon_days,
+                damping=timedelta(minutes=settings.flap_damping_minutes),
+                default_channel_id=settings.alert_channel_id,
+            )
+            bot = WatchBot(settings, store=store, client=client, checker=checker)
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, lambda: loop.create_task(bot.shutdown()))
+            async with bot:
+                try:
+                    await bot.start(token)
+                except discord.LoginFailure:
+                    log.error("Discord refused the token: check DISCORD_TOKEN")
+                    return 2
+            return bot.exit_code
+    finally:
+        await store.close()
+        with contextlib.suppress(OSError):
+            settings.heartbeat_file.unlink()
+
+
+def run_bot(settings: Settings) -> int:
+    token = settings.require_token()
+    return asyncio.run(start(settings, token))

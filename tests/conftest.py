@@ -1,0 +1,130 @@
+"""Shared fixtures: the fake MEGABOX, a real SQLite store, and a checker on MEGABOX's clock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.checker import Checker
+from bot.megabox.client import ClientOptions, MegaboxClient
+from bot.megabox.models import KST
+from bot.store.repo import Store
+from bot.watches import Days, Mention, Watch
+from tests.fakes.megabox_server import FakeMegabox
+
+#: The fixtures' MEGABOX clock: Thursday 2026-12-03 14:15 KST.
+FIXTURE_NOW = datetime(2026, 12, 3, 14, 15, tzinfo=KST)
+ALERT_CHANNEL = 900_000_000_000_000_001
+COEX_MX4D_1940 = "2612051351045"
+COEX_MX4D_2220 = "2612051351046"
+
+
+def original_watch(**changes: object) -> Watch:
+    """The original job: movie 25008000 at COEX, MX4D, weekends, 3 seats."""
+    watch = Watch(
+        movie_no="25008000",
+        branches=("1351",),
+        formats=frozenset({"MX4D"}),
+        days=Days.parse("weekend"),
+        min_seats=3,
+        channel_id=ALERT_CHANNEL,
+        mention=Mention.parse("@here"),
+        name="original",
+    )
+    from dataclasses import replace
+
+    return replace(watch, **changes)  # type: ignore[arg-type]
+
+
+def fast_options(base_url: str, **changes: float) -> ClientOptions:
+    """No budget, no jitter, millisecond backoff: the same code paths, without waiting."""
+    values: dict[str, float] = {
+        "requests_per_second": 0,
+        "jitter_seconds": 0,
+        "timeout_seconds": 0.25,  # the fake answers in ~1 ms; only "timeout" waits
+        "max_retries": 2,
+        "backoff_seconds": 0.001,
+        "backoff_max_seconds": 0.01,
+    }
+    values.update(changes)
+    return ClientOptions(
+        base_url=base_url,
+        requests_per_second=values["requests_per_second"],
+        jitter_seconds=values["jitter_seconds"],
+        timeout_seconds=values["timeout_seconds"],
+        max_retries=int(values["max_retries"]),
+        backoff_seconds=values["backoff_seconds"],
+        backoff_max_seconds=values["backoff_max_seconds"],
+    )
+
+
+@dataclass
+class Clock:
+    now: datetime = FIXTURE_NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@dataclass
+class World:
+    """A fake MEGABOX, a store on disk and a checker wired together."""
+
+    megabox: FakeMegabox
+    client: MegaboxClient
+    db_url: str
+    store: Store
+    clock: Clock = field(default_factory=Clock)
+    checker: Checker = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.checker = self.make_checker()
+
+    def make_checker(self) -> Checker:
+        return Checker(
+            self.client,
+            self.store,
+            horizon_days=21,
+            damping=timedelta(minutes=30),
+            default_channel_id=ALERT_CHANNEL,
+            clock=self.clock,
+        )
+
+    async def restart(self) -> None:
+        """A new process on the same database file."""
+        await self.store.close()
+        self.store = await Store.open(self.db_url)
+        self.checker = self.make_checker()
+
+    async def add(self, watch: Watch) -> Watch:
+        return await self.store.add_watch(watch, now=self.clock.now)
+
+
+@pytest.fixture
+async def megabox() -> AsyncIterator[FakeMegabox]:
+    async with FakeMegabox() as mb:
+        yield mb
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'watch.db'}"
+
+
+@pytest.fixture
+async def world(megabox: FakeMegabox, db_url: str) -> AsyncIterator[World]:
+    store = await Store.open(db_url)
+    async with MegaboxClient(fast_options(megabox.base_url)) as client:
+        w = World(megabox, client, db_url, store)
+        yield w
+        await w.store.close()
+
+
+WorldFactory = Callable[[], World]

@@ -1,0 +1,231 @@
+"""One check end to end against the fake MEGABOX and a real SQLite file: openings, the outbox,
+restarts, flapping and failures (product.md "Opening", "Status and failures")."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.openings import Change
+from bot.report import status_line, table
+from tests.conftest import ALERT_CHANNEL, COEX_MX4D_1940, World, original_watch
+
+THREE_TOGETHER = "selectSeatList-coex-mx4d-three-together.json"
+
+
+async def test_wheelchair_only_seats_are_not_an_opening(world: World) -> None:
+    await world.add(original_watch())
+    result = await world.checker.run()
+    assert result.ok
+    seen = {s.screening.play_schdl_no: s for s in result.screenings}
+    wheelchair = seen[COEX_MX4D_1940]
+    assert wheelchair.screening.rest_seat_cnt == 4
+    assert wheelchair.count is not None
+    assert (wheelchair.count.free, wheelchair.count.usable) == (4, 0)
+    assert result.openings == ()
+    assert await world.store.alert_jobs() == []
+    line = status_line(result)
+    assert "none with 3 seats" in line
+    assert "Checked 6 screenings on 4 dates" in line  # Sat+Sun 12-05/06, 12-12/13
+
+
+async def test_three_free_seats_open_once_and_alert_once(world: World) -> None:
+    await world.add(original_watch())
+    world.megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)
+    first = await world.checker.run()
+    assert [o.screening.play_schdl_no for o in first.openings] == [COEX_MX4D_1940]
+    opening = first.openings[0]
+    assert (opening.count.usable, opening.count.best_block, opening.count.best_row) == (5, 3, "F")
+    jobs = await world.store.alert_jobs()
+    assert [(j.target_id, j.mention, j.message_id) for j in jobs] == [
+        (ALERT_CHANNEL, "@here", None)
+    ]
+    await world.store.mark_sent(
+        jobs[0].alert_id, message_id=1, channel_id=ALERT_CHANNEL, shown_open=True, now=world.clock()
+    )
+
+    world.clock.advance(hours=1)
+    second = await world.checker.run()
+    assert second.openings == ()
+    assert [s.screening.play_schdl_no for s in second.matches] == [COEX_MX4D_1940]
+    assert await world.store.alert_jobs() == []
+
+    await world.restart()
+    world.clock.advance(hours=1)
+    third = await world.checker.run()
+    assert third.openings == ()
+    assert await world.store.alert_jobs() == []
+
+
+async def test_undelivered_alert_survives_a_restart(world: World) -> None:
+    await world.add(original_watch())
+    world.megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)
+    await world.checker.run()
+    await world.restart()
+    jobs = await world.store.alert_jobs()
+    assert len(jobs) == 1 and jobs[0].message_id is None
+    again = await world.checker.run()
+    assert again.openings == ()
+    assert len(await world.store.alert_jobs()) == 1  # still the same one, not a second
+
+
+async def test_sold_out_then_available_again_alerts_again(world: World) -> None:
+    await world.add(original_watch())
+    world.megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)
+    await world.checker.run()
+    job = (await world.store.alert_jobs())[0]
+    await world.store.mark_sent(
+        job.alert_id, message_id=7, channel_id=ALERT_CHANNEL, shown_open=True, now=world.clock()
+    )
+
+    world.clock.advance(hours=1)
+    world.megabox.sell_out(COEX_MX4D_1940)
+    closed = await world.checker.run()
+    assert [t.change for t in closed.transitions] == [Change.CLOSED]
+    edits = await world.store.alert_jobs()
+    assert [(e.message_id, e.open) for e in edits] == [(7, False)]  # the alert must say so
+    await world.store.mark_shown(edits[0].alert_id, shown_open=False)
+
+    world.clock.advance(hours=1)  # longer than the 30 min damping
+    world.megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)
+    reopened = await world.checker.run()
+    assert [o.screening.play_schdl_no for o in reopened.openings] == [COEX_MX4D_1940]
+    assert [j.message_id for j in await world.store.alert_jobs()] == [None]  # a new alert
+
+
+async def test_flapping_within_damping_does_not_alert_again(world: World) -> None:
+    await world.add(original_watch())
+    world.megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)
+    await world.checker.run()
+    job = (await world.store.alert_jobs())[0]
+    await world.store.mark_sent(
+        job.alert_id, message_id=7, channel_id=ALERT_CHANNEL, shown_open=True, now=world.clock()
+    )
+    for _ in range(3):
+        world.clock.advance(minutes=5)
+        world.megabox.sell_out(COEX_MX4D_1940)
+        await world.checker.run()
+        world.clock.advance(minutes=5)
+        world.megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)
+        back = await world.checker.run()
+        assert back.openings == ()
+        assert [t.change for t in back.transitions] == [Change.REVIVED]
+    # Only the first alert exists; it was edited to closed and back, never re-sent.
+    assert [j.message_id for j in await world.store.alert_jobs()] in ([], [7])
+
+
+async def test_together_needs_adjacent_seats(world: World) -> None:
+    together = await world.add(original_watch(together=True, name="together"))
+    loose = await world.add(original_watch(name="loose"))
+    # Three usable seats, but the best block is H8|H9 across a seat-block boundary: 1.
+    world.megabox.set_free_seats(COEX_MX4D_1940, ["C2", "H8", "H9"])
+    result = await world.checker.run()
+    match = {s.screening.play_schdl_no: s for s in result.screenings}[COEX_MX4D_1940]
+    assert match.count is not None and (match.count.usable, match.count.best_block) == (3, 1)
+    assert match.matched_by == (loose.id,)
+    assert together.id not in match.matched_by
+    world.clock.advance(hours=1)
+    world.megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)
+    result = await world.checker.run()
+    assert [o.watch_id for o in result.openings] == [together.id]
+
+
+@pytest.mark.parametrize(
+    "mode",
+    ["overload", "rejected", "403", "429", "500", "timeout", "html", "missing-keys", "bad-json"],
+)
+async def test_failures_are_errors_and_lose_no_state(world: World, mode: str) -> None:
+    await world.add(original_watch())
+    world.megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)
+    await world.checker.run()
+    before = await world.store.opening_states()
+
+    world.clock.advance(hours=1)
+    world.megabox.sell_out(COEX_MX4D_1940)  # would close the opening, if we could see it
+    world.megabox.fail_always("bokd", mode)
+    world.megabox.fail_always("schedule", mode)
+    failed = await world.checker.run()
+    assert failed.failed and not failed.ok
+    assert failed.errors[0].kind != ""
+    assert failed.screenings == () and failed.transitions == ()
+    line = status_line(failed)
+    assert "Check failed" in line and "not a 'no seats' result" in line
+    assert "none with" not in line
+    assert await world.store.opening_states() == before
+    assert (await world.store.last_runs())[0].ok is False
+    assert await world.store.consecutive_failures() == 1
+
+    world.megabox.recover()
+    world.clock.advance(hours=1)
+    recovered = await world.checker.run()
+    assert recovered.ok
+    assert [t.change for t in recovered.transitions] == [Change.CLOSED]
+    assert await world.store.consecutive_failures() == 0
+
+
+async def test_listing_falls_back_to_schedule_page(world: World) -> None:
+    await world.add(original_watch())
+    world.megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)
+    world.megabox.fail_always("bokd", "rejected")
+    result = await world.checker.run()
+    assert result.ok
+    assert [o.screening.play_schdl_no for o in result.openings] == [COEX_MX4D_1940]
+    assert world.megabox.count("schedule") >= 1
+
+
+async def test_unreadable_seat_map_falls_back_to_an_estimate(world: World) -> None:
+    await world.add(original_watch())
+    world.megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)  # restSeatCnt 9, 4 wheelchair
+    world.megabox.fail_always("seats", "html")
+    result = await world.checker.run()
+    opening = {o.screening.play_schdl_no: o for o in result.openings}[COEX_MX4D_1940]
+    assert opening.count.exact is False and opening.count.usable == 5
+    assert "estimates" in status_line(result)
+
+
+async def test_overload_stops_the_check_instead_of_hammering(world: World) -> None:
+    await world.add(original_watch())
+    world.megabox.fail_always(None, "overload")
+    result = await world.checker.run()
+    assert result.failed
+    # One listing with its retries and one schedulePage fallback try, then the check stopped.
+    assert world.megabox.count() <= 3 + 3
+    assert all(e.kind == "overloaded" for e in result.errors)
+
+
+async def test_started_screening_closes_its_opening(world: World) -> None:
+    await world.add(original_watch())
+    world.megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)
+    await world.checker.run()
+    world.clock.now = world.clock.now.replace(day=5, hour=19, minute=45)
+    world.megabox.remove_screening(COEX_MX4D_1940)  # today's list drops started shows
+    result = await world.checker.run()
+    assert [(t.key[1], t.change) for t in result.transitions] == [(COEX_MX4D_1940, Change.STARTED)]
+
+
+async def test_new_watch_baseline_does_not_alert_what_is_already_open(world: World) -> None:
+    world.megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)
+    await world.add(original_watch(baseline_pending=True))
+    first = await world.checker.run()
+    assert first.openings == () and [t.change for t in first.transitions] == [Change.BASELINE]
+    assert await world.store.alert_jobs() == []
+    assert not (await world.store.watches())[0].baseline_pending
+    # It alerts the next opening as usual.
+    world.clock.advance(hours=1)
+    world.megabox.sell_out(COEX_MX4D_1940)
+    await world.checker.run()
+    world.clock.advance(hours=1)
+    world.megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)
+    assert len((await world.checker.run()).openings) == 1
+
+
+async def test_cli_table_shows_every_wanted_screening(world: World) -> None:
+    await world.add(original_watch())
+    world.megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)
+    text = table(await world.checker.run())
+    assert "2026-12-05 Sat" in text
+    assert "22:20-24:44 (+1d)" in text
+    assert "9/5/192" in text and "3 in row F" in text and "MATCH" in text
+    assert "sold out" in text
+    assert date(2026, 12, 5).isoformat() in text
