@@ -1,0 +1,238 @@
+"""Values from `bot/` → Discord embeds, buttons and allowed mentions, in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import discord
+from discord.utils import escape_markdown, escape_mentions
+
+from bot.checker import CheckResult, SeenScreening
+from bot.megabox.models import KST, at_clock
+from bot.report import status_line, when
+from bot.store.repo import AlertJob, CheckRun
+from bot.watches import Mention, Watch
+
+SITE = "https://www.megabox.co.kr"
+GREEN = discord.Colour.from_rgb(46, 204, 113)
+GREY = discord.Colour.from_rgb(120, 124, 130)
+RED = discord.Colour.from_rgb(231, 76, 60)
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def safe(text: str | None) -> str:
+    """MEGABOX text is already HTML-unescaped; keep it from formatting or pinging."""
+    return escape_mentions(escape_markdown(text or ""))
+
+
+def booking_url(play_schdl_no: str) -> str:
+    return f"{SITE}/booking?playSchdlNo={play_schdl_no}"
+
+
+def timetable_url(brch_no: str, play_de: date) -> str:
+    return f"{SITE}/theater/time?brchNo={brch_no}&playDe={play_de:%Y%m%d}"
+
+
+def links(play_schdl_no: str, brch_no: str, play_de: date) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(discord.ui.Button(label="Book seats", url=booking_url(play_schdl_no), emoji="🎟️"))
+    view.add_item(discord.ui.Button(label="Timetable", url=timetable_url(brch_no, play_de)))
+    return view
+
+
+def allowed_mentions(mention: Mention) -> discord.AllowedMentions:
+    """Exactly the configured mention, nothing else (never text from MEGABOX)."""
+    if mention.kind in ("here", "everyone"):
+        return discord.AllowedMentions(everyone=True, users=False, roles=False, replied_user=False)
+    if mention.kind == "role" and mention.target_id:
+        return discord.AllowedMentions(
+            everyone=False,
+            users=False,
+            roles=[discord.Object(mention.target_id)],
+            replied_user=False,
+        )
+    if mention.kind == "user" and mention.target_id:
+        return discord.AllowedMentions(
+            everyone=False,
+            users=[discord.Object(mention.target_id)],
+            roles=False,
+            replied_user=False,
+        )
+    return discord.AllowedMentions.none()
+
+
+def span(row: Mapping[str, Any]) -> str:
+    """ "22:20–00:44 (+1 day)": end times past 24:00 roll over (README §13.6)."""
+    play_de: date = row["play_de"]
+    start = at_clock(play_de, row["start_clock"])
+    end = at_clock(play_de, row["end_clock"])
+    later = " (+1 day)" if end.date() > play_de else ""
+    return f"{start:%H:%M}–{end:%H:%M}{later}"
+
+
+def day_text(play_de: date) -> str:
+    return f"{_WEEKDAYS[play_de.weekday()]} {play_de:%Y-%m-%d}"
+
+
+def kst(moment: datetime) -> str:
+    return f"{moment.astimezone(KST):%H:%M} KST"
+
+
+def seats_text(row: Mapping[str, Any]) -> str:
+    usable, total = row.get("usable"), row.get("total")
+    if usable is None:
+        return f"{row['rest_seat_cnt']} free (wheelchair seats included)"
+    text = f"**{usable}** usable free seats of {total or '?'}"
+    if not row.get("exact"):
+        text += "\n⚠️ estimate: the seat map could not be read"
+    return text
+
+
+def block_text(row: Mapping[str, Any]) -> str:
+    best, where = row.get("best_block"), row.get("best_row")
+    if not best or not where:
+        return "unknown" if not row.get("exact") else "none"
+    return f"{best} together in row {where}"
+
+
+def alert_message(job: AlertJob, *, test: bool = False) -> dict[str, Any]:
+    """The keyword arguments for `send`/`edit` of one alert, open or closed."""
+    row = job.screening
+    movie = safe(row["movie_nm"])
+    if job.open:
+        title = f"🎟️ Seats open: {movie}"
+        colour = GREEN
+        description = seats_text(row)
+    else:
+        reason = "Screening started" if job.close_reason == "started" else "Sold out again"
+        title = f"~~{movie}~~ — {reason.lower()}"
+        colour = GREY
+        since = kst(job.closed_at) if job.closed_at else "now"
+        description = f"{reason} since {since}. (It had opened at {kst(job.opened_at)}.)"
+    if test:
+        title = f"[TEST] {title}"
+    embed = discord.Embed(title=title[:256], description=description, colour=colour)
+    embed.add_field(name="Branch", value=f"{safe(row['brch_nm'])} · {safe(row['theab_nm'])}")
+    embed.add_field(name="Format", value=safe(row.get("format") or "?"))
+    embed.add_field(name="Date", value=day_text(row["play_de"]))
+    embed.add_field(name="Time", value=span(row))
+    if job.open:
+        embed.add_field(name="Best block", value=block_text(row))
+    embed.set_footer(text="megabox-watch" + (" · test alert, not a real opening" if test else ""))
+    embed.timestamp = job.opened_at
+    mention = Mention.parse(job.mention) if job.open else Mention()
+    content = mention.to_text() or None
+    if test and content:
+        content = f"(test) {content}"
+    return {
+        "content": content,
+        "embed": embed,
+        "view": links(row["play_schdl_no"], row["brch_no"], row["play_de"]),
+        "allowed_mentions": allowed_mentions(mention)
+        if job.open
+        else discord.AllowedMentions.none(),
+    }
+
+
+def screening_line(s: SeenScreening) -> str:
+    scr = s.screening
+    if s.count is not None:
+        seats = f"{s.count.usable}{'' if s.count.exact else '~'} usable"
+        if s.count.best_row:
+            seats += f", {s.count.best_block} together in row {s.count.best_row}"
+    else:
+        seats = f"{scr.rest_seat_cnt} free incl. wheelchair"
+    return (
+        f"[{when(s)}]({booking_url(scr.play_schdl_no)}) · {safe(scr.brch_nm)} "
+        f"{safe(scr.theab_nm)} · {seats}"
+    )
+
+
+def check_embed(result: CheckResult) -> discord.Embed:
+    """The private `/check` answer: matches with links, the nearest misses, errors."""
+    colour = RED if result.failed else (GREEN if result.matches else GREY)
+    embed = discord.Embed(title="Check finished", description=status_line(result), colour=colour)
+    matches = result.matches
+    if matches:
+        embed.add_field(
+            name=f"Matching ({len(matches)})",
+            value=_lines(screening_line(s) for s in matches),
+            inline=False,
+        )
+    misses = result.near_misses()
+    if misses and not result.failed:
+        embed.add_field(
+            name="Nearest misses", value=_lines(screening_line(s) for s in misses), inline=False
+        )
+    if result.errors:
+        embed.add_field(
+            name="Not checked",
+            value=_lines(f"{e.scope}: {e.kind} — {safe(e.message)}" for e in result.errors),
+            inline=False,
+        )
+    return embed
+
+
+def _lines(lines: Any, limit: int = 1024) -> str:
+    out: list[str] = []
+    size = 0
+    for line in lines:
+        if size + len(line) + 1 > limit - 20:
+            out.append("…")
+            break
+        out.append(line)
+        size += len(line) + 1
+    return "\n".join(out) or "—"
+
+
+def run_text(run: CheckRun | None) -> str:
+    if run is None:
+        return "no check yet"
+    took = (run.finished_at - run.started_at).total_seconds()
+    return f"<t:{int(run.finished_at.timestamp())}:R> ({took:.1f} s, {run.trigger})\n{run.summary}"
+
+
+def status_embed(
+    *,
+    uptime: str,
+    latency_ms: float | None,
+    last_run: CheckRun | None,
+    next_run: datetime | None,
+    failures: int,
+    watches: Sequence[Watch],
+    watch_states: Mapping[int, Sequence[Mapping[str, Any]]],
+    alerts_sent: int,
+    problems: Sequence[str],
+    checking: bool,
+) -> discord.Embed:
+    colour = RED if failures else GREEN
+    embed = discord.Embed(title="megabox-watch status", colour=colour)
+    embed.add_field(name="Uptime", value=uptime)
+    embed.add_field(
+        name="Gateway latency", value=f"{latency_ms:.0f} ms" if latency_ms is not None else "—"
+    )
+    embed.add_field(name="Alerts sent", value=str(alerts_sent))
+    last = run_text(last_run) + ("\n⏳ a check is running now" if checking else "")
+    embed.add_field(name="Last check", value=last[:1024], inline=False)
+    embed.add_field(
+        name="Next check",
+        value=f"<t:{int(next_run.timestamp())}:f>" if next_run else "not scheduled",
+    )
+    embed.add_field(name="Consecutive failures", value=str(failures))
+    lines = []
+    for watch in watches:
+        state = watch_states.get(watch.id, [])
+        paused = " (paused)" if watch.paused else ""
+        now_open = (
+            ", ".join(
+                f"{day_text(r['play_de'])} {r['start_clock']} ({r['usable']})" for r in state[:3]
+            )
+            or "nothing open"
+        )
+        lines.append(f"**#{watch.id}**{paused} {safe(watch.describe())}\n→ {now_open}")
+    embed.add_field(name=f"Watches ({len(watches)})", value=_lines(lines), inline=False)
+    if problems:
+        embed.add_field(name="Problems", value=_lines(problems), inline=False)
+    return embed

@@ -1,0 +1,91 @@
+"""The request plan: the fewest MEGABOX requests that answer every watch."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from bot.megabox.models import CalendarDay
+from bot.planner import make_chunks, minimum_listing_requests
+from bot.watches import Days
+from tests.conftest import COEX_MX4D_1940, FIXTURE_NOW, World, original_watch
+
+TODAY = FIXTURE_NOW.date()
+
+
+def fixture_calendar(world: World) -> dict[date, CalendarDay]:
+    days = {}
+    for n in range(25):
+        day = TODAY + timedelta(days=n)
+        key = f"{day:%Y%m%d}"
+        days[day] = CalendarDay(
+            playDe=key,
+            formAt="Y" if world.megabox.is_open(key) else "N",
+            hldyDivAt="Y" if day == date(2026, 12, 25) else "N",
+        )
+    return days
+
+
+def listing_dates(world: World) -> list[str]:
+    return [r.body["playDe"] for r in world.megabox.requests if r.endpoint == "bokd"]
+
+
+async def test_original_job_asks_each_open_weekend_date_once(world: World) -> None:
+    await world.add(original_watch())
+    result = await world.checker.run()
+    # Weekends in 21 days: 12-05/06, 12-12/13, 12-19/20; 12-19/20 are not open yet.
+    assert listing_dates(world) == ["20261205", "20261206", "20261212", "20261213"]
+    minimum = minimum_listing_requests(
+        [original_watch()], fixture_calendar(world), TODAY, world.checker.horizon_days
+    )
+    assert len(listing_dates(world)) == minimum == 4
+    # Seat maps only where restSeatCnt could give 3 usable seats: 19:40 (4) and 22:20 (6).
+    seat_maps = [r.body["playSchdlNo"] for r in world.megabox.requests if r.endpoint == "seats"]
+    assert sorted(seat_maps) == [COEX_MX4D_1940, "2612051351046"]
+    assert result.requests == 6
+
+    # Next hour nothing moved: the wheelchair-only counts need no second look.
+    world.megabox.reset_log()
+    world.clock.advance(hours=1)
+    again = await world.checker.run()
+    assert again.requests == 4 == world.megabox.count()
+
+
+async def test_holidays_marked_by_megabox_count_as_weekend(world: World) -> None:
+    await world.add(original_watch())
+    world.checker.horizon_days = 23
+    await world.checker.run()
+    assert "20261225" in listing_dates(world)  # a Friday with hldyDivAt Y
+
+
+async def test_many_watches_coalesce_into_the_minimum(world: World) -> None:
+    branches = ["1351", "4651", "0052", "1372", "0020", "0019", "4062"]
+    movies = ["25008000", "26018900", "26073500"]
+    for i in range(12):
+        await world.add(
+            original_watch(
+                name=f"w{i}",
+                movie_no=movies[i % 3],
+                branches=(branches[i % 7], branches[(i * 3) % 7]),
+                formats=frozenset(),
+                min_seats=1 + i % 4,
+            )
+        )
+    # A weekday watch on a branch of its own: its weekdays must not cost the others requests.
+    await world.add(original_watch(name="weekday", branches=("7011",), days=Days.parse("weekdays")))
+    await world.checker.run()
+    watches = await world.store.watches()
+    minimum = minimum_listing_requests(watches, fixture_calendar(world), TODAY, 21)
+    # 7 weekend branches → 3 requests per open weekend date (4) + 1 weekday branch → 1 per
+    # open weekday (12-03, 04, 07, 08, 10, 11) = 12 + 6.
+    assert minimum == 18
+    assert world.megabox.count("bokd") == minimum
+    for request in (r for r in world.megabox.requests if r.endpoint == "bokd"):
+        assert 1 <= int(request.body["brchNoListCnt"]) <= 3
+    assert len(make_chunks(watches, TODAY, 21)) == 3  # ceil(8 branches / 3)
+
+
+async def test_paused_watches_cost_nothing(world: World) -> None:
+    await world.add(original_watch(paused=True))
+    result = await world.checker.run()
+    assert world.megabox.count() == 0
+    assert result.screenings == ()
