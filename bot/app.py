@@ -10,6 +10,7 @@ import json
 import logging
 import signal
 import time
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from discord.ext import commands, tasks
 
 from bot.checker import Checker
 from bot.config import Settings
-from bot.megabox.client import MegaboxClient
+from bot.megabox.client import ClientOptions, MegaboxClient
 from bot.megabox.models import KST
 from bot.store.repo import Store
 from bot.watch_setup import sync_env_watch
@@ -70,6 +71,8 @@ class WatchBot(commands.Bot):
         extensions: tuple[str, ...] = EXTENSIONS,
         **options: Any,
     ) -> None:
+        # This bot has no voice: skip discord.py's start-up warnings about voice libraries.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         # Only the guilds intent: channels and roles come with GUILD_CREATE; slash commands
         # need no message content, members or presences (no privileged intents).
         intents = discord.Intents.none()
@@ -127,12 +130,23 @@ class WatchBot(commands.Bot):
 
     # -- health ----------------------------------------------------------------------------
 
+    async def on_ready(self) -> None:
+        await self._beat()
+        log.info("connected to Discord as %s in %d guild(s)", self.user, len(self.guilds))
+
+    async def on_resumed(self) -> None:
+        await self._beat()
+
+    async def _beat(self) -> None:
+        self._disconnected_since = None
+        await asyncio.to_thread(_touch, self.settings.heartbeat_file)
+        self.dispatch("heartbeat")
+
     @tasks.loop(seconds=30)
     async def heartbeat(self) -> None:
         """Touch the heartbeat file while connected; give up after a long outage."""
         if self.is_ready() and not self.is_closed() and self.ws is not None and self.ws.open:
-            self._disconnected_since = None
-            await asyncio.to_thread(_touch, self.settings.heartbeat_file)
+            await self._beat()
             return
         now = time.monotonic()
         if self._disconnected_since is None:
@@ -179,11 +193,21 @@ def _touch(path: Path) -> None:
     path.touch()
 
 
-async def start(settings: Settings, token: str) -> int:
-    """Open every resource, run the bot until a signal or a fatal error, close in order."""
+@contextlib.asynccontextmanager
+async def open_bot(
+    settings: Settings,
+    *,
+    client_options: ClientOptions | None = None,
+    clock: Callable[[], datetime] | None = None,
+    **bot_options: Any,
+) -> AsyncIterator[WatchBot]:
+    """Open storage (migrating it) and the MEGABOX session, build the bot; close all in order.
+
+    Tests hand in faster client options, a clock and discord.py options; production none.
+    """
     store = await Store.open(settings.database_url)
     try:
-        async with MegaboxClient(settings.client_options()) as client:
+        async with MegaboxClient(client_options or settings.client_options()) as client:
             await sync_env_watch(store, settings, datetime.now(KST))
             checker = Checker(
                 client,
@@ -191,22 +215,29 @@ async def start(settings: Settings, token: str) -> int:
                 horizon_days=settings.horizon_days,
                 damping=timedelta(minutes=settings.flap_damping_minutes),
                 default_channel_id=settings.alert_channel_id,
+                **({"clock": clock} if clock else {}),
             )
-            bot = WatchBot(settings, store=store, client=client, checker=checker)
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                loop.add_signal_handler(sig, lambda: loop.create_task(bot.shutdown()))
+            bot = WatchBot(settings, store=store, client=client, checker=checker, **bot_options)
             async with bot:
-                try:
-                    await bot.start(token)
-                except discord.LoginFailure:
-                    log.error("Discord refused the token: check DISCORD_TOKEN")
-                    return 2
-            return bot.exit_code
+                yield bot
     finally:
         await store.close()
         with contextlib.suppress(OSError):
             settings.heartbeat_file.unlink()
+
+
+async def start(settings: Settings, token: str) -> int:
+    """Run the bot until SIGTERM/SIGINT or a fatal error; the process's exit code."""
+    async with open_bot(settings) as bot:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, lambda: loop.create_task(bot.shutdown()))
+        try:
+            await bot.start(token)
+        except discord.LoginFailure:
+            log.error("Discord refused the token: check DISCORD_TOKEN")
+            return 2
+        return bot.exit_code
 
 
 def run_bot(settings: Settings) -> int:

@@ -58,7 +58,10 @@ class Watcher(commands.Cog):
         self.outbox.start()
 
     async def cog_unload(self) -> None:
-        self.outbox.cancel()
+        # Cancel only between rounds: a query cancelled mid-flight can leave the database
+        # connection half-closed while the store shuts down.
+        async with self._deliver_lock:
+            self.outbox.cancel()
         if self.bot.scheduler.get_job(JOB_ID):
             self.bot.scheduler.remove_job(JOB_ID)
 

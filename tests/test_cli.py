@@ -69,7 +69,7 @@ async def test_check_reports_an_outage_and_fails(megabox: FakeMegabox, tmp_path:
 
 
 async def test_bad_env_is_one_line(megabox: FakeMegabox, tmp_path: Path) -> None:
-    code, out, err = await run_cli(cli_env(megabox, tmp_path, WATCH_FORMATS="IMAX"), "check")
+    code, _, err = await run_cli(cli_env(megabox, tmp_path, WATCH_FORMATS="IMAX"), "check")
     assert code == 2
     assert err.strip().splitlines() == [
         "configuration error: WATCH_FORMATS: unknown format 'IMAX' (known: MX4D, DBC, DVA, MX, "

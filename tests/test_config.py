@@ -71,7 +71,7 @@ def test_bad_values_name_the_variable(
 
 def test_missing_token_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DISCORD_TOKEN", raising=False)
-    with pytest.raises(ConfigError, match="^DISCORD_TOKEN: required"):
+    with pytest.raises(ConfigError, match=r"^DISCORD_TOKEN: required"):
         load_settings(_env_file=None).require_token()
 
 

@@ -1,0 +1,98 @@
+"""`python -m bot` as a real process: it logs in, and SIGTERM makes it exit 0 quickly."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ALERT_CHANNEL, COEX_MX4D_1940
+from tests.e2e import GUILD_ID, STATUS_CHANNEL, TOKEN, make_guild
+from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.megabox_server import FakeMegabox
+
+ROOT = Path(__file__).resolve().parent.parent
+REDIRECT = Path(__file__).resolve().parent / "fakes" / "redirect"
+
+pytestmark = pytest.mark.timeout(40)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    async with FakeDiscord(guilds=[make_guild()]) as server:
+        yield server
+
+
+def bot_env(fake: FakeDiscord, megabox: FakeMegabox, tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WATCH_", "DISCORD_"))}
+    env.update(fake.env())
+    env.update(
+        PYTHONPATH=str(REDIRECT),
+        DISCORD_TOKEN=TOKEN,
+        DISCORD_GUILD_ID=str(GUILD_ID),
+        ALERT_CHANNEL_ID=str(ALERT_CHANNEL),
+        STATUS_CHANNEL_ID=str(STATUS_CHANNEL),
+        MEGABOX_BASE_URL=megabox.base_url,
+        MEGABOX_REQUESTS_PER_SECOND="5",
+        MEGABOX_JITTER_SECONDS="0",
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+        HEARTBEAT_FILE=str(tmp_path / "heartbeat"),
+        WATCH_MOVIE_NO="25008000",
+        WATCH_BRANCHES="1351",
+        WATCH_FORMATS="MX4D",
+        WATCH_DAYS="weekend",
+        WATCH_MENTION="@here",
+        # Every minute, so that the process runs real checks while we watch.
+        CHECK_SCHEDULE="* * * * *",
+        LOG_LEVEL="INFO",
+    )
+    return env
+
+
+async def read_until(process: asyncio.subprocess.Process, marker: bytes) -> str:
+    assert process.stdout is not None
+    seen = b""
+    while marker not in seen:
+        line = await process.stdout.readline()
+        if not line:
+            raise AssertionError(f"bot exited before {marker!r}:\n{seen.decode()}")
+        seen += line
+    return seen.decode()
+
+
+async def test_sigterm_exits_zero_quickly(
+    fake: FakeDiscord, megabox: FakeMegabox, tmp_path: Path
+) -> None:
+    megabox.set_seat_map(COEX_MX4D_1940, "selectSeatList-coex-mx4d-three-together.json")
+    started = time.monotonic()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=ROOT, env=bot_env(fake, megabox, tmp_path),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        log = await asyncio.wait_for(read_until(process, b"connected to Discord as"), timeout=20)
+        ready_after = time.monotonic() - started
+        assert len(fake.command_syncs) == 1
+        heartbeat = tmp_path / "heartbeat"
+        assert heartbeat.exists()  # so `python -m bot healthcheck` passes
+        sent = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        output, _ = await asyncio.wait_for(process.communicate(), timeout=10)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    stopped_after = time.monotonic() - sent
+    text = log + output.decode()
+    assert process.returncode == 0, text
+    assert stopped_after < 10
+    assert "shutting down" in text
+    assert TOKEN not in text  # the token never reaches the log
+    assert not heartbeat.exists()
+    print(f"ready after {ready_after:.2f} s; stopped {stopped_after:.2f} s after SIGTERM")
