@@ -10,7 +10,7 @@ import json
 import logging
 import signal
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,15 +22,17 @@ from discord.ext import commands, tasks
 
 from bot.checker import Checker
 from bot.config import Settings
+from bot.megabox.catalogue import Catalogue
 from bot.megabox.client import ClientOptions, MegaboxClient
 from bot.megabox.models import KST
 from bot.store.repo import Store
+from bot.watch_forms import FormError
 from bot.watch_setup import sync_env_watch
 
 log = logging.getLogger(__name__)
 
 #: Loaded in this order; one failing is logged and does not stop the others.
-EXTENSIONS: tuple[str, ...] = ("cogs.watcher",)
+EXTENSIONS: tuple[str, ...] = ("cogs.watcher", "cogs.watches")
 
 _SYNC_HASH_KEY = "command_sync_hash"
 
@@ -41,7 +43,10 @@ class WatchTree(app_commands.CommandTree["WatchBot"]):
     async def on_error(
         self, interaction: discord.Interaction[WatchBot], error: app_commands.AppCommandError
     ) -> None:
-        if isinstance(error, app_commands.MissingPermissions):
+        original = getattr(error, "original", None)
+        if isinstance(original, FormError):
+            text = str(original)  # a user's mistake, explained: nothing to log
+        elif isinstance(error, app_commands.MissingPermissions):
             text = "You need the **Manage Server** permission for this."
         elif isinstance(error, app_commands.NoPrivateMessage):
             text = "This command works in a server, not in DMs."
@@ -90,6 +95,8 @@ class WatchBot(commands.Bot):
         self.store = store
         self.megabox = client
         self.checker = checker
+        self.catalogue = Catalogue(client)
+        self._background: set[asyncio.Task[Any]] = set()
         self.scheduler = AsyncIOScheduler(timezone=KST)
         self.extension_names = extensions
         self.started_at = time.monotonic()
@@ -106,6 +113,14 @@ class WatchBot(commands.Bot):
                 log.exception("extension %s failed to load", name)
         await self.sync_commands_if_changed()
         self.heartbeat.start()
+        # Warm the movie/branch lists for autocomplete without delaying the login.
+        self.in_background(self.catalogue.refresh())
+
+    def in_background(self, job: Coroutine[Any, Any, Any]) -> None:
+        """Run `job` without awaiting it, keeping a reference so it is not collected."""
+        task = asyncio.get_running_loop().create_task(job)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def sync_commands_if_changed(self) -> None:
         """Sync only when the command set changed: restarts must not hit Discord's limits."""
@@ -175,6 +190,8 @@ class WatchBot(commands.Bot):
             self.heartbeat.cancel()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        for task in list(self._background):
+            task.cancel()
         if self.checker.busy:
             log.info(
                 "waiting up to %.0f s for the running check", self.settings.shutdown_timeout_seconds

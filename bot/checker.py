@@ -10,7 +10,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from bot.megabox.client import MegaboxClient
@@ -19,7 +19,7 @@ from bot.megabox.models import KST, BookingPage, Screening
 from bot.openings import Change, Key, Transition, advance
 from bot.planner import Chunk, make_chunks
 from bot.seats import SeatCount, estimate, evaluate
-from bot.store.repo import CheckRun, PendingAlert, Store
+from bot.store.repo import CheckRun, PendingAlert, Store, Subscription
 from bot.watches import Watch
 
 log = logging.getLogger(__name__)
@@ -99,6 +99,19 @@ class CheckResult:
     def matches(self) -> list[SeenScreening]:
         return [s for s in self.screenings if s.matched_by]
 
+    def for_watch(self, watch_id: int) -> CheckResult:
+        """The same check seen from one watch: its screenings, its matches, its openings."""
+        return replace(
+            self,
+            watches=tuple(w for w in self.watches if w.id == watch_id),
+            screenings=tuple(
+                replace(s, matched_by=tuple(i for i in s.matched_by if i == watch_id))
+                for s in self.screenings
+                if watch_id in s.wanted_by
+            ),
+            openings=tuple(o for o in self.openings if o.watch_id == watch_id),
+        )
+
     def near_misses(self, limit: int = 5) -> list[SeenScreening]:
         misses = [s for s in self.screenings if not s.matched_by and s.screening.bookable]
         return sorted(misses, key=lambda s: (-s.usable, s.screening.start))[:limit]
@@ -157,7 +170,7 @@ class Checker:
             counts={s.screening.play_schdl_no: s.count for s in result.screenings if s.count},
             halls=run.halls,
             transitions=result.transitions,
-            targets=self._targets(watches),
+            targets=await self._targets(watches),
             run=_run_row(result),
         )
         if not result.errors:
@@ -165,16 +178,30 @@ class Checker:
         result.opening_ids = tuple(ids)
         return result
 
-    def _targets(self, watches: Iterable[Watch]) -> dict[int, list[PendingAlert]]:
+    async def _targets(self, watches: Iterable[Watch]) -> dict[int, list[PendingAlert]]:
+        """Who hears of an opening: the watch's channel (with its mention and the users who
+        asked to be mentioned), each DM subscriber, or the owner of a personal watch."""
+        subscribers: dict[int, list[Subscription]] = {}
+        for sub in await self.store.subscriptions():
+            if not sub.paused:
+                subscribers.setdefault(sub.watch_id, []).append(sub)
         targets: dict[int, list[PendingAlert]] = {}
         for watch in watches:
-            channel = watch.channel_id or self.default_channel_id
-            if channel is None:
-                log.warning(
-                    "watch %s has no alert channel: its openings are not delivered", watch.id
-                )
-                continue
-            targets[watch.id] = [PendingAlert("channel", channel, watch.mention.to_text())]
+            subs = subscribers.get(watch.id, [])
+            found = [PendingAlert("dm", s.user_id, "") for s in subs if s.delivery == "dm"]
+            if watch.personal and watch.owner_id is not None:
+                found.append(PendingAlert("dm", watch.owner_id, ""))
+            elif not watch.personal:
+                channel = watch.channel_id or self.default_channel_id
+                mentions = [watch.mention.to_text()]
+                mentions += [f"<@{s.user_id}>" for s in subs if s.delivery == "mention"]
+                if channel is not None:
+                    found.append(
+                        PendingAlert("channel", channel, " ".join(m for m in mentions if m))
+                    )
+                else:
+                    log.warning("watch %s has no alert channel: openings go to DMs only", watch.id)
+            targets[watch.id] = list(dict.fromkeys(found))
         return targets
 
 

@@ -231,6 +231,11 @@ class Mention:
         }[self.kind]
 
 
+def parse_mentions(text: str) -> list[Mention]:
+    """An alert's stored mention text: the watch's mention plus mention-subscribers."""
+    return [Mention.parse(token) for token in text.split()]
+
+
 @dataclass(frozen=True, slots=True)
 class Watch:
     """One thing to watch for. `id` is the storage id (0 before it is stored)."""
@@ -252,6 +257,16 @@ class Watch:
     #: A new watch records what is open now on its first check instead of alerting it all.
     baseline_pending: bool = False
     source: str = "command"  # "env" for the WATCH_* watch
+    scope: str = "guild"  # "user": a personal watch, delivered to its owner by DM
+
+    @property
+    def personal(self) -> bool:
+        return self.scope == "user"
+
+    @property
+    def label(self) -> str:
+        """How people refer to a watch: "#3 coex-4dx"."""
+        return f"#{self.id} {self.name}" if self.name else f"#{self.id}"
 
     def wants(self, screening: Screening, holiday: bool = False) -> bool:
         """Everything but the seats: movie, branch, format, day and start time."""

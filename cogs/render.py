@@ -10,6 +10,7 @@ import discord
 from discord.utils import escape_markdown, escape_mentions
 
 from bot.checker import CheckResult, SeenScreening
+from bot.megabox.catalogue import Catalogue
 from bot.megabox.models import KST, at_clock
 from bot.report import status_line, when
 from bot.store.repo import AlertJob, CheckRun
@@ -235,4 +236,57 @@ def status_embed(
     embed.add_field(name=f"Watches ({len(watches)})", value=_lines(lines), inline=False)
     if problems:
         embed.add_field(name="Problems", value=_lines(problems), inline=False)
+    return embed
+
+
+def watch_embed(
+    watch: Watch,
+    catalogue: Catalogue,
+    *,
+    default_channel: int | None,
+    open_now: Sequence[Mapping[str, Any]] = (),
+) -> discord.Embed:
+    """One stored watch, in words."""
+    movie = catalogue.movies.get(watch.movie_no)
+    embed = discord.Embed(
+        title=f"Watch {safe(watch.label)}", colour=GREY if watch.paused else GREEN
+    )
+    embed.add_field(
+        name="Movie",
+        value=f"{safe(movie.movie_nm) if movie else '?'} · {watch.movie_no}",
+        inline=False,
+    )
+    embed.add_field(
+        name="Branches",
+        value=", ".join(
+            f"{safe(catalogue.branches[b].brch_nm)} ({b})" if b in catalogue.branches else b
+            for b in watch.branches
+        ),
+        inline=False,
+    )
+    embed.add_field(name="Format", value="/".join(sorted(watch.formats)) or "any")
+    embed.add_field(name="Days", value=watch.days.describe())
+    embed.add_field(name="Start times", value=watch.window.to_text() if watch.window else "any")
+    seats = f"{watch.min_seats}{' together' if watch.together else ''}, wheelchair seats excluded"
+    embed.add_field(name="Seats", value=seats)
+    if watch.personal:
+        embed.add_field(name="Delivery", value="DM to its owner (personal watch)")
+    else:
+        channel = watch.channel_id or default_channel
+        embed.add_field(name="Channel", value=f"<#{channel}>" if channel else "none set")
+        embed.add_field(name="Mention", value=watch.mention.to_text() or "nobody")
+    state = "paused" if watch.paused else "active"
+    if watch.baseline_pending:
+        state += " · its first check records what is already open and alerts only new openings"
+    embed.add_field(name="Status", value=state, inline=False)
+    if open_now:
+        embed.add_field(
+            name="Open now",
+            value=_lines(
+                f"{day_text(r['play_de'])} {r['start_clock']} · {safe(r['brch_nm'])} · "
+                f"{r['usable']} seats"
+                for r in open_now
+            ),
+            inline=False,
+        )
     return embed

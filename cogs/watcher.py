@@ -17,7 +17,9 @@ from bot.checker import CheckBusy, CheckResult
 from bot.megabox.models import KST
 from bot.report import status_line
 from bot.store.repo import AlertJob
-from cogs.render import alert_message, check_embed, status_embed
+from bot.watch_forms import FormError, QuietHours
+from bot.watches import Watch
+from cogs.render import alert_message, check_embed, status_embed, watch_embed
 
 if TYPE_CHECKING:
     from bot.app import WatchBot
@@ -25,6 +27,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 JOB_ID = "megabox-check"
+_DMS_CLOSED = (
+    "I couldn't send you an alert by DM (Discord refused it: your DMs are closed), so your "
+    "DM alerts are paused. Allow direct messages from this server's members, then run "
+    "`/subscribe` again (and `/watch resume` for your personal watches)."
+)
 _FAILURE_REPORTED_KEY = "failure_reported"
 #: Discord dedupes a repeated nonce for a few minutes (discord.py sends enforce_nonce), which
 #: covers a crash between Discord accepting an alert and us marking it sent.
@@ -103,8 +110,15 @@ class Watcher(commands.Cog):
         async with self._deliver_lock:
             now = datetime.now(KST)
             await self.bot.store.expire_undelivered(now)
+            quiet = {
+                user: QuietHours.parse(f"{start}-{end}")
+                for user, (start, end) in (await self.bot.store.quiet_hours()).items()
+            }
             done = 0
             for job in await self.bot.store.alert_jobs():
+                hours = quiet.get(job.target_id) if job.target_kind == "dm" else None
+                if hours is not None and job.message_id is None and hours.contains(now):
+                    continue  # held until the quiet hours end; expired if the seats go first
                 done += await self._deliver(job, now)
             return done
 
@@ -139,6 +153,14 @@ class Watcher(commands.Cog):
                 return 0
             self._problem(job.target_id, f"channel {job.target_id} not found ({exc.text})")
         except discord.Forbidden as exc:
+            if job.target_kind == "dm":
+                # Closed DMs: retrying forever would not help. Pause and tell the user once.
+                await self.bot.store.pause_dm_deliveries(job.target_id, _DMS_CLOSED)
+                await self.bot.store.mark_failed(
+                    job.alert_id, f"DM refused: {exc.text}", give_up=True
+                )
+                log.info("DMs to %s are closed: their DM alerts are paused", job.target_id)
+                return 0
             self._problem(job.target_id, f"no permission to post in {job.target_id} ({exc.text})")
         except NotATextChannel as exc:
             self._problem(job.target_id, str(exc))
@@ -207,10 +229,34 @@ class Watcher(commands.Cog):
 
     # -- commands --------------------------------------------------------------------------
 
+    async def _visible_watch(self, interaction: discord.Interaction[WatchBot], text: str) -> Watch:
+        guild_id = interaction.guild.id if interaction.guild else None
+        for watch in await self.bot.store.visible_watches(guild_id, interaction.user.id):
+            if text.strip().lstrip("#") in (str(watch.id), watch.name):
+                return watch
+        raise FormError(f"No watch {text!r} here. `/watch list` shows the ones you can use.")
+
+    async def watch_autocomplete(
+        self, interaction: discord.Interaction[WatchBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        guild_id = interaction.guild.id if interaction.guild else None
+        watches = await self.bot.store.visible_watches(guild_id, interaction.user.id)
+        text = current.strip().lstrip("#").casefold()
+        return [
+            app_commands.Choice(name=w.label[:100], value=str(w.id))
+            for w in watches
+            if text in w.label.casefold()
+        ][:25]
+
     @app_commands.command(name="check", description="Check MEGABOX now and show what is open")
-    async def check(self, interaction: discord.Interaction[WatchBot]) -> None:
+    @app_commands.describe(watch="Only show this watch's screenings")
+    @app_commands.autocomplete(watch=watch_autocomplete)
+    async def check(
+        self, interaction: discord.Interaction[WatchBot], watch: str | None = None
+    ) -> None:
         # Defer first: Discord allows 3 s, a check can take far longer.
         await interaction.response.defer(ephemeral=True, thinking=True)
+        only = await self._visible_watch(interaction, watch) if watch else None
         try:
             result = await self.run_check("command", wait=False)
         except CheckBusy:
@@ -220,11 +266,26 @@ class Watcher(commands.Cog):
                 ephemeral=True,
             )
             return
-        await interaction.followup.send(embed=check_embed(result), ephemeral=True)
+        shown = result.for_watch(only.id) if only else result
+        await interaction.followup.send(embed=check_embed(shown), ephemeral=True)
 
     @app_commands.command(name="status", description="Show the bot's health and what it watches")
-    async def status(self, interaction: discord.Interaction[WatchBot]) -> None:
+    @app_commands.describe(watch="Show one watch in detail")
+    @app_commands.autocomplete(watch=watch_autocomplete)
+    async def status(
+        self, interaction: discord.Interaction[WatchBot], watch: str | None = None
+    ) -> None:
         store = self.bot.store
+        if watch:
+            found = await self._visible_watch(interaction, watch)
+            embed = watch_embed(
+                found,
+                self.bot.catalogue,
+                default_channel=self.bot.settings.alert_channel_id,
+                open_now=(await store.watch_states()).get(found.id, []),
+            )
+            await interaction.response.send_message(embed=embed, ephemeral=True)
+            return
         runs = await store.last_runs(1)
         latency = self.bot.latency
         embed = status_embed(
@@ -233,7 +294,9 @@ class Watcher(commands.Cog):
             last_run=runs[0] if runs else None,
             next_run=self.next_run(),
             failures=await store.consecutive_failures(),
-            watches=await store.watches(),
+            watches=await store.visible_watches(
+                interaction.guild.id if interaction.guild else None, interaction.user.id
+            ),
             watch_states=await store.watch_states(),
             alerts_sent=await store.alerts_sent(),
             problems=list(self.problems.values()),

@@ -300,14 +300,16 @@ class MegaboxClient:
         data = await self._post(SEATS_PATH, body, "/on/oh/ohz/PcntSeatChoi/selectPcntSeatChoi.do")
         return parse_seat_map(data, play_schdl_no)
 
-    async def movies(self, search: str = "", page: int = 1, per_page: int = 100) -> list[Movie]:
-        """`selectMovieList.do`: the catalogue, released films by booking share (§7)."""
+    async def movies(
+        self, search: str = "", page: int = 1, per_page: int = 100, *, upcoming: bool = False
+    ) -> list[Movie]:
+        """`selectMovieList.do`: the catalogue by booking share, or upcoming films (§7)."""
         body = {
             "currentPage": str(page),
             "recordCountPerPage": str(per_page),
-            "pageType": "ticketing",
+            "pageType": "rfilmDe" if upcoming else "ticketing",
             "ibxMovieNmSearch": search,
-            "onairYn": "N",
+            "onairYn": "MSC02" if upcoming else "N",
             "specialType": "",
             "specialYn": "N",
         }

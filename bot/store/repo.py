@@ -65,6 +65,15 @@ class CheckRun:
 
 
 @dataclass(frozen=True, slots=True)
+class Subscription:
+    watch_id: int
+    user_id: int
+    guild_id: int | None
+    delivery: str  # dm | mention
+    paused: bool
+
+
+@dataclass(frozen=True, slots=True)
 class PendingAlert:
     target_kind: str
     target_id: int
@@ -117,6 +126,131 @@ class Store:
             rows = (await conn.execute(query)).all()
         return [_watch_from_row(r) for r in rows]
 
+    async def watch(self, watch_id: int) -> Watch | None:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(t.watches).where(t.watches.c.id == watch_id))).first()
+        return _watch_from_row(row) if row else None
+
+    async def visible_watches(self, guild_id: int | None, user_id: int) -> list[Watch]:
+        """The guild's watches and the user's own personal watches."""
+        w = t.watches
+        query = select(w).order_by(w.c.id)
+        personal = (w.c.scope == "user") & (w.c.owner_id == user_id)
+        if guild_id is not None:
+            query = query.where(((w.c.scope == "guild") & (w.c.guild_id == guild_id)) | personal)
+        else:
+            query = query.where(personal)
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [_watch_from_row(r) for r in rows]
+
+    async def count_watches(
+        self, *, guild_id: int | None = None, owner_id: int | None = None
+    ) -> int:
+        w = t.watches
+        query = select(func.count()).select_from(w)
+        if guild_id is not None:
+            query = query.where(w.c.scope == "guild", w.c.guild_id == guild_id)
+        if owner_id is not None:
+            query = query.where(w.c.scope == "user", w.c.owner_id == owner_id)
+        async with self.engine.connect() as conn:
+            return int(await conn.scalar(query) or 0)
+
+    async def forget_guild(self, guild_id: int) -> int:
+        """The bot left a guild: its watches (with their openings and alerts) and every
+        subscription made there go. Returns how many watches were removed."""
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                delete(t.subscriptions).where(t.subscriptions.c.guild_id == guild_id)
+            )
+            result = await conn.execute(delete(t.watches).where(t.watches.c.guild_id == guild_id))
+        return int(result.rowcount or 0)
+
+    # -- subscriptions and users -----------------------------------------------------------
+
+    async def subscribe(
+        self, watch_id: int, user_id: int, guild_id: int | None, delivery: str, *, now: datetime
+    ) -> bool:
+        """True for a new subscription; an existing one gets the new delivery and resumes."""
+        s = t.subscriptions
+        async with self.engine.begin() as conn:
+            updated = await conn.execute(
+                update(s)
+                .where(s.c.watch_id == watch_id, s.c.user_id == user_id)
+                .values(delivery=delivery, paused=False)
+            )
+            if updated.rowcount:
+                return False
+            await conn.execute(
+                insert(s).values(
+                    watch_id=watch_id,
+                    user_id=user_id,
+                    guild_id=guild_id,
+                    delivery=delivery,
+                    paused=False,
+                    created_at=now,
+                )
+            )
+        return True
+
+    async def unsubscribe(self, watch_id: int, user_id: int) -> bool:
+        s = t.subscriptions
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                delete(s).where(s.c.watch_id == watch_id, s.c.user_id == user_id)
+            )
+        return bool(result.rowcount)
+
+    async def subscriptions(self, *, user_id: int | None = None) -> list[Subscription]:
+        s = t.subscriptions
+        query = select(s).order_by(s.c.id)
+        if user_id is not None:
+            query = query.where(s.c.user_id == user_id)
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [Subscription(r.watch_id, r.user_id, r.guild_id, r.delivery, r.paused) for r in rows]
+
+    async def pause_dm_deliveries(self, user_id: int, notice: str) -> None:
+        """Discord refuses DMs to this user: stop trying, and tell them once."""
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(t.subscriptions)
+                .where(t.subscriptions.c.user_id == user_id, t.subscriptions.c.delivery == "dm")
+                .values(paused=True)
+            )
+            await conn.execute(
+                update(t.watches)
+                .where(t.watches.c.owner_id == user_id, t.watches.c.scope == "user")
+                .values(paused=True)
+            )
+            await _upsert_user(conn, user_id, dm_closed_notice=notice)
+
+    async def pop_notice(self, user_id: int) -> str | None:
+        async with self.engine.begin() as conn:
+            notice = await conn.scalar(
+                select(t.users.c.dm_closed_notice).where(t.users.c.user_id == user_id)
+            )
+            if notice:
+                await conn.execute(
+                    update(t.users)
+                    .where(t.users.c.user_id == user_id)
+                    .values(dm_closed_notice=None)
+                )
+        return str(notice) if notice else None
+
+    async def quiet_hours(self) -> dict[int, tuple[str, str]]:
+        u = t.users
+        query = select(u.c.user_id, u.c.quiet_start, u.c.quiet_end).where(
+            u.c.quiet_start.is_not(None), u.c.quiet_end.is_not(None)
+        )
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return {r.user_id: (r.quiet_start, r.quiet_end) for r in rows}
+
+    async def set_quiet_hours(self, user_id: int, start: str | None, end: str | None) -> None:
+        async with self.engine.begin() as conn:
+            await _upsert_user(conn, user_id, quiet_start=start, quiet_end=end)
+
     async def watch_by_source(self, source: str) -> Watch | None:
         async with self.engine.connect() as conn:
             row = (
@@ -159,6 +293,24 @@ class Store:
                 )
                 found.update({r[0]: (r[1], r[2]) for r in rows})
         return found
+
+    async def sample_screening(
+        self, movie_no: str, branches: Sequence[str]
+    ) -> dict[str, Any] | None:
+        """The latest seen screening of this movie at these branches (for a test alert)."""
+        sc = t.screenings
+        query = (
+            select(sc)
+            .where(
+                (sc.c.movie_no == movie_no) | (sc.c.rpst_movie_no == movie_no),
+                sc.c.brch_no.in_(list(branches)),
+            )
+            .order_by(sc.c.seen_at.desc(), sc.c.starts_at)
+            .limit(1)
+        )
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return dict(row._mapping) if row else None
 
     async def opening_states(self) -> dict[Key, OpeningState]:
         """The latest opening per (watch, screening)."""
@@ -383,6 +535,7 @@ def _watch_values(watch: Watch) -> dict[str, Any]:
         "mention": watch.mention.to_text(),
         "paused": watch.paused,
         "baseline_pending": watch.baseline_pending,
+        "scope": watch.scope,
     }
 
 
@@ -404,6 +557,7 @@ def _watch_from_row(row: Row[Any]) -> Watch:
         paused=row.paused,
         baseline_pending=row.baseline_pending,
         source=row.source,
+        scope=row.scope,
     )
 
 
@@ -528,6 +682,14 @@ async def _upsert_hall(
             seen_at=now,
         )
     )
+
+
+async def _upsert_user(conn: AsyncConnection, user_id: int, **values: Any) -> None:
+    exists = await conn.scalar(select(t.users.c.user_id).where(t.users.c.user_id == user_id))
+    if exists is None:
+        await conn.execute(insert(t.users).values(user_id=user_id, **values))
+    else:
+        await conn.execute(update(t.users).where(t.users.c.user_id == user_id).values(**values))
 
 
 async def _latest_opening_id(conn: AsyncConnection, key: Key) -> int | None:

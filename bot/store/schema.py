@@ -67,6 +67,8 @@ watches = Table(
     Column("paused", Boolean, nullable=False, default=False),
     Column("baseline_pending", Boolean, nullable=False, default=False),
     Column("source", String(20), nullable=False, default="command"),  # env | command
+    # guild: alerts go to a channel; user: a personal watch, alerts go to the owner by DM
+    Column("scope", String(10), nullable=False, default="guild", server_default="guild"),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )
@@ -159,6 +161,29 @@ check_runs = Table(
     Column("error_kind", String(40), nullable=True),
     Column("error_text", Text, nullable=True),
     Column("summary", Text, nullable=False),
+)
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("watch_id", Integer, ForeignKey("watches.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", BigInteger, nullable=False, index=True),
+    Column("guild_id", BigInteger, nullable=True, index=True),
+    Column("delivery", String(10), nullable=False),  # dm | mention
+    Column("paused", Boolean, nullable=False, default=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("watch_id", "user_id", name="uq_subscription"),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("user_id", BigInteger, primary_key=True),
+    Column("quiet_start", String(5), nullable=True),  # HH:MM KST
+    Column("quiet_end", String(5), nullable=True),
+    # Set when Discord refused a DM; told to the user once, privately, then cleared.
+    Column("dm_closed_notice", Text, nullable=True),
 )
 
 settings_kv = Table(

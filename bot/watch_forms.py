@@ -1,0 +1,194 @@
+"""Slash-command options → a validated `Watch`, checked against MEGABOX's own data.
+
+Every problem becomes one `FormError` sentence that says what to do; nothing is stored
+until the whole form is valid.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, time
+from typing import TypeVar
+
+from bot.megabox.catalogue import Catalogue
+from bot.megabox.models import Branch, Movie
+from bot.watches import FORMATS, Days, Mention, TimeWindow, Watch, parse_format
+
+T = TypeVar("T")
+
+MAX_GUILD_WATCHES = 25
+MAX_USER_WATCHES = 10
+MAX_BRANCHES = 10
+MAX_NAME = 60
+
+
+class FormError(ValueError):
+    """A user-facing explanation of what is wrong with an option."""
+
+
+@dataclass(frozen=True, slots=True)
+class WatchForm:
+    """Raw option values; None = not given (for edits: keep the current value)."""
+
+    movie: str | None = None
+    branches: str | None = None
+    format: str | None = None
+    days: str | None = None
+    times: str | None = None
+    min_seats: int | None = None
+    together: bool | None = None
+    channel_id: int | None = None
+    mention: str | None = None
+    name: str | None = None
+
+
+def build_watch(
+    form: WatchForm,
+    catalogue: Catalogue,
+    *,
+    base: Watch | None = None,
+    guild_id: int | None = None,
+    owner_id: int | None = None,
+    scope: str = "guild",
+    baseline: bool = True,
+) -> Watch:
+    """A new watch (no `base`) or `base` with the given options changed."""
+    if base is None and (form.movie is None or form.branches is None):
+        raise FormError("Give at least a movie and one branch.")
+    if (form.movie is not None or form.branches is not None) and not catalogue.loaded:
+        reason = catalogue.last_error.describe() if catalogue.last_error else "not loaded yet"
+        raise FormError(
+            f"I couldn't load MEGABOX's movie and branch lists ({reason}). Try again in a minute."
+        )
+    movie = _movie(form.movie, catalogue) if form.movie is not None else None
+    branches = _branches(form.branches, catalogue) if form.branches is not None else None
+    changes: dict[str, object] = {}
+    if movie is not None:
+        changes["movie_no"] = movie.movie_no
+    if branches is not None:
+        changes["branches"] = tuple(b.brch_no for b in branches)
+    if form.format is not None:
+        changes["formats"] = _formats(form.format)
+    if form.days is not None:
+        changes["days"] = _parsed("days", Days.parse, form.days)
+    if form.times is not None:
+        changes["window"] = _parsed("times", TimeWindow.parse, form.times)
+    if form.min_seats is not None:
+        if not 1 <= form.min_seats <= 10:
+            raise FormError("min_seats must be between 1 and 10.")
+        changes["min_seats"] = form.min_seats
+    if form.together is not None:
+        changes["together"] = form.together
+    if form.channel_id is not None:
+        changes["channel_id"] = form.channel_id
+    if form.mention is not None:
+        changes["mention"] = _parsed("mention", Mention.parse, form.mention)
+    if form.name is not None:
+        changes["name"] = _name(form.name)
+
+    if base is None:
+        assert movie is not None and branches is not None
+        watch = Watch(
+            movie_no=movie.movie_no,
+            branches=tuple(b.brch_no for b in branches),
+            days=Days.parse("weekend"),
+            guild_id=guild_id,
+            owner_id=owner_id,
+            scope=scope,
+            baseline_pending=baseline,
+        )
+        watch = replace(watch, **changes)  # type: ignore[arg-type]
+        if "name" not in changes:
+            watch = replace(watch, name=default_name(watch, movie, branches))
+        return watch
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def default_name(watch: Watch, movie: Movie, branches: list[Branch]) -> str:
+    formats = "/".join(sorted(watch.formats))
+    where = branches[0].brch_nm + (f"+{len(branches) - 1}" if len(branches) > 1 else "")
+    return _name(f"{movie.movie_nm[:30]} {where} {formats}".strip())
+
+
+def _name(text: str) -> str:
+    name = re.sub(r"\s+", " ", text).strip()[:MAX_NAME]
+    if not name:
+        raise FormError("The name can't be empty.")
+    return name
+
+
+def _movie(text: str, catalogue: Catalogue) -> Movie:
+    found = catalogue.resolve_movie(text)
+    if isinstance(found, Movie):
+        return found
+    hint = f" Did you mean: {'; '.join(found)}?" if found else ""
+    raise FormError(
+        f"MEGABOX has no movie matching {text.strip()!r}.{hint} Pick one from the list."
+    )
+
+
+def _branches(text: str, catalogue: Catalogue) -> list[Branch]:
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if not parts:
+        raise FormError("Give at least one branch.")
+    found: dict[str, Branch] = {}
+    for part in parts:
+        branch = catalogue.resolve_branch(part)
+        if not isinstance(branch, Branch):
+            hint = f" Did you mean: {'; '.join(branch)}?" if branch else ""
+            raise FormError(f"MEGABOX has no branch matching {part!r}.{hint}")
+        found[branch.brch_no] = branch
+    if len(found) > MAX_BRANCHES:
+        raise FormError(f"At most {MAX_BRANCHES} branches per watch.")
+    return list(found.values())
+
+
+def _formats(text: str) -> frozenset[str]:
+    if text.strip().lower() in ("", "any", "all"):
+        return frozenset()
+    try:
+        return frozenset(parse_format(p) for p in text.split(",") if p.strip())
+    except ValueError as exc:
+        raise FormError(f"{exc}.") from None
+
+
+def _parsed(option: str, parse: Callable[[str], T], text: str) -> T:
+    try:
+        return parse(text)
+    except ValueError as exc:
+        raise FormError(f"{option}: {exc}.") from None
+
+
+def format_choices() -> list[tuple[str, str]]:
+    """(label, code) pairs for the format option; "4DX" is in MX4D's label so it is found."""
+    labels = {"MX4D": "MX4D — motion seats (4DX)"}
+    return [("Any format", "any")] + [(labels.get(c, f"{c} — {n}"), c) for c, n in FORMATS.items()]
+
+
+@dataclass(frozen=True, slots=True)
+class QuietHours:
+    """Hours (KST) in which a user's DMs are held; may cross midnight ("23:00-08:00")."""
+
+    start: time
+    end: time
+
+    @classmethod
+    def parse(cls, text: str) -> QuietHours:
+        match = re.fullmatch(r"\s*(\d{1,2}):?(\d{2})\s*[-~]\s*(\d{1,2}):?(\d{2})\s*", text)
+        if not match:
+            raise FormError("Quiet hours look like 23:00-08:00 (KST), or 'off'.")
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        if max(h1, h2) > 23 or max(m1, m2) > 59 or (h1, m1) == (h2, m2):
+            raise FormError("Quiet hours need two different times between 00:00 and 23:59.")
+        return cls(time(h1, m1), time(h2, m2))
+
+    def contains(self, moment: datetime) -> bool:
+        now = moment.timetz().replace(tzinfo=None)
+        if self.start < self.end:
+            return self.start <= now < self.end
+        return now >= self.start or now < self.end
+
+    def to_text(self) -> str:
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"

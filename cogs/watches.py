@@ -1,0 +1,599 @@
+"""`/watch …`, `/subscribe`, `/unsubscribe`, `/subscriptions` and `/quiet`: watches and
+personal subscriptions managed from Discord. Validation lives in `bot.watch_forms`."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, cast
+
+import discord
+from discord import app_commands
+from discord.app_commands import Choice, Range
+from discord.ext import commands
+
+from bot.megabox.catalogue import describe_branch, describe_movie
+from bot.megabox.models import KST, at_clock
+from bot.store.repo import AlertJob
+from bot.watch_forms import (
+    MAX_GUILD_WATCHES,
+    MAX_USER_WATCHES,
+    FormError,
+    QuietHours,
+    WatchForm,
+    build_watch,
+    format_choices,
+)
+from bot.watches import Watch
+from cogs.render import GREEN, alert_message, safe, watch_embed
+
+if TYPE_CHECKING:
+    from bot.app import WatchBot
+
+log = logging.getLogger(__name__)
+
+Interaction = discord.Interaction["WatchBot"]
+
+FORMAT_CHOICES = [Choice(name=label, value=code) for label, code in format_choices()]
+SCOPE_CHOICES = [
+    Choice(name="this server (alerts in a channel)", value="guild"),
+    Choice(name="just me (alerts by DM)", value="user"),
+]
+DELIVERY_CHOICES = [
+    Choice(name="direct message", value="dm"),
+    Choice(name="mention me in the alert channel", value="mention"),
+]
+_DAY_SUGGESTIONS = ("weekend", "weekdays", "all", "sat,sun", "fri,sat,sun", "sat", "sun")
+
+
+def _private(text: str) -> dict[str, Any]:
+    return {"content": text[:2000], "ephemeral": True}
+
+
+async def _answer(interaction: Interaction, **kwargs: Any) -> None:
+    """Reply privately, prefixed with a pending notice for this user (e.g. closed DMs)."""
+    notice = await interaction.client.store.pop_notice(interaction.user.id)
+    if notice:
+        kwargs["content"] = f"⚠️ {notice}\n\n{kwargs.get('content') or ''}".strip()
+    kwargs.setdefault("ephemeral", True)
+    if interaction.response.is_done():
+        await interaction.followup.send(**kwargs)
+    else:
+        await interaction.response.send_message(**kwargs)
+
+
+def _can_manage_guild(interaction: Interaction) -> bool:
+    return bool(interaction.guild is not None and interaction.permissions.manage_guild)
+
+
+def _check_may_change(interaction: Interaction, watch: Watch) -> None:
+    """Run-time permission check: Discord's default permissions are only a hint."""
+    if watch.personal:
+        if watch.owner_id != interaction.user.id:
+            raise FormError("That is someone else's personal watch.")
+    elif not _can_manage_guild(interaction):
+        raise FormError(
+            "Changing this server's watches needs the **Manage Server** permission. "
+            "You can add your own with `/watch add … scope: just me`, or `/subscribe` to one."
+        )
+
+
+def _check_channel(channel: discord.abc.GuildChannel, me: discord.Member | None) -> None:
+    if me is None:
+        return
+    perms = channel.permissions_for(me)
+    if not (perms.view_channel and perms.send_messages and perms.embed_links):
+        raise FormError(
+            f"I can't post alerts in {channel.mention}: give me View Channel, Send Messages "
+            "and Embed Links there, or pick another channel."
+        )
+
+
+def _mention_text(role: discord.Role | None) -> str | None:
+    if role is None:
+        return None
+    return "@everyone" if role.is_default() else f"<@&{role.id}>"
+
+
+class RemoveButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mbw:rm:(?P<watch>\d+):(?P<user>\d+)"
+):
+    """The confirm button of `/watch remove`; works after a restart too (its state is its id)."""
+
+    def __init__(self, watch_id: int, user_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Remove it",
+                style=discord.ButtonStyle.danger,
+                custom_id=f"mbw:rm:{watch_id}:{user_id}",
+            )
+        )
+        self.watch_id = watch_id
+        self.user_id = user_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> RemoveButton:
+        return cls(int(match["watch"]), int(match["user"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        if interaction.user.id != self.user_id:
+            await interaction.response.send_message(
+                "Only the person who asked can confirm this.", ephemeral=True
+            )
+            return
+        store = cast("WatchBot", interaction.client).store
+        watch = await store.watch(self.watch_id)
+        if watch is None:
+            await interaction.response.edit_message(content="Already removed.", view=None)
+            return
+        try:
+            _check_may_change(interaction, watch)
+        except FormError as exc:
+            await interaction.response.edit_message(content=str(exc), view=None)
+            return
+        await store.remove_watch(watch.id)
+        await interaction.response.edit_message(
+            content=f"🗑️ Removed watch **{safe(watch.label)}** and its subscriptions.", view=None
+        )
+
+
+class Watches(commands.Cog):
+    watch = app_commands.Group(
+        name="watch", description="Choose what this server watches on MEGABOX", guild_only=True
+    )
+
+    def __init__(self, bot: WatchBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(RemoveButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(RemoveButton)
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        """Without DISCORD_GUILD_ID the .env watch belongs to no guild; adopt the only one."""
+        watch = await self.bot.store.watch_by_source("env")
+        if watch is not None and watch.guild_id is None and len(self.bot.guilds) == 1:
+            adopted = replace(watch, guild_id=self.bot.guilds[0].id)
+            await self.bot.store.update_watch(adopted, now=datetime.now(KST))
+            log.info("the .env watch now belongs to guild %s", adopted.guild_id)
+
+    @commands.Cog.listener()
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        removed = await self.bot.store.forget_guild(guild.id)
+        log.info("left guild %s: removed %d watches and its subscriptions", guild.id, removed)
+
+    # -- autocomplete ----------------------------------------------------------------------
+
+    async def _catalogue_ready(self) -> bool:
+        catalogue = self.bot.catalogue
+        if catalogue.stale:
+            # Autocomplete must answer within Discord's 3 s: refresh in the background.
+            self.bot.in_background(catalogue.refresh())
+        return catalogue.loaded
+
+    async def movie_autocomplete(self, interaction: Interaction, current: str) -> list[Choice[str]]:
+        if not await self._catalogue_ready():
+            return []
+        return [
+            Choice(name=describe_movie(m)[:100], value=m.movie_no)
+            for m in self.bot.catalogue.search_movies(current)
+        ]
+
+    async def branches_autocomplete(
+        self, interaction: Interaction, current: str
+    ) -> list[Choice[str]]:
+        """Several branches as a comma list: complete the part after the last comma."""
+        if not await self._catalogue_ready():
+            return []
+        head, _, last = current.rpartition(",")
+        picked = [p.strip() for p in head.split(",") if p.strip()]
+        catalogue = self.bot.catalogue
+        prefix = catalogue.branch_names(picked)
+        choices = []
+        for branch in catalogue.search_branches(last.strip()):
+            if branch.brch_no in picked:
+                continue
+            value = ",".join([*picked, branch.brch_no])
+            name = f"{prefix} + {describe_branch(branch)}" if prefix else describe_branch(branch)
+            choices.append(Choice(name=name[:100], value=value[:100]))
+        return choices
+
+    async def days_autocomplete(self, interaction: Interaction, current: str) -> list[Choice[str]]:
+        today = datetime.now(KST).date()
+        weekends = [today + timedelta(days=n) for n in range(21)]
+        dates = [d.isoformat() for d in weekends if d.weekday() >= 5][:4]
+        options = [current.strip()] if current.strip() else []
+        options += [o for o in (*_DAY_SUGGESTIONS, *dates) if current.lower() in o]
+        return [Choice(name=o[:100], value=o[:100]) for o in dict.fromkeys(options)][:25]
+
+    async def watch_autocomplete(self, interaction: Interaction, current: str) -> list[Choice[str]]:
+        guild_id = interaction.guild.id if interaction.guild else None
+        watches = await self.bot.store.visible_watches(guild_id, interaction.user.id)
+        text = current.strip().lstrip("#").casefold()
+        return [
+            Choice(name=f"{w.label}{' (paused)' if w.paused else ''}"[:100], value=str(w.id))
+            for w in watches
+            if text in w.label.casefold()
+        ][:25]
+
+    async def _resolve(self, interaction: Interaction, text: str) -> Watch:
+        guild_id = interaction.guild.id if interaction.guild else None
+        watches = await self.bot.store.visible_watches(guild_id, interaction.user.id)
+        key = text.strip().lstrip("#")
+        for watch in watches:
+            if key == str(watch.id) or key.casefold() == watch.name.casefold():
+                return watch
+        raise FormError(f"No watch {text!r} here. `/watch list` shows the ones you can use.")
+
+    # -- /watch add ------------------------------------------------------------------------
+
+    @watch.command(name="add", description="Watch a movie at MEGABOX branches for free seats")
+    @app_commands.describe(
+        movie="Movie (type part of the Korean title)",
+        branches="Branch, or several separated by commas (type a name: 코엑스, COEX…)",
+        format="Hall format; 4DX is MEGABOX's MX4D",
+        days="weekend, weekdays, all, days like sat,sun, or dates like 2026-12-05",
+        times="Only screenings starting in this window, e.g. 18:00-23:30",
+        min_seats="How many free seats (not wheelchair seats) are needed",
+        together="The seats must be next to each other (same row and seat block)",
+        channel="Where alerts go (default: the bot's alert channel)",
+        mention="A role to ping with each alert (default: nobody)",
+        scope="A watch for this server, or a personal one delivered to you by DM",
+        alert_now="Also alert screenings that are already open (default: only new openings)",
+        name="A short name for this watch",
+    )
+    @app_commands.choices(format=FORMAT_CHOICES, scope=SCOPE_CHOICES)
+    @app_commands.autocomplete(
+        movie=movie_autocomplete, branches=branches_autocomplete, days=days_autocomplete
+    )
+    async def add(
+        self,
+        interaction: Interaction,
+        movie: str,
+        branches: str,
+        format: str = "any",
+        days: str = "weekend",
+        times: str | None = None,
+        min_seats: Range[int, 1, 10] = 2,
+        together: bool = False,
+        channel: discord.TextChannel | None = None,
+        mention: discord.Role | None = None,
+        scope: str = "guild",
+        alert_now: bool = False,
+        name: str | None = None,
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        assert interaction.guild is not None
+        store = self.bot.store
+        if scope == "guild":
+            if not _can_manage_guild(interaction):
+                raise FormError(
+                    "Adding a watch for the whole server needs the **Manage Server** "
+                    "permission. Use `scope: just me` for a personal watch delivered by DM."
+                )
+            if await store.count_watches(guild_id=interaction.guild.id) >= MAX_GUILD_WATCHES:
+                raise FormError(
+                    f"This server already has {MAX_GUILD_WATCHES} watches, the most it can "
+                    "have. Remove one first (`/watch remove`)."
+                )
+        elif await store.count_watches(owner_id=interaction.user.id) >= MAX_USER_WATCHES:
+            raise FormError(
+                f"You already have {MAX_USER_WATCHES} personal watches, the most one person "
+                "can have. Remove one first."
+            )
+        if channel is not None:
+            if scope == "user":
+                raise FormError("A personal watch is delivered by DM; leave `channel` empty.")
+            _check_channel(channel, interaction.guild.me)
+        await self.bot.catalogue.refresh()
+        form = WatchForm(
+            movie=movie,
+            branches=branches,
+            format=format,
+            days=days,
+            times=times,
+            min_seats=min_seats,
+            together=together,
+            channel_id=channel.id if channel else None,
+            mention=_mention_text(mention),
+            name=name,
+        )
+        watch = build_watch(
+            form,
+            self.bot.catalogue,
+            guild_id=interaction.guild.id,
+            owner_id=interaction.user.id,
+            scope=scope,
+            baseline=not alert_now,
+        )
+        watch = await store.add_watch(watch, now=datetime.now(KST))
+        embed = watch_embed(
+            watch, self.bot.catalogue, default_channel=self.bot.settings.alert_channel_id
+        )
+        embed.title = f"✅ Watch added: {safe(watch.label)}"
+        await _answer(interaction, embed=embed)
+
+    # -- list, show, edit, pause, resume, remove, test --------------------------------------
+
+    @watch.command(name="list", description="List this server's watches and your personal ones")
+    async def list_(self, interaction: Interaction) -> None:
+        assert interaction.guild is not None
+        watches = await self.bot.store.visible_watches(interaction.guild.id, interaction.user.id)
+        if not watches:
+            await _answer(interaction, content="No watches yet. Add one with `/watch add`.")
+            return
+        lines = []
+        for w in watches:
+            flags = " · paused" if w.paused else ""
+            flags += " · personal" if w.personal else ""
+            lines.append(f"**{safe(w.label)}**{flags}\n{safe(w.describe())}")
+        embed = discord.Embed(title=f"Watches ({len(watches)})", colour=GREEN)
+        embed.description = "\n".join(lines)[:4000]
+        await _answer(interaction, embed=embed)
+
+    @watch.command(name="show", description="Show one watch and what it has found")
+    @app_commands.describe(watch="The watch (type its name or number)")
+    @app_commands.autocomplete(watch=watch_autocomplete)
+    async def show(self, interaction: Interaction, watch: str) -> None:
+        found = await self._resolve(interaction, watch)
+        states = (await self.bot.store.watch_states()).get(found.id, [])
+        embed = watch_embed(
+            found,
+            self.bot.catalogue,
+            default_channel=self.bot.settings.alert_channel_id,
+            open_now=states,
+        )
+        await _answer(interaction, embed=embed)
+
+    @watch.command(name="edit", description="Change a watch (only the options you give)")
+    @app_commands.describe(
+        watch="The watch to change",
+        movie="Movie",
+        branches="Branches, separated by commas",
+        format="Hall format; 4DX is MEGABOX's MX4D",
+        days="weekend, weekdays, all, sat,sun or dates",
+        times="Start-time window like 18:00-23:30, or 'any'",
+        min_seats="How many free seats are needed",
+        together="Seats next to each other",
+        channel="Where alerts go",
+        mention="A role to ping",
+        no_mention="Ping nobody",
+        name="A new name",
+    )
+    @app_commands.choices(format=FORMAT_CHOICES)
+    @app_commands.autocomplete(
+        watch=watch_autocomplete,
+        movie=movie_autocomplete,
+        branches=branches_autocomplete,
+        days=days_autocomplete,
+    )
+    async def edit(
+        self,
+        interaction: Interaction,
+        watch: str,
+        movie: str | None = None,
+        branches: str | None = None,
+        format: str | None = None,
+        days: str | None = None,
+        times: str | None = None,
+        min_seats: Range[int, 1, 10] | None = None,
+        together: bool | None = None,
+        channel: discord.TextChannel | None = None,
+        mention: discord.Role | None = None,
+        no_mention: bool = False,
+        name: str | None = None,
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        assert interaction.guild is not None
+        found = await self._resolve(interaction, watch)
+        _check_may_change(interaction, found)
+        if channel is not None:
+            if found.personal:
+                raise FormError("A personal watch is delivered by DM; it has no channel.")
+            _check_channel(channel, interaction.guild.me)
+        if mention is not None and no_mention:
+            raise FormError("Give either `mention` or `no_mention`, not both.")
+        if movie is not None or branches is not None:
+            await self.bot.catalogue.refresh()
+        form = WatchForm(
+            movie=movie,
+            branches=branches,
+            format=format,
+            days=days,
+            times="" if times is not None and times.strip().lower() == "any" else times,
+            min_seats=min_seats,
+            together=together,
+            channel_id=channel.id if channel else None,
+            mention="" if no_mention else _mention_text(mention),
+            name=name,
+        )
+        if form == WatchForm():
+            raise FormError("Nothing to change: give at least one option besides `watch`.")
+        changed = build_watch(form, self.bot.catalogue, base=found)
+        await self.bot.store.update_watch(changed, now=datetime.now(KST))
+        embed = watch_embed(
+            changed, self.bot.catalogue, default_channel=self.bot.settings.alert_channel_id
+        )
+        embed.title = f"✏️ Watch updated: {safe(changed.label)}"
+        await _answer(interaction, embed=embed)
+
+    @watch.command(name="pause", description="Stop checking a watch for now")
+    @app_commands.autocomplete(watch=watch_autocomplete)
+    async def pause(self, interaction: Interaction, watch: str) -> None:
+        await self._set_paused(interaction, watch, True)
+
+    @watch.command(name="resume", description="Check a paused watch again")
+    @app_commands.autocomplete(watch=watch_autocomplete)
+    async def resume(self, interaction: Interaction, watch: str) -> None:
+        await self._set_paused(interaction, watch, False)
+
+    async def _set_paused(self, interaction: Interaction, text: str, paused: bool) -> None:
+        found = await self._resolve(interaction, text)
+        _check_may_change(interaction, found)
+        if found.paused == paused:
+            state = "paused" if paused else "active"
+            await _answer(interaction, content=f"**{safe(found.label)}** is already {state}.")
+            return
+        await self.bot.store.update_watch(replace(found, paused=paused), now=datetime.now(KST))
+        text = "⏸️ Paused" if paused else "▶️ Resumed"
+        await _answer(interaction, content=f"{text} **{safe(found.label)}**.")
+
+    @watch.command(name="remove", description="Delete a watch (asks to confirm)")
+    @app_commands.autocomplete(watch=watch_autocomplete)
+    async def remove(self, interaction: Interaction, watch: str) -> None:
+        found = await self._resolve(interaction, watch)
+        _check_may_change(interaction, found)
+        view = discord.ui.View(timeout=None)
+        view.add_item(RemoveButton(found.id, interaction.user.id))
+        await _answer(
+            interaction,
+            content=f"Remove **{safe(found.label)}** and everyone's subscriptions to it?",
+            view=view,
+        )
+
+    @watch.command(name="test", description="Post a sample alert for a watch, marked as a test")
+    @app_commands.autocomplete(watch=watch_autocomplete)
+    async def test(self, interaction: Interaction, watch: str) -> None:
+        found = await self._resolve(interaction, watch)
+        _check_may_change(interaction, found)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        job = await self._sample_job(found)
+        kwargs = alert_message(job, test=True)
+        if found.personal:
+            await interaction.user.send(**kwargs)
+            await _answer(interaction, content="📨 Test alert sent to you by DM.")
+            return
+        assert interaction.guild is not None
+        channel_id = found.channel_id or self.bot.settings.alert_channel_id
+        channel = interaction.guild.get_channel(channel_id) if channel_id else None
+        if not isinstance(channel, discord.TextChannel):
+            raise FormError(
+                "This watch has no alert channel I can find. Set one with `/watch edit channel:`."
+            )
+        _check_channel(channel, interaction.guild.me)
+        await channel.send(**kwargs)
+        await _answer(interaction, content=f"📨 Test alert posted in {channel.mention}.")
+
+    async def _sample_job(self, watch: Watch) -> AlertJob:
+        """A real rendering: the latest screening seen for this watch, else a made-up one."""
+        now = datetime.now(KST)
+        row = await self.bot.store.sample_screening(watch.movie_no, watch.branches)
+        if row is None:
+            play_de = now.date() + timedelta(days=(5 - now.weekday()) % 7 or 7)
+            movie = self.bot.catalogue.movies.get(watch.movie_no)
+            row = {
+                "play_schdl_no": "0000000000000",
+                "brch_no": watch.branches[0],
+                "brch_nm": self.bot.catalogue.branch_names(watch.branches[:1]),
+                "theab_nm": "—",
+                "format": "/".join(sorted(watch.formats)) or "any",
+                "movie_nm": movie.movie_nm if movie else watch.movie_no,
+                "play_de": play_de,
+                "start_clock": "19:40",
+                "end_clock": "22:04",
+                "starts_at": at_clock(play_de, "19:40"),
+                "rest_seat_cnt": watch.min_seats,
+                "usable": watch.min_seats,
+                "total": None,
+                "best_block": watch.min_seats,
+                "best_row": "F",
+                "exact": True,
+            }
+        return AlertJob(
+            alert_id=0,
+            opening_id=0,
+            watch_id=watch.id,
+            target_kind="dm" if watch.personal else "channel",
+            target_id=0,
+            mention=watch.mention.to_text(),
+            message_id=None,
+            channel_id=None,
+            open=True,
+            closed_at=None,
+            close_reason=None,
+            opened_at=now,
+            screening=row,
+        )
+
+    # -- subscriptions ---------------------------------------------------------------------
+
+    @app_commands.command(name="subscribe", description="Get a watch's alerts yourself")
+    @app_commands.describe(watch="The watch", delivery="By DM (default) or a mention in the alert")
+    @app_commands.choices(delivery=DELIVERY_CHOICES)
+    @app_commands.autocomplete(watch=watch_autocomplete)
+    @app_commands.guild_only()
+    async def subscribe(self, interaction: Interaction, watch: str, delivery: str = "dm") -> None:
+        found = await self._resolve(interaction, watch)
+        if found.personal:
+            raise FormError("That is a personal watch; its owner already gets its alerts by DM.")
+        assert interaction.guild is not None
+        new = await self.bot.store.subscribe(
+            found.id, interaction.user.id, interaction.guild.id, delivery, now=datetime.now(KST)
+        )
+        how = "by DM" if delivery == "dm" else "as a mention in the alert channel"
+        verb = "Subscribed to" if new else "Updated your subscription to"
+        await _answer(
+            interaction, content=f"🔔 {verb} **{safe(found.label)}**: new openings reach you {how}."
+        )
+
+    @app_commands.command(name="unsubscribe", description="Stop getting a watch's alerts")
+    @app_commands.autocomplete(watch=watch_autocomplete)
+    @app_commands.guild_only()
+    async def unsubscribe(self, interaction: Interaction, watch: str) -> None:
+        found = await self._resolve(interaction, watch)
+        if await self.bot.store.unsubscribe(found.id, interaction.user.id):
+            await _answer(interaction, content=f"🔕 Unsubscribed from **{safe(found.label)}**.")
+        else:
+            await _answer(
+                interaction, content=f"You were not subscribed to **{safe(found.label)}**."
+            )
+
+    @app_commands.command(name="subscriptions", description="Your subscriptions and quiet hours")
+    async def subscriptions(self, interaction: Interaction) -> None:
+        store = self.bot.store
+        subs = await store.subscriptions(user_id=interaction.user.id)
+        guild_id = interaction.guild.id if interaction.guild else None
+        personal = [
+            w for w in await store.visible_watches(guild_id, interaction.user.id) if w.personal
+        ]
+        lines = []
+        for sub in subs:
+            watch = await store.watch(sub.watch_id)
+            label = watch.label if watch else f"#{sub.watch_id}"
+            paused = " · ⏸️ paused (your DMs were closed)" if sub.paused else ""
+            lines.append(f"🔔 **{safe(label)}** · {sub.delivery}{paused}")
+        lines += [
+            f"👤 **{safe(w.label)}** · personal, DM{' · paused' if w.paused else ''}"
+            for w in personal
+        ]
+        quiet = (await store.quiet_hours()).get(interaction.user.id)
+        text = "\n".join(lines) or "No subscriptions yet: `/subscribe` to a watch."
+        text += f"\nQuiet hours: {quiet[0]}-{quiet[1]} KST" if quiet else "\nQuiet hours: none"
+        await _answer(interaction, content=text)
+
+    @app_commands.command(name="quiet", description="Hold your alert DMs during these hours (KST)")
+    @app_commands.describe(hours="e.g. 23:00-08:00, or 'off'")
+    async def quiet(self, interaction: Interaction, hours: str) -> None:
+        if hours.strip().lower() in ("off", "none", ""):
+            await self.bot.store.set_quiet_hours(interaction.user.id, None, None)
+            await _answer(interaction, content="🔔 Quiet hours off: alerts reach you at once.")
+            return
+        window = QuietHours.parse(hours)
+        start, end = window.to_text().split("-")
+        await self.bot.store.set_quiet_hours(interaction.user.id, start, end)
+        await _answer(
+            interaction,
+            content=f"🌙 Quiet hours {window.to_text()} KST: DMs wait until they end, and are "
+            "dropped if the seats are gone by then.",
+        )
+
+
+async def setup(bot: WatchBot) -> None:
+    await bot.add_cog(Watches(bot))
