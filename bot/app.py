@@ -95,7 +95,7 @@ class WatchBot(commands.Bot):
         self.store = store
         self.megabox = client
         self.checker = checker
-        self.catalogue = Catalogue(client)
+        self.catalogue = Catalogue(client, clock=checker.clock)
         self._background: set[asyncio.Task[Any]] = set()
         self.scheduler = AsyncIOScheduler(timezone=KST)
         self.extension_names = extensions

@@ -24,8 +24,11 @@ _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def safe(text: str | None) -> str:
-    """MEGABOX text is already HTML-unescaped; keep it from formatting or pinging."""
-    return escape_mentions(escape_markdown(text or ""))
+    """MEGABOX text is already HTML-unescaped; keep it from formatting or pinging.
+
+    "#" only makes a heading at the start of a line, where we never put such text.
+    """
+    return escape_mentions(escape_markdown(text or "")).replace("\\#", "#")
 
 
 def booking_url(play_schdl_no: str) -> str:

@@ -108,7 +108,7 @@ class Watcher(commands.Cog):
     async def deliver(self) -> int:
         """Send pending alerts and fix alerts that show the wrong state; returns how many."""
         async with self._deliver_lock:
-            now = datetime.now(KST)
+            now = self.bot.checker.clock()
             await self.bot.store.expire_undelivered(now)
             quiet = {
                 user: QuietHours.parse(f"{start}-{end}")

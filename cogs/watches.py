@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 import discord
@@ -15,7 +15,7 @@ from discord.app_commands import Choice, Range
 from discord.ext import commands
 
 from bot.megabox.catalogue import describe_branch, describe_movie
-from bot.megabox.models import KST, at_clock
+from bot.megabox.models import at_clock
 from bot.store.repo import AlertJob
 from bot.watch_forms import (
     MAX_GUILD_WATCHES,
@@ -161,13 +161,14 @@ class Watches(commands.Cog):
         watch = await self.bot.store.watch_by_source("env")
         if watch is not None and watch.guild_id is None and len(self.bot.guilds) == 1:
             adopted = replace(watch, guild_id=self.bot.guilds[0].id)
-            await self.bot.store.update_watch(adopted, now=datetime.now(KST))
+            await self.bot.store.update_watch(adopted, now=self.bot.checker.clock())
             log.info("the .env watch now belongs to guild %s", adopted.guild_id)
 
     @commands.Cog.listener()
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         removed = await self.bot.store.forget_guild(guild.id)
         log.info("left guild %s: removed %d watches and its subscriptions", guild.id, removed)
+        self.bot.dispatch("guild_forgotten", guild.id)
 
     # -- autocomplete ----------------------------------------------------------------------
 
@@ -206,7 +207,7 @@ class Watches(commands.Cog):
         return choices
 
     async def days_autocomplete(self, interaction: Interaction, current: str) -> list[Choice[str]]:
-        today = datetime.now(KST).date()
+        today = self.bot.checker.clock().date()
         weekends = [today + timedelta(days=n) for n in range(21)]
         dates = [d.isoformat() for d in weekends if d.weekday() >= 5][:4]
         options = [current.strip()] if current.strip() else []
@@ -313,7 +314,7 @@ class Watches(commands.Cog):
             scope=scope,
             baseline=not alert_now,
         )
-        watch = await store.add_watch(watch, now=datetime.now(KST))
+        watch = await store.add_watch(watch, now=self.bot.checker.clock())
         embed = watch_embed(
             watch, self.bot.catalogue, default_channel=self.bot.settings.alert_channel_id
         )
@@ -417,7 +418,7 @@ class Watches(commands.Cog):
         if form == WatchForm():
             raise FormError("Nothing to change: give at least one option besides `watch`.")
         changed = build_watch(form, self.bot.catalogue, base=found)
-        await self.bot.store.update_watch(changed, now=datetime.now(KST))
+        await self.bot.store.update_watch(changed, now=self.bot.checker.clock())
         embed = watch_embed(
             changed, self.bot.catalogue, default_channel=self.bot.settings.alert_channel_id
         )
@@ -441,7 +442,9 @@ class Watches(commands.Cog):
             state = "paused" if paused else "active"
             await _answer(interaction, content=f"**{safe(found.label)}** is already {state}.")
             return
-        await self.bot.store.update_watch(replace(found, paused=paused), now=datetime.now(KST))
+        await self.bot.store.update_watch(
+            replace(found, paused=paused), now=self.bot.checker.clock()
+        )
         text = "⏸️ Paused" if paused else "▶️ Resumed"
         await _answer(interaction, content=f"{text} **{safe(found.label)}**.")
 
@@ -483,7 +486,7 @@ class Watches(commands.Cog):
 
     async def _sample_job(self, watch: Watch) -> AlertJob:
         """A real rendering: the latest screening seen for this watch, else a made-up one."""
-        now = datetime.now(KST)
+        now = self.bot.checker.clock()
         row = await self.bot.store.sample_screening(watch.movie_no, watch.branches)
         if row is None:
             play_de = now.date() + timedelta(days=(5 - now.weekday()) % 7 or 7)
@@ -535,7 +538,11 @@ class Watches(commands.Cog):
             raise FormError("That is a personal watch; its owner already gets its alerts by DM.")
         assert interaction.guild is not None
         new = await self.bot.store.subscribe(
-            found.id, interaction.user.id, interaction.guild.id, delivery, now=datetime.now(KST)
+            found.id,
+            interaction.user.id,
+            interaction.guild.id,
+            delivery,
+            now=self.bot.checker.clock(),
         )
         how = "by DM" if delivery == "dm" else "as a mention in the alert channel"
         verb = "Subscribed to" if new else "Updated your subscription to"

@@ -552,6 +552,7 @@ class FakeDiscord:
         self._commands: dict[int | None, list[JSONDict]] = {}
         self._command_ids: dict[tuple[int | None, int, str], int] = {}
         self._messages_by_id: dict[int, RecordedMessage] = {}
+        self._response_messages: dict[int, JSONDict] = {}  # interaction replies by message id
         self._dm_recipients: dict[int, int] = {}  # DM channel id -> recipient
         self._closed_dms: set[int] = set()
         self._forbidden_channels: set[int] = set()
@@ -887,6 +888,12 @@ class FakeDiscord:
 
     def _followups_for(self, token: str) -> list[JSONDict]:
         return [p for t, p in self.followups if t == token]
+
+    def reply_message(self, interaction: FakeInteraction) -> JSONDict:
+        """The message an interaction's first reply created (to click its buttons)."""
+        state = self._interactions[interaction.id]
+        assert state.original is not None, f"interaction {interaction.id} has no reply yet"
+        return state.original
 
     def responses_for(self, interaction: FakeInteraction) -> InteractionResponses:
         tok = interaction.token
@@ -1482,6 +1489,8 @@ class FakeDiscord:
             if state.original_record is not None:
                 state.original_record.edits.append(data)
             message = state.original
+        if message is not None:
+            self._response_messages[int(message["id"])] = message
         interaction_info: JSONDict = {
             "id": str(iid),
             "type": inter.type,
@@ -2013,8 +2022,11 @@ class FakeDiscord:
     ) -> FakeInteraction:
         """Dispatch a component click/select (type 3) on ``message_id`` (a recorded message)."""
         record = self._messages_by_id.get(message_id) if message_id is not None else None
+        response = self._response_messages.get(message_id) if message_id is not None else None
         if record is not None:
             message = record.data
+        elif response is not None:
+            message = response  # an interaction's (possibly ephemeral) reply
         else:
             message = self._make_message(channel_id, {"content": ""}, [])
             if message_id is not None:
