@@ -93,6 +93,8 @@ async def check_once(settings: Settings, *, record: bool = False) -> int:
     finally:
         await store.close()
     print(table(result))
+    if not record:
+        print("(a preview: nothing was stored and no alert was sent)")
     if result.failed:
         return 1
     return 3 if result.errors else 0

@@ -126,12 +126,13 @@ def table(result: CheckResult) -> str:
                 verdict(s),
             )
         )
-    widths = [
-        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
-    ]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
-    lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    widths = [max([_width(h), *(_width(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(_pad(c, w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    lines = [line(headers), "  ".join("-" * w for w in widths)]
+    lines += [line(r) for r in rows]
     if not rows:
         lines.append("(no screening matched the watches' movie, branches, formats and days)")
     lines.append("")

@@ -55,7 +55,8 @@ async def test_check_prints_the_table(megabox: FakeMegabox, tmp_path: Path) -> N
     assert "9/5/192" in row and "3 in row F" in row and "MATCH" in row
     assert any("15:50" in line and "4651" in line and "MATCH" in line for line in lines)
     assert any("09:20" in line and "closed" in line for line in lines)  # bokdAbleAt N
-    assert "matches" in lines[-1]
+    assert "matches" in lines[-2]
+    assert lines[-1] == "(a preview: nothing was stored and no alert was sent)"
     # A preview never writes the bot's database.
     assert not (tmp_path / "bot.db").exists()
 
