@@ -51,7 +51,7 @@ RUN groupadd --gid 10001 megabox \
 ENV PATH=/app/.venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
-    DATABASE_URL=sqlite+aiosqlite:////data/megabox-watch.db \
+    DATABASE_URL=sqlite:////data/megabox-watch.db \
     HEARTBEAT_FILE=/tmp/megabox-watch.heartbeat \
     TZ=Asia/Seoul
 

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
+import tempfile
 import time
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -73,7 +74,9 @@ async def check_once(settings: Settings, *, record: bool = False) -> int:
     from bot.watch_setup import sync_env_watch
 
     now = datetime.now(KST)
-    store = await Store.open(settings.database_url if record else "sqlite+aiosqlite://")
+    scratch = tempfile.TemporaryDirectory(prefix="megabox-watch-check-")
+    url = settings.database_url if record else f"sqlite:///{scratch.name}/preview.db"
+    store = await Store.open(url)
     try:
         if not record:
             await _copy_watches(settings, store, now)
@@ -92,6 +95,7 @@ async def check_once(settings: Settings, *, record: bool = False) -> int:
             result = await checker.run("cli")
     finally:
         await store.close()
+        scratch.cleanup()
     print(table(result))
     if not record:
         print("(a preview: nothing was stored and no alert was sent)")
@@ -101,14 +105,9 @@ async def check_once(settings: Settings, *, record: bool = False) -> int:
 
 
 def _database_exists(database_url: str) -> bool:
-    from pathlib import Path
+    from bot.store.database import sqlite_path
 
-    from sqlalchemy.engine import make_url
-
-    url = make_url(database_url)
-    if url.get_backend_name() != "sqlite":
-        return True
-    return bool(url.database) and Path(str(url.database)).exists()
+    return sqlite_path(database_url).exists()
 
 
 async def _copy_watches(settings: Settings, scratch: Store, now: datetime) -> None:

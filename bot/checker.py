@@ -172,9 +172,9 @@ class Checker:
             transitions=result.transitions,
             targets=await self._targets(watches),
             run=_run_row(result),
+            # A new watch's baseline is complete once a check saw everything it wants.
+            finished_baselines=[w.id for w in watches if w.baseline_pending and result.ok],
         )
-        if not result.errors:
-            await self.store.finish_baselines(w.id for w in watches if w.baseline_pending)
         result.opening_ids = tuple(ids)
         return result
 

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.megabox.client import ClientOptions
 from bot.megabox.models import KST
+from bot.store.database import sqlite_path
 from bot.watches import (
     Days,
     Mention,
@@ -22,7 +23,7 @@ from bot.watches import (
     parse_movie_no,
 )
 
-DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/megabox-watch.db"
+DEFAULT_DATABASE_URL = "sqlite:///./data/megabox-watch.db"
 
 Snowflake = Annotated[int, Field(gt=0, lt=2**64)]
 
@@ -84,10 +85,7 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _database(cls, value: str) -> str:
-        if "://" not in value:
-            raise ValueError(
-                "must be a SQLAlchemy URL such as sqlite+aiosqlite:///./data/megabox-watch.db"
-            )
+        sqlite_path(value)  # raises ValueError with the expected form
         return value
 
     @field_validator("check_schedule")
@@ -208,6 +206,5 @@ def configure_logging(level: str) -> None:
     )
     # discord.py's own INFO lines are useful; its DEBUG gateway payload dumps are not.
     logging.getLogger("discord").setLevel(max(logging.getLevelName(level), logging.INFO))
-    logging.getLogger("aiosqlite").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    for noisy in ("aiosqlite", "apscheduler", "yoyo"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

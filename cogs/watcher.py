@@ -109,7 +109,7 @@ class Watcher(commands.Cog):
         """Send pending alerts and fix alerts that show the wrong state; returns how many."""
         async with self._deliver_lock:
             now = self.bot.checker.clock()
-            await self.bot.store.expire_undelivered(now)
+            await self.bot.store.expire_undelivered()
             quiet = {
                 user: QuietHours.parse(f"{start}-{end}")
                 for user, (start, end) in (await self.bot.store.quiet_hours()).items()

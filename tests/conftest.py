@@ -115,7 +115,7 @@ async def megabox() -> AsyncIterator[FakeMegabox]:
 
 @pytest.fixture
 def db_url(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'watch.db'}"
+    return f"sqlite:///{tmp_path / 'watch.db'}"
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ def cli_env(megabox: FakeMegabox, tmp_path: Path, **extra: str) -> dict[str, str
         MEGABOX_JITTER_SECONDS="0",
         MEGABOX_BACKOFF_SECONDS="0",
         MEGABOX_MAX_RETRIES="1",
-        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}",
         WATCH_MOVIE_NO="25008000",
         WATCH_BRANCHES="1351,4651,0052",
         WATCH_FORMATS="4DX",

@@ -41,7 +41,7 @@ def bot_env(fake: FakeDiscord, megabox: FakeMegabox, tmp_path: Path) -> dict[str
         MEGABOX_BASE_URL=megabox.base_url,
         MEGABOX_REQUESTS_PER_SECOND="5",
         MEGABOX_JITTER_SECONDS="0",
-        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}",
         HEARTBEAT_FILE=str(tmp_path / "heartbeat"),
         WATCH_MOVIE_NO="25008000",
         WATCH_BRANCHES="1351",

@@ -362,3 +362,42 @@ async def test_watch_test_posts_a_marked_alert(run: Running) -> None:
     assert test_alert.embeds[0]["title"].startswith("[TEST]")
     assert test_alert.payload["allowed_mentions"] == {"parse": []}
     assert test_alert.channel_id == ALERT_CHANNEL
+
+
+async def test_limits_are_explained(run: Running) -> None:
+    from dataclasses import replace
+
+    from tests.conftest import original_watch
+
+    for i in range(25):
+        await run.bot.store.add_watch(
+            replace(original_watch(name=f"w{i}"), guild_id=GUILD_ID), now=FIXTURE_NOW
+        )
+    full = await add_watch(run)
+    assert "already has 25 watches, the most it can have" in text(full)
+    for i in range(10):
+        await run.bot.store.add_watch(
+            replace(original_watch(name=f"p{i}"), scope="user", owner_id=MEMBER), now=FIXTURE_NOW
+        )
+    mine = await add_watch(run, user=MEMBER, scope="user")
+    assert "You already have 10 personal watches" in text(mine)
+    assert len(await run.bot.store.watches()) == 35
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ({"branches": "nowhere"}, "MEGABOX has no branch matching 'nowhere'"),
+        ({"times": "25:00-26:00"}, "times: time window '25:00-26:00' is not a valid range"),
+        ({}, "Nothing to change"),
+        ({"watch": "99"}, "No watch '99' here"),
+    ],
+)
+async def test_bad_edits_change_nothing(
+    run: Running, options: dict[str, Any], expected: str
+) -> None:
+    await add_watch(run)
+    before = await run.bot.store.watches()
+    answer = await command(run, ADMIN, "watch", {"watch": "1", **options}, sub="edit")
+    assert expected in text(answer)
+    assert await run.bot.store.watches() == before

@@ -1,0 +1,9 @@
+DROP TABLE kv;
+DROP TABLE users;
+DROP TABLE subscriptions;
+DROP TABLE check_runs;
+DROP TABLE alerts;
+DROP TABLE openings;
+DROP TABLE halls;
+DROP TABLE screenings;
+DROP TABLE watches;

@@ -1,0 +1,47 @@
+"""Storage: migrations apply once, and what a check stores survives a reopen."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.store.database import migration_ids, sqlite_path
+from bot.store.repo import Store
+from tests.conftest import FIXTURE_NOW, original_watch
+
+
+async def test_migrations_apply_once_and_are_recorded(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'data' / 'bot.db'}"
+    store = await Store.open(url)  # creates the folder, applies every migration
+    watch = await store.add_watch(original_watch(), now=FIXTURE_NOW)
+    await store.close()
+    store = await Store.open(url)  # nothing pending: opens without yoyo
+    try:
+        assert await store.watch(watch.id) == watch
+    finally:
+        await store.close()
+    with sqlite3.connect(tmp_path / "data" / "bot.db") as db:
+        applied = [r[0] for r in db.execute("SELECT migration_id FROM _yoyo_migration")]
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert applied == migration_ids() == ["0001_initial"]
+    assert {"watches", "screenings", "halls", "openings", "alerts", "check_runs"} <= tables
+
+
+@pytest.mark.parametrize(
+    ("url", "path"),
+    [
+        ("sqlite:///./data/megabox-watch.db", "data/megabox-watch.db"),
+        ("sqlite:////data/megabox-watch.db", "/data/megabox-watch.db"),
+        ("sqlite+aiosqlite:////data/megabox-watch.db", "/data/megabox-watch.db"),
+    ],
+)
+def test_database_urls(url: str, path: str) -> None:
+    assert sqlite_path(url) == Path(path)
+
+
+@pytest.mark.parametrize("url", ["postgresql://db/watch", "sqlite://", "watch.db"])
+def test_unsupported_database_urls(url: str) -> None:
+    with pytest.raises(ValueError, match="SQLite file URL"):
+        sqlite_path(url)
