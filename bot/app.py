@@ -58,7 +58,8 @@ class WatchTree(app_commands.CommandTree["WatchBot"]):
             name = interaction.command.qualified_name if interaction.command else "?"
             log.error("command /%s failed", name, exc_info=error)
             text = "Something went wrong on my side. It has been logged; please try again later."
-        with contextlib.suppress(discord.HTTPException):
+        # RuntimeError: the HTTP session is already closed when this happens during shutdown.
+        with contextlib.suppress(discord.HTTPException, RuntimeError):
             if interaction.response.is_done():
                 await interaction.followup.send(text, ephemeral=True)
             else:
@@ -103,6 +104,9 @@ class WatchBot(commands.Bot):
         self.exit_code = 0
         self._disconnected_since: float | None = None
         self._stopping = False
+        self._busy = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     async def setup_hook(self) -> None:
         self.scheduler.start()
@@ -142,6 +146,18 @@ class WatchBot(commands.Bot):
         await self.store.set_value(_SYNC_HASH_KEY, digest)
         where = f"guild {guild.id}" if guild else "all guilds (may take up to an hour to show)"
         log.info("synced %d slash commands to %s", len(synced), where)
+
+    @contextlib.asynccontextmanager
+    async def working(self) -> AsyncIterator[None]:
+        """Mark work that a shutdown must let finish: a check with its deliveries and replies."""
+        self._busy += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._busy -= 1
+            if self._busy == 0:
+                self._idle.set()
 
     # -- health ----------------------------------------------------------------------------
 
@@ -192,14 +208,13 @@ class WatchBot(commands.Bot):
             self.scheduler.shutdown(wait=False)
         for task in list(self._background):
             task.cancel()
-        if self.checker.busy:
+        if not self._idle.is_set():
             log.info(
                 "waiting up to %.0f s for the running check", self.settings.shutdown_timeout_seconds
             )
             try:
                 async with asyncio.timeout(self.settings.shutdown_timeout_seconds):
-                    async with self.checker.lock:
-                        pass
+                    await self._idle.wait()
             except TimeoutError:
                 log.warning("the running check did not finish in time; its state was not saved")
         await self.close()

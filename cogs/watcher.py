@@ -85,11 +85,12 @@ class Watcher(commands.Cog):
             log.exception("scheduled check crashed")
 
     async def run_check(self, trigger: str, *, wait: bool = True) -> CheckResult:
-        result = await self.bot.checker.run(trigger, wait=wait)
-        log.info("%s", status_line(result))
-        await self.deliver()
-        await self.report(result)
-        return result
+        async with self.bot.working():
+            result = await self.bot.checker.run(trigger, wait=wait)
+            log.info("%s", status_line(result))
+            await self.deliver()
+            await self.report(result)
+            return result
 
     # -- alerts ----------------------------------------------------------------------------
 
@@ -97,7 +98,8 @@ class Watcher(commands.Cog):
     async def outbox(self) -> None:
         """Deliver what a failed send or a restart left pending, without waiting a whole hour."""
         try:
-            await self.deliver()
+            async with self.bot.working():
+                await self.deliver()
         except Exception:
             log.exception("alert delivery crashed")
 
@@ -257,17 +259,18 @@ class Watcher(commands.Cog):
         # Defer first: Discord allows 3 s, a check can take far longer.
         await interaction.response.defer(ephemeral=True, thinking=True)
         only = await self._visible_watch(interaction, watch) if watch else None
-        try:
-            result = await self.run_check("command", wait=False)
-        except CheckBusy:
-            await interaction.followup.send(
-                "A check is already running. Its result will be in the status channel shortly; "
-                "try `/check` again in a minute.",
-                ephemeral=True,
-            )
-            return
-        shown = result.for_watch(only.id) if only else result
-        await interaction.followup.send(embed=check_embed(shown), ephemeral=True)
+        async with self.bot.working():  # a shutdown lets the answer go out too
+            try:
+                result = await self.run_check("command", wait=False)
+            except CheckBusy:
+                await interaction.followup.send(
+                    "A check is already running. Its result will be in the status channel "
+                    "shortly; try `/check` again in a minute.",
+                    ephemeral=True,
+                )
+                return
+            shown = result.for_watch(only.id) if only else result
+            await interaction.followup.send(embed=check_embed(shown), ephemeral=True)
 
     @app_commands.command(name="status", description="Show the bot's health and what it watches")
     @app_commands.describe(watch="Show one watch in detail")

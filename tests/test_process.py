@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sqlite3
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -96,3 +97,40 @@ async def test_sigterm_exits_zero_quickly(
     assert TOKEN not in text  # the token never reaches the log
     assert not heartbeat.exists()
     print(f"ready after {ready_after:.2f} s; stopped {stopped_after:.2f} s after SIGTERM")
+
+
+async def test_sigterm_during_a_check_lets_it_finish(
+    fake: FakeDiscord, megabox: FakeMegabox, tmp_path: Path
+) -> None:
+    megabox.set_seat_map(COEX_MX4D_1940, "selectSeatList-coex-mx4d-three-together.json")
+    megabox.hold("seats")  # the check waits on MEGABOX's seat map when SIGTERM comes
+    env = bot_env(fake, megabox, tmp_path) | {"WATCH_DAYS": "2026-12-05"}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=ROOT, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        log = await asyncio.wait_for(read_until(process, b"connected to Discord as"), timeout=20)
+        interaction = await fake.send_command(GUILD_ID, STATUS_CHANNEL, 1, "check")
+        await fake.wait_for_callback(interaction)  # deferred: the check is running
+        # Seat maps are read only by a check (the catalogue refresh reads lists too).
+        await megabox.wait_for_request("seats", within=10)
+        sent = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        log += await asyncio.wait_for(read_until(process, b"waiting up to"), timeout=5)
+        megabox.release("seats")
+        output, _ = await asyncio.wait_for(process.communicate(), timeout=15)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    text = log + output.decode()
+    assert process.returncode == 0, text
+    assert time.monotonic() - sent < 10
+    assert "Traceback" not in text
+    # The check finished and its result (with the new alert) was stored before exiting.
+    with sqlite3.connect(tmp_path / "bot.db") as db:
+        runs = db.execute("SELECT trigger, ok FROM check_runs").fetchall()
+        alerts = db.execute("SELECT status FROM alerts").fetchall()
+    assert runs == [("command", 1)], text
+    assert len(alerts) == 1

@@ -176,6 +176,8 @@ class FakeMegabox:
         self.host = host
         self.port = port
         self.latency: float = 0.0
+        self._arrived = asyncio.Condition()
+        self._gates: dict[str, asyncio.Event] = {}
         self.bom: bool = True  # master switch for the UTF-8 BOM
         self.bom_endpoints: set[str] = {"bokd"}  # real MEGABOX: selectBokdList.do only (seen)
         self.require_headers: bool = False  # True: 403 without Referer + X-Requested-With
@@ -258,6 +260,20 @@ class FakeMegabox:
         await self.close()
 
     # ------------------------------------------------------------------ request log
+
+    def hold(self, endpoint: str) -> None:
+        """Keep requests to `endpoint` waiting (a slow MEGABOX, on cue) until release()."""
+        self._gates[endpoint] = asyncio.Event()
+
+    def release(self, endpoint: str) -> None:
+        gate = self._gates.pop(endpoint, None)
+        if gate is not None:
+            gate.set()
+
+    async def wait_for_request(self, endpoint: str, count: int = 1, within: float = 5.0) -> None:
+        """Wait, without polling, until `count` requests to `endpoint` have arrived."""
+        async with asyncio.timeout(within), self._arrived:
+            await self._arrived.wait_for(lambda: self.count(endpoint) >= count)
 
     def count(self, endpoint: str | None = None) -> int:
         return sum(1 for r in self.requests if endpoint is None or r.endpoint == endpoint)
@@ -658,6 +674,11 @@ class FakeMegabox:
         body = {str(k): _as_str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
         rec = RecordedRequest(endpoint, request.path, body, CIMultiDict(request.headers), raw)
         self.requests.append(rec)
+        async with self._arrived:
+            self._arrived.notify_all()
+        gate = self._gates.get(endpoint)
+        if gate is not None:
+            await gate.wait()  # held by the test until release()
         if self.latency > 0:
             await asyncio.sleep(self.latency)
         if endpoint == "unknown":
