@@ -401,3 +401,25 @@ async def test_bad_edits_change_nothing(
     answer = await command(run, ADMIN, "watch", {"watch": "1", **options}, sub="edit")
     assert expected in text(answer)
     assert await run.bot.store.watches() == before
+
+
+async def test_personal_watch_is_delivered_by_dm_only(run: Running, fake: FakeDiscord) -> None:
+    await add_watch(run, user=MEMBER, scope="user", alert_now=True)
+    run.megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)
+    await run.scheduled_check()
+    assert run.alerts() == []
+    [dm] = fake.dms_to(MEMBER)
+    assert dm.embeds[0]["title"].startswith("🎟️ Seats open")
+    assert dm.payload["allowed_mentions"] == {"parse": []}
+
+
+async def test_second_check_while_one_runs_is_told_so(run: Running) -> None:
+    run.megabox.hold("seats")
+    await add_watch(run, alert_now=True)
+    first = await run.discord.send_command(GUILD_ID, GENERAL_CHANNEL, ADMIN, "check")
+    await run.megabox.wait_for_request("seats")  # the first check is waiting on MEGABOX
+    second = await command(run, MEMBER, "check")
+    assert "A check is already running" in text(second)
+    run.megabox.release("seats")
+    answer = await run.discord.wait_for_followup(first, timeout=10)
+    assert "Check finished" in text(answer)
