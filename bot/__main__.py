@@ -8,7 +8,7 @@ import logging
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings, configure_logging, load_settings
@@ -85,13 +85,7 @@ async def check_once(settings: Settings, *, record: bool = False) -> int:
             print("No watch configured: set WATCH_MOVIE_NO and WATCH_BRANCHES in .env.")
             return 2
         async with MegaboxClient(settings.client_options()) as client:
-            checker = Checker(
-                client,
-                store,
-                horizon_days=settings.horizon_days,
-                damping=timedelta(minutes=settings.flap_damping_minutes),
-                default_channel_id=settings.alert_channel_id,
-            )
+            checker = Checker.from_settings(client, store, settings)
             result = await checker.run("cli")
     finally:
         await store.close()

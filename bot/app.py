@@ -241,14 +241,7 @@ async def open_bot(
     try:
         async with MegaboxClient(client_options or settings.client_options()) as client:
             await sync_env_watch(store, settings, datetime.now(KST))
-            checker = Checker(
-                client,
-                store,
-                horizon_days=settings.horizon_days,
-                damping=timedelta(minutes=settings.flap_damping_minutes),
-                default_channel_id=settings.alert_channel_id,
-                **({"clock": clock} if clock else {}),
-            )
+            checker = Checker.from_settings(client, store, settings, clock)
             bot = WatchBot(settings, store=store, client=client, checker=checker, **bot_options)
             async with bot:
                 yield bot

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
+from bot.config import Settings
 from bot.megabox.client import MegaboxClient
 from bot.megabox.errors import Blocked, MegaboxError, RateLimited
 from bot.megabox.models import KST, BookingPage, Screening
@@ -141,6 +142,23 @@ class Checker:
         self.default_channel_id = default_channel_id
         self.clock = clock
         self.lock = asyncio.Lock()
+
+    @classmethod
+    def from_settings(
+        cls,
+        client: MegaboxClient,
+        store: Store,
+        settings: Settings,
+        clock: Callable[[], datetime] | None = None,
+    ) -> Checker:
+        return cls(
+            client,
+            store,
+            horizon_days=settings.horizon_days,
+            damping=timedelta(minutes=settings.flap_damping_minutes),
+            default_channel_id=settings.alert_channel_id,
+            **({"clock": clock} if clock else {}),
+        )
 
     @property
     def busy(self) -> bool:

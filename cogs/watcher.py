@@ -17,8 +17,8 @@ from bot.checker import CheckBusy, CheckResult
 from bot.megabox.models import KST
 from bot.report import status_line
 from bot.store.repo import AlertJob
-from bot.watch_forms import FormError, QuietHours
-from bot.watches import Watch
+from bot.watch_forms import QuietHours
+from cogs.common import resolve_watch, visible_watches, watch_choices
 from cogs.render import alert_message, check_embed, status_embed, watch_embed
 
 if TYPE_CHECKING:
@@ -231,34 +231,15 @@ class Watcher(commands.Cog):
 
     # -- commands --------------------------------------------------------------------------
 
-    async def _visible_watch(self, interaction: discord.Interaction[WatchBot], text: str) -> Watch:
-        guild_id = interaction.guild.id if interaction.guild else None
-        for watch in await self.bot.store.visible_watches(guild_id, interaction.user.id):
-            if text.strip().lstrip("#") in (str(watch.id), watch.name):
-                return watch
-        raise FormError(f"No watch {text!r} here. `/watch list` shows the ones you can use.")
-
-    async def watch_autocomplete(
-        self, interaction: discord.Interaction[WatchBot], current: str
-    ) -> list[app_commands.Choice[str]]:
-        guild_id = interaction.guild.id if interaction.guild else None
-        watches = await self.bot.store.visible_watches(guild_id, interaction.user.id)
-        text = current.strip().lstrip("#").casefold()
-        return [
-            app_commands.Choice(name=w.label[:100], value=str(w.id))
-            for w in watches
-            if text in w.label.casefold()
-        ][:25]
-
     @app_commands.command(name="check", description="Check MEGABOX now and show what is open")
     @app_commands.describe(watch="Only show this watch's screenings")
-    @app_commands.autocomplete(watch=watch_autocomplete)
+    @app_commands.autocomplete(watch=watch_choices)
     async def check(
         self, interaction: discord.Interaction[WatchBot], watch: str | None = None
     ) -> None:
         # Defer first: Discord allows 3 s, a check can take far longer.
         await interaction.response.defer(ephemeral=True, thinking=True)
-        only = await self._visible_watch(interaction, watch) if watch else None
+        only = await resolve_watch(interaction, watch) if watch else None
         async with self.bot.working():  # a shutdown lets the answer go out too
             try:
                 result = await self.run_check("command", wait=False)
@@ -274,13 +255,13 @@ class Watcher(commands.Cog):
 
     @app_commands.command(name="status", description="Show the bot's health and what it watches")
     @app_commands.describe(watch="Show one watch in detail")
-    @app_commands.autocomplete(watch=watch_autocomplete)
+    @app_commands.autocomplete(watch=watch_choices)
     async def status(
         self, interaction: discord.Interaction[WatchBot], watch: str | None = None
     ) -> None:
         store = self.bot.store
         if watch:
-            found = await self._visible_watch(interaction, watch)
+            found = await resolve_watch(interaction, watch)
             embed = watch_embed(
                 found,
                 self.bot.catalogue,
@@ -297,9 +278,7 @@ class Watcher(commands.Cog):
             last_run=runs[0] if runs else None,
             next_run=self.next_run(),
             failures=await store.consecutive_failures(),
-            watches=await store.visible_watches(
-                interaction.guild.id if interaction.guild else None, interaction.user.id
-            ),
+            watches=await visible_watches(interaction),
             watch_states=await store.watch_states(),
             alerts_sent=await store.alerts_sent(),
             problems=list(self.problems.values()),

@@ -27,6 +27,7 @@ from bot.watch_forms import (
     format_choices,
 )
 from bot.watches import Watch
+from cogs.common import resolve_watch, visible_watches, watch_choices
 from cogs.render import GREEN, alert_message, safe, watch_embed
 
 if TYPE_CHECKING:
@@ -214,25 +215,6 @@ class Watches(commands.Cog):
         options += [o for o in (*_DAY_SUGGESTIONS, *dates) if current.lower() in o]
         return [Choice(name=o[:100], value=o[:100]) for o in dict.fromkeys(options)][:25]
 
-    async def watch_autocomplete(self, interaction: Interaction, current: str) -> list[Choice[str]]:
-        guild_id = interaction.guild.id if interaction.guild else None
-        watches = await self.bot.store.visible_watches(guild_id, interaction.user.id)
-        text = current.strip().lstrip("#").casefold()
-        return [
-            Choice(name=f"{w.label}{' (paused)' if w.paused else ''}"[:100], value=str(w.id))
-            for w in watches
-            if text in w.label.casefold()
-        ][:25]
-
-    async def _resolve(self, interaction: Interaction, text: str) -> Watch:
-        guild_id = interaction.guild.id if interaction.guild else None
-        watches = await self.bot.store.visible_watches(guild_id, interaction.user.id)
-        key = text.strip().lstrip("#")
-        for watch in watches:
-            if key == str(watch.id) or key.casefold() == watch.name.casefold():
-                return watch
-        raise FormError(f"No watch {text!r} here. `/watch list` shows the ones you can use.")
-
     # -- /watch add ------------------------------------------------------------------------
 
     @watch.command(name="add", description="Watch a movie at MEGABOX branches for free seats")
@@ -325,8 +307,7 @@ class Watches(commands.Cog):
 
     @watch.command(name="list", description="List this server's watches and your personal ones")
     async def list_(self, interaction: Interaction) -> None:
-        assert interaction.guild is not None
-        watches = await self.bot.store.visible_watches(interaction.guild.id, interaction.user.id)
+        watches = await visible_watches(interaction)
         if not watches:
             await _answer(interaction, content="No watches yet. Add one with `/watch add`.")
             return
@@ -341,9 +322,9 @@ class Watches(commands.Cog):
 
     @watch.command(name="show", description="Show one watch and what it has found")
     @app_commands.describe(watch="The watch (type its name or number)")
-    @app_commands.autocomplete(watch=watch_autocomplete)
+    @app_commands.autocomplete(watch=watch_choices)
     async def show(self, interaction: Interaction, watch: str) -> None:
-        found = await self._resolve(interaction, watch)
+        found = await resolve_watch(interaction, watch)
         states = (await self.bot.store.watch_states()).get(found.id, [])
         embed = watch_embed(
             found,
@@ -370,7 +351,7 @@ class Watches(commands.Cog):
     )
     @app_commands.choices(format=FORMAT_CHOICES)
     @app_commands.autocomplete(
-        watch=watch_autocomplete,
+        watch=watch_choices,
         movie=movie_autocomplete,
         branches=branches_autocomplete,
         days=days_autocomplete,
@@ -393,7 +374,7 @@ class Watches(commands.Cog):
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         assert interaction.guild is not None
-        found = await self._resolve(interaction, watch)
+        found = await resolve_watch(interaction, watch)
         _check_may_change(interaction, found)
         if channel is not None:
             if found.personal:
@@ -426,17 +407,17 @@ class Watches(commands.Cog):
         await _answer(interaction, embed=embed)
 
     @watch.command(name="pause", description="Stop checking a watch for now")
-    @app_commands.autocomplete(watch=watch_autocomplete)
+    @app_commands.autocomplete(watch=watch_choices)
     async def pause(self, interaction: Interaction, watch: str) -> None:
         await self._set_paused(interaction, watch, True)
 
     @watch.command(name="resume", description="Check a paused watch again")
-    @app_commands.autocomplete(watch=watch_autocomplete)
+    @app_commands.autocomplete(watch=watch_choices)
     async def resume(self, interaction: Interaction, watch: str) -> None:
         await self._set_paused(interaction, watch, False)
 
     async def _set_paused(self, interaction: Interaction, text: str, paused: bool) -> None:
-        found = await self._resolve(interaction, text)
+        found = await resolve_watch(interaction, text)
         _check_may_change(interaction, found)
         if found.paused == paused:
             state = "paused" if paused else "active"
@@ -449,9 +430,9 @@ class Watches(commands.Cog):
         await _answer(interaction, content=f"{text} **{safe(found.label)}**.")
 
     @watch.command(name="remove", description="Delete a watch (asks to confirm)")
-    @app_commands.autocomplete(watch=watch_autocomplete)
+    @app_commands.autocomplete(watch=watch_choices)
     async def remove(self, interaction: Interaction, watch: str) -> None:
-        found = await self._resolve(interaction, watch)
+        found = await resolve_watch(interaction, watch)
         _check_may_change(interaction, found)
         view = discord.ui.View(timeout=None)
         view.add_item(RemoveButton(found.id, interaction.user.id))
@@ -462,9 +443,9 @@ class Watches(commands.Cog):
         )
 
     @watch.command(name="test", description="Post a sample alert for a watch, marked as a test")
-    @app_commands.autocomplete(watch=watch_autocomplete)
+    @app_commands.autocomplete(watch=watch_choices)
     async def test(self, interaction: Interaction, watch: str) -> None:
-        found = await self._resolve(interaction, watch)
+        found = await resolve_watch(interaction, watch)
         _check_may_change(interaction, found)
         await interaction.response.defer(ephemeral=True, thinking=True)
         job = await self._sample_job(found)
@@ -530,10 +511,10 @@ class Watches(commands.Cog):
     @app_commands.command(name="subscribe", description="Get a watch's alerts yourself")
     @app_commands.describe(watch="The watch", delivery="By DM (default) or a mention in the alert")
     @app_commands.choices(delivery=DELIVERY_CHOICES)
-    @app_commands.autocomplete(watch=watch_autocomplete)
+    @app_commands.autocomplete(watch=watch_choices)
     @app_commands.guild_only()
     async def subscribe(self, interaction: Interaction, watch: str, delivery: str = "dm") -> None:
-        found = await self._resolve(interaction, watch)
+        found = await resolve_watch(interaction, watch)
         if found.personal:
             raise FormError("That is a personal watch; its owner already gets its alerts by DM.")
         assert interaction.guild is not None
@@ -551,10 +532,10 @@ class Watches(commands.Cog):
         )
 
     @app_commands.command(name="unsubscribe", description="Stop getting a watch's alerts")
-    @app_commands.autocomplete(watch=watch_autocomplete)
+    @app_commands.autocomplete(watch=watch_choices)
     @app_commands.guild_only()
     async def unsubscribe(self, interaction: Interaction, watch: str) -> None:
-        found = await self._resolve(interaction, watch)
+        found = await resolve_watch(interaction, watch)
         if await self.bot.store.unsubscribe(found.id, interaction.user.id):
             await _answer(interaction, content=f"🔕 Unsubscribed from **{safe(found.label)}**.")
         else:
@@ -566,10 +547,7 @@ class Watches(commands.Cog):
     async def subscriptions(self, interaction: Interaction) -> None:
         store = self.bot.store
         subs = await store.subscriptions(user_id=interaction.user.id)
-        guild_id = interaction.guild.id if interaction.guild else None
-        personal = [
-            w for w in await store.visible_watches(guild_id, interaction.user.id) if w.personal
-        ]
+        personal = [w for w in await visible_watches(interaction) if w.personal]
         lines = []
         for sub in subs:
             watch = await store.watch(sub.watch_id)

@@ -1,0 +1,41 @@
+"""Helpers both cogs use: finding the watch a user means, and offering their watches."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord.app_commands import Choice
+
+from bot.watch_forms import FormError
+from bot.watches import Watch
+
+if TYPE_CHECKING:
+    from bot.app import WatchBot
+
+
+async def visible_watches(interaction: discord.Interaction[WatchBot]) -> list[Watch]:
+    """The server's watches and the user's own personal ones: all a user may pick from."""
+    guild_id = interaction.guild.id if interaction.guild else None
+    return await interaction.client.store.visible_watches(guild_id, interaction.user.id)
+
+
+async def watch_choices(
+    interaction: discord.Interaction[WatchBot], current: str
+) -> list[Choice[str]]:
+    """Autocomplete for a `watch` option, by number or name."""
+    text = current.strip().lstrip("#").casefold()
+    return [
+        Choice(name=f"{w.label}{' (paused)' if w.paused else ''}"[:100], value=str(w.id))
+        for w in await visible_watches(interaction)
+        if text in w.label.casefold()
+    ][:25]
+
+
+async def resolve_watch(interaction: discord.Interaction[WatchBot], text: str) -> Watch:
+    """The watch meant by "3", "#3" or its name; a FormError the user can act on otherwise."""
+    key = text.strip().lstrip("#")
+    for watch in await visible_watches(interaction):
+        if key == str(watch.id) or key.casefold() == watch.name.casefold():
+            return watch
+    raise FormError(f"No watch {text!r} here. `/watch list` shows the ones you can use.")
