@@ -106,6 +106,7 @@ def _database_exists(database_url: str) -> bool:
 
 async def _copy_watches(settings: Settings, scratch: Store, now: datetime) -> None:
     """Watches added in Discord live in the real database: preview them too, read-only."""
+    from bot.watch_setup import ENV_HASH_KEY
 
     if not _database_exists(settings.database_url):
         return
@@ -113,6 +114,10 @@ async def _copy_watches(settings: Settings, scratch: Store, now: datetime) -> No
     try:
         for watch in await real.watches():
             await scratch.add_watch(watch, now=now)
+        # With it, the preview honours Discord edits (and removal) of the .env watch.
+        env_hash = await real.get_value(ENV_HASH_KEY)
+        if env_hash is not None:
+            await scratch.set_value(ENV_HASH_KEY, env_hash)
     finally:
         await real.close()
 

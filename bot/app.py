@@ -142,7 +142,16 @@ class WatchBot(commands.Bot):
         if await self.store.get_value(_SYNC_HASH_KEY) == digest:
             log.info("slash commands unchanged: not syncing")
             return
-        synced = await self.tree.sync(guild=guild)
+        try:
+            synced = await self.tree.sync(guild=guild)
+        except discord.HTTPException as exc:
+            # Keep running (alerts need no commands); the next start tries again.
+            log.error(
+                "slash commands not synced (%s): check DISCORD_GUILD_ID and that the bot was "
+                "invited with the applications.commands scope",
+                exc,
+            )
+            return
         await self.store.set_value(_SYNC_HASH_KEY, digest)
         where = f"guild {guild.id}" if guild else "all guilds (may take up to an hour to show)"
         log.info("synced %d slash commands to %s", len(synced), where)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
@@ -17,10 +17,10 @@ from bot.config import Settings
 from bot.megabox.client import MegaboxClient
 from bot.megabox.errors import Blocked, MegaboxError, RateLimited
 from bot.megabox.models import KST, BookingPage, Screening
-from bot.openings import Change, Key, Transition, advance
+from bot.openings import Change, Key, OpeningState, Transition, advance
 from bot.planner import Chunk, make_chunks
 from bot.seats import SeatCount, estimate, evaluate
-from bot.store.repo import CheckRun, PendingAlert, Store, Subscription
+from bot.store.repo import CheckRun, PendingAlert, Snapshot, Store, Subscription
 from bot.watches import Watch
 
 log = logging.getLogger(__name__)
@@ -305,36 +305,42 @@ class _Run:
     async def evaluate(self) -> None:
         wheelchair = {**KNOWN_WHEELCHAIR_SEATS, **await self.c.store.wheelchair_seats()}
         snapshots = await self.c.store.snapshots(self.rows)
+        states = await self.c.store.opening_states(self.now - self.c.damping)
+        open_keys = {key for key, state in states.items() if state.open}
+        by_branch: dict[str, list[Watch]] = {}
+        for watch in self.watches:
+            for branch in watch.branches:
+                by_branch.setdefault(branch, []).append(watch)
         matching: set[Key] = set()
+        unknown: set[Key] = set()  # open openings this check could not judge exactly
         seat_errors = 0
         for screening in sorted(self.rows.values(), key=lambda s: (s.start, s.play_schdl_no)):
             holiday = self.holidays.get(screening.play_de, False)
-            wanting = [w for w in self.watches if w.wants(screening, holiday)]
+            wanting = [
+                w for w in by_branch.get(screening.brch_no, ()) if w.wants(screening, holiday)
+            ]
             if not wanting:
                 continue
-            hall = (screening.brch_no, screening.theab_no)
-            known_wc = wheelchair.get(hall)
-            before = snapshots.get(screening.play_schdl_no)
-            # Usable seats are at least restSeatCnt minus the hall's wheelchair seats; a count
-            # that moved since the last check may hide sold wheelchair seats, so look again.
-            lower = screening.rest_seat_cnt - (known_wc or 0)
-            moved = before is None or before.rest_seat_cnt != screening.rest_seat_cnt
+            no = screening.play_schdl_no
+            known_wc = wheelchair.get((screening.brch_no, screening.theab_no))
             need = min(w.min_seats for w in wanting)
-            candidate = screening.bookable and (
-                lower >= need or (moved and screening.rest_seat_cnt >= need)
-            )
             count: SeatCount | None = None
-            if candidate:
+            # Fewer free seats than needed, or not bookable: no map can change the answer.
+            could = screening.bookable and screening.rest_seat_cnt >= need
+            if could and self._needs_seat_map(
+                screening, known_wc, need, snapshots.get(no), wanting, open_keys
+            ):
                 count, failed = await self._seats(screening, known_wc)
                 seat_errors += failed
             matched = tuple(
                 w.id
                 for w in wanting
-                if count is not None
-                and screening.bookable
-                and count.satisfies(w.min_seats, w.together)
+                if count is not None and count.satisfies(w.min_seats, w.together)
             )
-            matching.update((wid, screening.play_schdl_no) for wid in matched)
+            matching.update((wid, no) for wid in matched)
+            if count is not None and not count.exact:
+                # An estimate cannot prove that seats went away: keep what was open, open.
+                unknown.update((w.id, no) for w in wanting if w.id not in matched)
             self.seen.append(SeenScreening(screening, count, tuple(w.id for w in wanting), matched))
         if seat_errors:
             self.warnings.append(
@@ -344,7 +350,31 @@ class _Run:
                     "seat maps",
                 )
             )
-        await self._advance(matching)
+        await self._advance(matching, unknown, states)
+
+    @staticmethod
+    def _needs_seat_map(
+        screening: Screening,
+        known_wc: int | None,
+        need: int,
+        before: Snapshot | None,
+        wanting: Sequence[Watch],
+        open_keys: set[Key],
+    ) -> bool:
+        """Whether restSeatCnt leaves the answer open (product.md "Check").
+
+        Usable seats are at least restSeatCnt minus the hall's wheelchair seats. Below that,
+        the map is read when the count moved (sold wheelchair seats hide there), when the
+        screening is open for a watch, or when its last map had enough usable seats: a
+        matching screening is never dropped for want of a look.
+        """
+        if screening.rest_seat_cnt - (known_wc or 0) >= need:
+            return True
+        if before is None or before.rest_seat_cnt != screening.rest_seat_cnt:
+            return True
+        if any((w.id, screening.play_schdl_no) in open_keys for w in wanting):
+            return True
+        return before.usable is not None and before.usable >= need
 
     async def _seats(self, screening: Screening, known_wc: int | None) -> tuple[SeatCount, int]:
         if self._stopped is None:
@@ -364,15 +394,21 @@ class _Run:
                     self._stopped = exc
         return estimate(screening, known_wc), 1
 
-    async def _advance(self, matching: set[Key]) -> None:
-        states = await self.c.store.opening_states()
+    async def _advance(
+        self, matching: set[Key], unknown: set[Key], states: dict[Key, OpeningState]
+    ) -> None:
         active = {w.id for w in self.watches}
         scopes = await self.c.store.screening_scopes(k[1] for k in states)
         scopes.update({s.play_schdl_no: (s.brch_no, s.play_de) for s in self.rows.values()})
 
         def observed(key: Key) -> bool:
             scope = scopes.get(key[1])
-            return key[0] in active and scope is not None and scope in self.observed
+            return (
+                key[0] in active
+                and key not in unknown
+                and scope is not None
+                and scope in self.observed
+            )
 
         self.transitions = advance(
             {k: v for k, v in states.items() if k[0] in active},

@@ -103,7 +103,11 @@ def build_watch(
         if "name" not in changes:
             watch = replace(watch, name=default_name(watch, movie, branches))
         return watch
-    return replace(base, **changes)  # type: ignore[arg-type]
+    edited = replace(base, **changes)  # type: ignore[arg-type]
+    if {"movie_no", "branches", "days"} & changes.keys() and edited != base:
+        # Other screenings now: record what is open instead of alerting all of it at once.
+        edited = replace(edited, baseline_pending=True)
+    return edited
 
 
 def default_name(watch: Watch, movie: Movie, branches: list[Branch]) -> str:

@@ -12,14 +12,15 @@ from bot.store.repo import Store
 
 log = logging.getLogger(__name__)
 
-_ENV_HASH_KEY = "env_watch_hash"
+ENV_HASH_KEY = "env_watch_hash"
 
 
 async def sync_env_watch(store: Store, settings: Settings, now: datetime) -> None:
     """Create the WATCH_* watch once; update it only when `.env` itself changed.
 
     Edits made later in Discord survive restarts: the stored watch is left alone as long as
-    the WATCH_* values are the ones it was created from.
+    the WATCH_* values are the ones it was created from, and a watch removed in Discord stays
+    removed until they change.
     """
     watch = settings.default_watch()
     stored = await store.watch_by_source("env")
@@ -27,12 +28,16 @@ async def sync_env_watch(store: Store, settings: Settings, now: datetime) -> Non
         return
     digest = hashlib.sha256(watch.describe().encode() + repr(watch.mention).encode()).hexdigest()
     digest += f":{watch.channel_id}:{watch.guild_id}"
+    unchanged = await store.get_value(ENV_HASH_KEY) == digest
+    if stored is None and unchanged:
+        log.info("the .env watch was removed in Discord; it comes back when WATCH_* change")
+        return
     if stored is None:
         await store.add_watch(replace(watch, source="env"), now=now)
         log.info("default watch from .env stored: %s", watch.describe())
-    elif await store.get_value(_ENV_HASH_KEY) != digest:
+    elif not unchanged:
         await store.update_watch(
             replace(watch, id=stored.id, paused=stored.paused, source="env"), now=now
         )
         log.info("default watch updated from .env: %s", watch.describe())
-    await store.set_value(_ENV_HASH_KEY, digest)
+    await store.set_value(ENV_HASH_KEY, digest)

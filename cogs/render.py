@@ -14,7 +14,7 @@ from bot.megabox.catalogue import Catalogue
 from bot.megabox.models import KST, at_clock
 from bot.report import status_line, when
 from bot.store.repo import AlertJob, CheckRun
-from bot.watches import Mention, Watch
+from bot.watches import Mention, Watch, parse_mentions
 
 SITE = "https://www.megabox.co.kr"
 GREEN = discord.Colour.from_rgb(46, 204, 113)
@@ -46,25 +46,16 @@ def links(play_schdl_no: str, brch_no: str, play_de: date) -> discord.ui.View:
     return view
 
 
-def allowed_mentions(mention: Mention) -> discord.AllowedMentions:
-    """Exactly the configured mention, nothing else (never text from MEGABOX)."""
-    if mention.kind in ("here", "everyone"):
-        return discord.AllowedMentions(everyone=True, users=False, roles=False, replied_user=False)
-    if mention.kind == "role" and mention.target_id:
-        return discord.AllowedMentions(
-            everyone=False,
-            users=False,
-            roles=[discord.Object(mention.target_id)],
-            replied_user=False,
-        )
-    if mention.kind == "user" and mention.target_id:
-        return discord.AllowedMentions(
-            everyone=False,
-            users=[discord.Object(mention.target_id)],
-            roles=False,
-            replied_user=False,
-        )
-    return discord.AllowedMentions.none()
+def allowed_mentions(mentions: Sequence[Mention]) -> discord.AllowedMentions:
+    """Exactly the configured mentions, nothing else (never text from MEGABOX)."""
+    users = [discord.Object(m.target_id) for m in mentions if m.kind == "user" and m.target_id]
+    roles = [discord.Object(m.target_id) for m in mentions if m.kind == "role" and m.target_id]
+    return discord.AllowedMentions(
+        everyone=any(m.kind in ("here", "everyone") for m in mentions),
+        users=users or False,
+        roles=roles or False,
+        replied_user=False,
+    )
 
 
 def span(row: Mapping[str, Any]) -> str:
@@ -126,17 +117,16 @@ def alert_message(job: AlertJob, *, test: bool = False) -> dict[str, Any]:
         embed.add_field(name="Best block", value=block_text(row))
     embed.set_footer(text="megabox-watch" + (" · test alert, not a real opening" if test else ""))
     embed.timestamp = job.opened_at
-    mention = Mention.parse(job.mention) if job.open else Mention()
-    content = mention.to_text() or None
-    if test and content:
-        content = f"(test) {content}"
+    # A test pings nobody; a closed alert's edit must not ping again.
+    mentions = parse_mentions(job.mention) if job.open and not test else []
+    content = " ".join(m.to_text() for m in mentions) or None
+    if test:
+        content = "(test alert: nobody was pinged)"
     return {
         "content": content,
         "embed": embed,
         "view": links(row["play_schdl_no"], row["brch_no"], row["play_de"]),
-        "allowed_mentions": allowed_mentions(mention)
-        if job.open
-        else discord.AllowedMentions.none(),
+        "allowed_mentions": allowed_mentions(mentions),
     }
 
 
@@ -157,7 +147,9 @@ def screening_line(s: SeenScreening) -> str:
 def check_embed(result: CheckResult) -> discord.Embed:
     """The private `/check` answer: matches with links, the nearest misses, errors."""
     colour = RED if result.failed else (GREEN if result.matches else GREY)
-    embed = discord.Embed(title="Check finished", description=status_line(result), colour=colour)
+    embed = discord.Embed(
+        title="Check finished", description=escape_markdown(status_line(result)), colour=colour
+    )
     matches = result.matches
     if matches:
         embed.add_field(
@@ -195,7 +187,7 @@ def run_text(run: CheckRun | None) -> str:
     if run is None:
         return "no check yet"
     took = (run.finished_at - run.started_at).total_seconds()
-    return f"<t:{int(run.finished_at.timestamp())}:R> ({took:.1f} s, {run.trigger})\n{run.summary}"
+    return f"<t:{int(run.finished_at.timestamp())}:R> ({took:.1f} s, {run.trigger})\n{escape_markdown(run.summary)}"
 
 
 def status_embed(

@@ -12,6 +12,7 @@ import discord
 from apscheduler.triggers.cron import CronTrigger
 from discord import app_commands
 from discord.ext import commands, tasks
+from discord.utils import escape_markdown
 
 from bot.checker import CheckBusy, CheckResult
 from bot.megabox.models import KST
@@ -88,8 +89,10 @@ class Watcher(commands.Cog):
         async with self.bot.working():
             result = await self.bot.checker.run(trigger, wait=wait)
             log.info("%s", status_line(result))
-            await self.deliver()
-            await self.report(result)
+            try:
+                await self.deliver()
+            finally:
+                await self.report(result)  # the status line goes out whatever delivery did
             return result
 
     # -- alerts ----------------------------------------------------------------------------
@@ -168,6 +171,11 @@ class Watcher(commands.Cog):
             self._problem(job.target_id, str(exc))
         except discord.HTTPException as exc:
             log.warning("alert %s not delivered yet: %s", job.alert_id, exc)
+        except Exception:
+            # A bug must not block every later alert: give this one up, loudly.
+            log.exception("alert %s cannot be rendered or sent", job.alert_id)
+            await self.bot.store.mark_failed(job.alert_id, "internal error", give_up=True)
+            return 0
         await self.bot.store.mark_failed(job.alert_id, "delivery failed; will retry")
         return 0
 
@@ -194,7 +202,7 @@ class Watcher(commands.Cog):
 
     async def report(self, result: CheckResult) -> None:
         """One line per check; one error after repeated failures, then one recovery."""
-        await self._status(status_line(result))
+        await self._status(escape_markdown(status_line(result)))
         store = self.bot.store
         failures = await store.consecutive_failures()
         reported = await store.get_value(_FAILURE_REPORTED_KEY) == "1"

@@ -244,7 +244,7 @@ class Watches(commands.Cog):
         format: str = "any",
         days: str = "weekend",
         times: str | None = None,
-        min_seats: Range[int, 1, 10] = 2,
+        min_seats: Range[int, 1, 10] = 3,
         together: bool = False,
         channel: discord.TextChannel | None = None,
         mention: discord.Role | None = None,
@@ -275,6 +275,11 @@ class Watches(commands.Cog):
             if scope == "user":
                 raise FormError("A personal watch is delivered by DM; leave `channel` empty.")
             _check_channel(channel, interaction.guild.me)
+        elif scope == "guild" and self.bot.settings.alert_channel_id is None:
+            raise FormError(
+                "Where should the alerts go? Give a `channel` (this bot has no default "
+                "ALERT_CHANNEL_ID)."
+            )
         await self.bot.catalogue.refresh()
         form = WatchForm(
             movie=movie,

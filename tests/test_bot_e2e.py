@@ -215,3 +215,29 @@ async def test_missing_status_channel_is_reported_and_the_bot_keeps_working(
         callback = await fake.wait_for_callback(interaction)
         fields = {f["name"]: f["value"] for f in callback["data"]["embeds"][0]["fields"]}
         assert "no permission to post in the status channel" in fields["Problems"]
+
+
+async def test_env_watch_removed_in_discord_stays_removed(
+    fake: FakeDiscord, megabox: FakeMegabox, db_url: str, tmp_path: Path
+) -> None:
+    settings = make_settings(megabox, db_url, tmp_path)
+    async with running_bot(fake, megabox, settings) as run:
+        interaction = await fake.send_command(
+            GUILD_ID, GENERAL_CHANNEL, ADMIN, "watch", {"watch": "1"}, subcommand="remove"
+        )
+        await fake.wait_for_callback(interaction)
+        button = fake.reply_message(interaction)["components"][0]["components"][0]
+        click = await fake.send_component(
+            GUILD_ID,
+            GENERAL_CHANNEL,
+            ADMIN,
+            button["custom_id"],
+            message_id=int(fake.reply_message(interaction)["id"]),
+        )
+        await fake.wait_for_callback(click)
+        assert await run.bot.store.watches() == []
+    async with running_bot(fake, megabox, settings) as run:
+        assert await run.bot.store.watches() == []  # a restart does not bring it back
+    changed = make_settings(megabox, db_url, tmp_path, watch_min_seats=2)
+    async with running_bot(fake, megabox, changed) as run:
+        assert [w.min_seats for w in await run.bot.store.watches()] == [2]  # .env changed

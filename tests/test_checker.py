@@ -229,3 +229,67 @@ async def test_cli_table_shows_every_wanted_screening(world: World) -> None:
     assert "9/5/192" in text and "3 in row F" in text and "MATCH" in text
     assert "sold out" in text
     assert date(2026, 12, 5).isoformat() in text
+
+
+async def test_unreadable_seat_map_never_closes_an_opening(world: World) -> None:
+    await world.add(original_watch(together=True))
+    world.megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)
+    assert len((await world.checker.run()).openings) == 1
+    world.megabox.fail_always("seats", "500")
+    for _ in range(2):
+        world.clock.advance(hours=1)
+        result = await world.checker.run()
+        assert result.transitions == ()  # an estimate proves nothing about seats together
+        assert "estimates" in status_line(result)
+    world.megabox.recover()
+    world.clock.advance(hours=1)
+    back = await world.checker.run()
+    assert back.transitions == ()
+    assert back.openings == ()
+
+
+async def test_an_open_screening_is_looked_at_every_check(world: World) -> None:
+    await world.add(original_watch())
+    world.megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)
+    await world.checker.run()
+    # The wheelchair seats sell: restSeatCnt 5, of which 5 are usable, although
+    # "restSeatCnt minus the hall's 4 wheelchair seats" would say 1.
+    world.megabox.set_free_seats(
+        COEX_MX4D_1940, ["F6", "F7", "F8", "H8", "H9"], keep_wheelchair_free=False
+    )
+    for _ in range(2):  # the second time the count has not moved
+        world.clock.advance(hours=1)
+        result = await world.checker.run()
+        assert result.transitions == ()
+        assert [s.screening.play_schdl_no for s in result.matches] == [COEX_MX4D_1940]
+
+
+async def test_odd_times_from_megabox_are_an_error_not_a_crash(world: World) -> None:
+    await world.add(original_watch())
+    world.megabox.set_row_field(COEX_MX4D_1940, "playStartTime", "soon")
+    world.megabox.fail_always("schedule", "rejected")
+    result = await world.checker.run()
+    assert result.failed
+    assert {e.kind for e in result.errors} == {"unexpected-response"}
+    assert "playStartTime" in result.errors[0].message
+    assert (await world.store.last_runs())[0].ok is False
+
+
+async def test_a_partial_check_does_not_end_a_baseline(world: World) -> None:
+    # Four branches: two listing chunks (0052, 1351, 1372) and (4651).
+    await world.add(
+        original_watch(branches=("1351", "4651", "0052", "1372"), baseline_pending=True)
+    )
+    world.megabox.fail("bokd", "rejected")  # the first chunk's first date fails…
+    world.megabox.fail("schedule", "rejected")  # …and so does its fallback
+    first = await world.checker.run()
+    assert first.errors
+    assert {t.change for t in first.transitions} == {Change.BASELINE}  # Hanam, seen
+    assert (await world.store.watches())[0].baseline_pending
+    world.clock.advance(hours=1)
+    second = await world.checker.run()
+    assert second.ok
+    assert second.openings == ()  # Suwon was open all along: recorded, not alerted
+    assert {t.change for t in second.transitions} == {Change.BASELINE}
+    assert not (await world.store.watches())[0].baseline_pending
+    assert await world.store.alert_jobs() == []

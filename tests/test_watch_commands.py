@@ -423,3 +423,43 @@ async def test_second_check_while_one_runs_is_told_so(run: Running) -> None:
     run.megabox.release("seats")
     answer = await run.discord.wait_for_followup(first, timeout=10)
     assert "Check finished" in text(answer)
+
+
+async def test_watch_mention_and_mention_subscribers_in_one_alert(run: Running) -> None:
+    from tests.e2e import ADMIN_ROLE
+
+    await add_watch(run, alert_now=True, mention=ADMIN_ROLE)
+    await command(run, MEMBER, "subscribe", {"watch": "1", "delivery": "mention"})
+    await command(run, ADMIN, "subscribe", {"watch": "1", "delivery": "mention"})
+    run.megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)
+    await run.scheduled_check()
+    [alert] = run.alerts()
+    assert alert.content == f"<@&{ADMIN_ROLE}> <@{MEMBER}> <@{ADMIN}>"
+    assert alert.payload["allowed_mentions"] == {
+        "parse": [],
+        "roles": [ADMIN_ROLE],
+        "users": [MEMBER, ADMIN],
+    }
+    answer = await command(run, ADMIN, "watch", {"watch": "1"}, sub="test")
+    assert "Test alert posted" in text(answer)
+    test_alert = run.alerts()[-1]
+    assert test_alert.content == "(test alert: nobody was pinged)"
+    assert test_alert.payload["allowed_mentions"] == {"parse": []}
+
+
+async def test_held_dm_comes_back_when_the_seats_do(run: Running, fake: FakeDiscord) -> None:
+    await add_watch(run, alert_now=True)
+    await command(run, MEMBER, "subscribe", {"watch": "1"})
+    await command(run, MEMBER, "quiet", {"hours": "14:00-16:00"})
+    run.megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)
+    await run.scheduled_check()  # opening; the DM is held
+    run.megabox.sell_out(COEX_MX4D_1940)
+    run.clock.advance(minutes=10)
+    await run.scheduled_check()  # closed: the held DM expires
+    run.megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)
+    run.clock.advance(minutes=10)
+    await run.scheduled_check()  # back within the damping time: the same opening, revived
+    assert fake.dms_to(MEMBER) == []
+    run.clock.advance(hours=2)
+    assert await run.watcher.deliver() == 1
+    assert len(fake.dms_to(MEMBER)) == 1

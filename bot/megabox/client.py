@@ -145,6 +145,9 @@ def parse_booking_page(data: Mapping[str, Any], endpoint: str = "selectBokdList"
 
 def parse_seat_map(data: Mapping[str, Any], play_schdl_no: str) -> SeatMap:
     rows = _rows(data, "seatListSD01", "selectSeatList")
+    if not rows:
+        # Every hall has seats: an empty map is a broken answer, not "no free seats".
+        raise BadShape("the seat map has no seats", endpoint="selectSeatList")
     seats = _parse("selectSeatList", lambda: tuple(Seat.model_validate(r) for r in rows))
     return SeatMap(play_schdl_no=play_schdl_no, seats=seats)
 

@@ -51,6 +51,13 @@ def _yyyymmdd(value: Any) -> Any:
     return value
 
 
+def _clock(value: Any) -> Any:
+    """Reject an unreadable time here, as a bad answer, not later as a crash."""
+    if isinstance(value, str):
+        parse_clock(value)
+    return value
+
+
 def _str_code(value: Any) -> Any:
     """Codes are strings; keep leading zeros, accept numbers defensively."""
     if isinstance(value, int):
@@ -63,6 +70,7 @@ Count = Annotated[int, BeforeValidator(_lenient_int)]
 OptCount = Annotated[int | None, BeforeValidator(_lenient_int)]
 Day = Annotated[date, BeforeValidator(_yyyymmdd)]
 Code = Annotated[str, BeforeValidator(_str_code)]
+Clock = Annotated[str, BeforeValidator(_clock)]
 
 
 def parse_clock(text: str) -> tuple[int, int]:
@@ -92,8 +100,8 @@ class Screening(_Row):
 
     play_schdl_no: Code = Field(alias="playSchdlNo", min_length=1)
     play_de: Day = Field(alias="playDe")
-    start_clock: str = Field(alias="playStartTime")
-    end_clock: str = Field(alias="playEndTime")
+    start_clock: Clock = Field(alias="playStartTime")
+    end_clock: Clock = Field(alias="playEndTime")
     brch_no: Code = Field(alias="brchNo", min_length=1)
     brch_nm: Name = Field(alias="brchNm", default="")
     brch_eng_nm: Name | None = Field(alias="brchEngNm", default=None)

@@ -24,6 +24,7 @@ from bot.watches import Days, Mention, TimeWindow, Watch
 
 #: SQLite allows 999 bound parameters in older builds; stay well below.
 _CHUNK = 500
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,10 +146,13 @@ class Store:
             await self.db.execute("BEGIN IMMEDIATE")
             try:
                 yield self.db
+                await self.db.execute("COMMIT")
             except BaseException:
-                await self.db.execute("ROLLBACK")
+                # Also after a failed COMMIT (disk full): never leave the connection in a
+                # transaction, or every later BEGIN fails.
+                if self.db.in_transaction:
+                    await self.db.execute("ROLLBACK")
                 raise
-            await self.db.execute("COMMIT")
 
     async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
         async with self._lock, self.db.execute(sql, params) as cursor:
@@ -342,12 +346,14 @@ class Store:
         )
         return _screening_row(row) if row else None
 
-    async def opening_states(self) -> dict[Key, OpeningState]:
-        """The latest opening per (watch, screening)."""
+    async def opening_states(self, closed_since: datetime = _EPOCH) -> dict[Key, OpeningState]:
+        """The latest opening per (watch, screening) that is open or closed after
+        `closed_since`; an older closed one behaves as if there were none (no damping)."""
         rows = await self._all(
             "SELECT o.watch_id, o.play_schdl_no, o.closed_at, o.starts_at FROM openings o "
             "JOIN (SELECT max(id) AS id FROM openings GROUP BY watch_id, play_schdl_no) latest "
-            "ON o.id = latest.id"
+            "ON o.id = latest.id WHERE o.closed_at IS NULL OR o.closed_at > ?",
+            [_ts(closed_since)],
         )
         return {
             (r[0], r[1]): OpeningState(
@@ -387,9 +393,8 @@ class Store:
                 new_id = await _apply_transition(db, tr, starts, targets, now)
                 if new_id is not None:
                     opened.append(new_id)
-            done = {tr.key[0] for tr in transitions if tr.change is Change.BASELINE}
-            done |= set(finished_baselines)
-            for watch_id in done:
+            # Only a complete check ends a baseline (a failed date must not alert later).
+            for watch_id in set(finished_baselines):
                 await db.execute("UPDATE watches SET baseline_pending = 0 WHERE id = ?", [watch_id])
             await db.execute(
                 "INSERT INTO check_runs (trigger, started_at, finished_at, ok, requests, "
@@ -655,6 +660,12 @@ async def _apply_transition(
     if tr.change is Change.REVIVED:
         await db.execute(
             f"UPDATE openings SET closed_at = NULL, close_reason = NULL WHERE id = {latest}",
+            [watch_id, play_schdl_no],
+        )
+        # An alert that expired undelivered (held in quiet hours, Discord down) is due again.
+        await db.execute(
+            f"UPDATE alerts SET status = 'pending', last_error = NULL WHERE status = 'expired' "
+            f"AND opening_id = {latest}",
             [watch_id, play_schdl_no],
         )
     else:  # CLOSED or STARTED
