@@ -326,12 +326,14 @@ class _Run:
             need = min(w.min_seats for w in wanting)
             count: SeatCount | None = None
             # Fewer free seats than needed, or not bookable: no map can change the answer.
-            could = screening.bookable and screening.rest_seat_cnt >= need
-            if could and self._needs_seat_map(
-                screening, known_wc, need, snapshots.get(no), wanting, open_keys
-            ):
-                count, failed = await self._seats(screening, known_wc)
-                seat_errors += failed
+            if screening.bookable and screening.rest_seat_cnt >= need:
+                before = snapshots.get(no)
+                if _count_decides(screening, known_wc, wanting, before):
+                    assert before is not None
+                    count = before.count  # unchanged, and the count alone decides
+                elif self._needs_seat_map(screening, known_wc, need, before, wanting, open_keys):
+                    count, failed = await self._seats(screening, known_wc)
+                    seat_errors += failed
             matched = tuple(
                 w.id
                 for w in wanting
@@ -374,7 +376,7 @@ class _Run:
             return True
         if any((w.id, screening.play_schdl_no) in open_keys for w in wanting):
             return True
-        return before.usable is not None and before.usable >= need
+        return before.count is not None and before.count.usable >= need
 
     async def _seats(self, screening: Screening, known_wc: int | None) -> tuple[SeatCount, int]:
         if self._stopped is None:
@@ -439,6 +441,26 @@ class _Run:
             warnings=tuple(self.warnings),
             seat_maps=self.seat_maps,
         )
+
+
+def _count_decides(
+    screening: Screening,
+    known_wc: int | None,
+    wanting: Sequence[Watch],
+    before: Snapshot | None,
+) -> bool:
+    """product.md: skipping a seat map by an unchanged count is allowed only where no watch
+    asks for seats together and restSeatCnt alone decides every watch's answer (certainly
+    enough: restSeatCnt minus all the hall's wheelchair seats; certainly not: restSeatCnt)."""
+    if known_wc is None or before is None or before.count is None or not before.count.exact:
+        return False
+    if before.rest_seat_cnt != screening.rest_seat_cnt:
+        return False
+    lower = screening.rest_seat_cnt - known_wc
+    return all(
+        not w.together and (lower >= w.min_seats or screening.rest_seat_cnt < w.min_seats)
+        for w in wanting
+    )
 
 
 def _run_row(result: CheckResult) -> CheckRun:

@@ -89,3 +89,28 @@ async def test_paused_watches_cost_nothing(world: World) -> None:
     result = await world.checker.run()
     assert world.megabox.count() == 0
     assert result.screenings == ()
+
+
+async def test_seat_maps_are_skipped_only_where_the_count_alone_decides(world: World) -> None:
+    loose = await world.add(original_watch(branches=("4651",), name="hanam"))
+    await world.checker.run()
+    # Hanam MX4D (no wheelchair seats): 15:50 has 7 free, 21:10 has 18; both surely enough.
+    assert world.megabox.count("seats") == 2
+    world.megabox.reset_log()
+    world.clock.advance(hours=1)
+    again = await world.checker.run()
+    assert world.megabox.count("seats") == 0  # unchanged counts that decide: no second look
+    assert len(again.matches) == 2
+    world.megabox.set_rest_seats("2612054651035", 6)  # moved: look again
+    world.clock.advance(hours=1)
+    await world.checker.run()
+    assert [r.body["playSchdlNo"] for r in world.megabox.requests if r.endpoint == "seats"] == [
+        "2612054651035"
+    ]
+    # A watch that needs seats together always needs the map.
+    await world.store.remove_watch(loose.id)
+    await world.add(original_watch(branches=("4651",), together=True))
+    world.megabox.reset_log()
+    world.clock.advance(hours=1)
+    await world.checker.run()
+    assert world.megabox.count("seats") == 2

@@ -29,14 +29,11 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """The last seen counts of one screening."""
+    """The last seen counts of one screening; `count` as the last seat map read gave it."""
 
     play_schdl_no: str
     rest_seat_cnt: int
-    usable: int | None
-    best_block: int | None
-    exact: bool
-    seen_at: datetime
+    count: SeatCount | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,12 +312,23 @@ class Store:
         found: dict[str, Snapshot] = {}
         for part in _chunks(sorted(set(keys))):
             rows = await self._all(
-                "SELECT play_schdl_no, rest_seat_cnt, usable, best_block, exact, seen_at "
-                f"FROM screenings WHERE play_schdl_no IN ({_marks(len(part))})",
-                part,
+                f"SELECT * FROM screenings WHERE play_schdl_no IN ({_marks(len(part))})", part
             )
             for r in rows:
-                found[r[0]] = Snapshot(r[0], r[1], r[2], r[3], bool(r[4]), _must_dt(r[5]))
+                count = None
+                if r["usable"] is not None:
+                    count = SeatCount(
+                        free=r["rest_seat_cnt"],
+                        usable=r["usable"],
+                        best_block=r["best_block"] or 0,
+                        best_row=r["best_row"],
+                        best_seats=tuple((r["best_seats"] or "").split()),
+                        total=r["total"],
+                        wheelchair_free=max(r["rest_seat_cnt"] - r["usable"], 0),
+                        wheelchair_seats=None,
+                        exact=bool(r["exact"]),
+                    )
+                found[r["play_schdl_no"]] = Snapshot(r["play_schdl_no"], r["rest_seat_cnt"], count)
         return found
 
     async def screening_scopes(self, keys: Iterable[str]) -> dict[str, tuple[str, date]]:

@@ -1,0 +1,595 @@
+"""The Discord bot's numbers: start-up, /check's defer, MEGABOX-to-alert, RSS over many checks.
+
+    uv run python -m bench.bot_numbers [--checks 200] [--runs 20]
+
+Everything runs against the in-process fakes (tests/fakes), on 127.0.0.1 only:
+
+- start-up and RSS: `python -m bot` as a subprocess (tests/fakes/redirect on PYTHONPATH points
+  discord.py at the fake Discord), so its RSS is the bot's alone; a bare `discord.Client`
+  subprocess against the same fake is the baseline. For the RSS run, `/check` is sent
+  through the fake Discord N times (each runs a full check, its status line and alerts) by
+  `bench._bot_unthrottled`, i.e. the real bot with the MEGABOX request budget lifted;
+- /check's defer and MEGABOX-to-alert: the real bot in this process (as tests/e2e.py does, but
+  with production client timeouts so a 0.5 s MEGABOX does not time out), with the fakes
+  wrapped to timestamp when a callback, a message POST or a seat map answer happens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, cast
+
+import psutil  # type: ignore[import-untyped]
+from aiohttp import web
+
+from bot.app import WatchBot, open_bot
+from bot.megabox.client import SEATS_PATH, ClientOptions
+from bot.megabox.models import KST
+from cogs.watcher import Watcher
+from tests.conftest import ALERT_CHANNEL, COEX_MX4D_1940, Clock
+from tests.e2e import (
+    ADMIN,
+    GENERAL_CHANNEL,
+    GUILD_ID,
+    STATUS_CHANNEL,
+    TOKEN,
+    make_guild,
+    make_settings,
+)
+from tests.fakes.discord_server import FakeDiscord, _Call
+from tests.fakes.megabox_server import FakeMegabox
+
+ROOT = Path(__file__).resolve().parent.parent
+REDIRECT = ROOT / "tests" / "fakes" / "redirect"
+MIB = 1024 * 1024
+READY_MARK = "connected to Discord as"
+THREE_TOGETHER = "selectSeatList-coex-mx4d-three-together.json"
+#: A cron time that never comes during a run: checks happen only when the bench asks.
+NEVER = "0 3 1 1 *"
+
+
+# -- the fakes, timestamped ----------------------------------------------------------------
+
+
+class StampedDiscord(FakeDiscord):
+    """Records when an interaction callback and a channel message POST arrive."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.callback_at: dict[int, float] = {}
+        self.posted_at: list[tuple[float, int]] = []  # (perf_counter, channel id)
+        self.identified_at: list[float] = []
+
+    async def _identify(self, conn: Any, data: dict[str, Any]) -> None:
+        self.identified_at.append(time.perf_counter())
+        await super()._identify(conn, data)
+
+    async def _callback(self, call: _Call) -> web.StreamResponse:
+        self.callback_at.setdefault(int(call.params["iid"]), time.perf_counter())
+        return await super()._callback(call)
+
+    async def _post_message(self, call: _Call) -> web.StreamResponse:
+        self.posted_at.append((time.perf_counter(), int(call.params["channel_id"])))
+        return await super()._post_message(call)
+
+
+class StampedMegabox(FakeMegabox):
+    """Records when each seat map answer leaves the handler (after the added latency)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.seat_map_at: list[tuple[float, str]] = []  # (perf_counter, playSchdlNo)
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        response = await super()._handle(request)
+        if request.path == SEATS_PATH:
+            body = json.loads((await request.read()).decode("utf-8-sig") or "{}")
+            self.seat_map_at.append((time.perf_counter(), str(body.get("playSchdlNo"))))
+        return response
+
+
+# -- subprocesses --------------------------------------------------------------------------
+
+
+class Child:
+    """A Python subprocess whose output is drained (a full pipe would stall it)."""
+
+    def __init__(self, args: Sequence[str], env: dict[str, str], marker: str) -> None:
+        self.args = list(args)
+        self.env = env
+        self.marker = marker
+        self.lines: list[str] = []
+        self.ready_after = 0.0
+        self.started = 0.0
+        self._ready = asyncio.Event()
+        self._proc: asyncio.subprocess.Process | None = None
+        self._pump: asyncio.Task[None] | None = None
+
+    @property
+    def pid(self) -> int:
+        assert self._proc is not None
+        return self._proc.pid
+
+    def rss(self) -> int:
+        return int(psutil.Process(self.pid).memory_info().rss)
+
+    async def start(self, limit: float = 30) -> float:
+        started = self.started = time.perf_counter()
+        self._proc = await asyncio.create_subprocess_exec(
+            sys.executable, *self.args, cwd=ROOT, env=self.env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        self._pump = asyncio.create_task(self._read(started))
+        try:
+            await asyncio.wait_for(self._ready.wait(), limit)
+        except TimeoutError:
+            await self.stop()
+            raise RuntimeError(
+                f"{' '.join(self.args)} not ready in {limit} s:\n" + "".join(self.lines[-30:])
+            ) from None
+        return self.ready_after
+
+    async def _read(self, started: float) -> None:
+        assert self._proc is not None and self._proc.stdout is not None
+        while line := await self._proc.stdout.readline():
+            text = line.decode(errors="replace")
+            self.lines.append(text)
+            if self.marker in text and not self._ready.is_set():
+                self.ready_after = time.perf_counter() - started
+                self._ready.set()
+        if not self._ready.is_set():
+            self._ready.set()  # exited: start() reports it
+
+    async def stop(self) -> int:
+        assert self._proc is not None
+        if self._proc.returncode is None:
+            self._proc.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(self._proc.wait(), 20)
+            except TimeoutError:
+                self._proc.kill()
+                await self._proc.wait()
+        if self._pump is not None:
+            await self._pump
+        return int(self._proc.returncode or 0)
+
+
+def child_env(fake: FakeDiscord, **values: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WATCH_", "DISCORD_"))}
+    env.update(fake.env())
+    env.update(PYTHONPATH=str(REDIRECT), DISCORD_TOKEN=TOKEN, PYTHONUNBUFFERED="1")
+    env.update(values)
+    return env
+
+
+def bot_env(fake: FakeDiscord, mb: FakeMegabox, tmp: Path, **values: str) -> dict[str, str]:
+    base = {
+        "DISCORD_GUILD_ID": str(GUILD_ID),
+        "ALERT_CHANNEL_ID": str(ALERT_CHANNEL),
+        "STATUS_CHANNEL_ID": str(STATUS_CHANNEL),
+        "MEGABOX_BASE_URL": mb.base_url,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'bot.db'}",
+        "HEARTBEAT_FILE": str(tmp / "heartbeat"),
+        "WATCH_MOVIE_NO": "25008000",
+        "WATCH_BRANCHES": "1351",
+        "WATCH_FORMATS": "MX4D",
+        "WATCH_DAYS": "weekend",
+        "WATCH_MENTION": "@here",
+        "CHECK_SCHEDULE": NEVER,
+        "LOG_LEVEL": "INFO",
+    }
+    base.update(values)
+    return child_env(fake, **base)
+
+
+async def import_seconds(code: str, runs: int = 3) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        proc = await asyncio.create_subprocess_exec(sys.executable, "-c", code, cwd=ROOT)
+        if await proc.wait() != 0:
+            raise RuntimeError(f"python -c {code!r} failed")
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+#: Imported in this order in one process, RSS read after each step: what the bot's imports cost.
+IMPORT_STEPS: tuple[tuple[str, str], ...] = (
+    ("python + psutil", "pass"),
+    ("discord (with aiohttp)", "import discord"),
+    ("pydantic, pydantic_settings", "import pydantic, pydantic_settings"),
+    ("apscheduler", "import apscheduler.schedulers.asyncio, apscheduler.triggers.cron"),
+    ("aiosqlite, tenacity, aiolimiter", "import aiosqlite, tenacity, aiolimiter"),
+    (
+        "bot.app and its cogs",
+        "import bot.app\nfor n in bot.app.EXTENSIONS: importlib.import_module(n)",
+    ),
+)
+
+
+async def import_rss() -> list[tuple[str, int]]:
+    code = ["import importlib, json, psutil", "rss = []"]
+    for name, step in IMPORT_STEPS:
+        code += [step, f"rss.append(({name!r}, psutil.Process().memory_info().rss))"]
+    code.append("print(json.dumps(rss))")
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", "\n".join(code), cwd=ROOT, stdout=asyncio.subprocess.PIPE
+    )
+    stdout, _ = await proc.communicate()
+    return [(str(n), int(v)) for n, v in json.loads(stdout)]
+
+
+# -- 1. start-up and the baseline ----------------------------------------------------------
+
+
+@dataclass
+class Startup:
+    fresh: list[float] = field(default_factory=list)  # new database: migrations, command sync
+    restart: list[float] = field(default_factory=list)  # same database
+    rss_ready: list[int] = field(default_factory=list)
+    bare_ready: dict[str, list[float]] = field(default_factory=dict)
+    bare_rss: dict[str, list[int]] = field(default_factory=dict)
+    import_bot: float = 0.0
+    import_discord: float = 0.0
+    to_identify: list[float] = field(default_factory=list)  # process start → IDENTIFY
+    bare_to_identify: list[float] = field(default_factory=list)
+    imports: list[tuple[str, int]] = field(default_factory=list)
+
+
+async def measure_startup(runs: int) -> Startup:
+    out = Startup()
+    out.imports = await import_rss()
+    out.import_discord = await import_seconds("import discord")
+    out.import_bot = await import_seconds(
+        "import importlib, bot.app\nfor n in bot.app.EXTENSIONS: importlib.import_module(n)"
+    )
+    async with StampedDiscord(guilds=[make_guild()]) as fake, StampedMegabox() as mb:
+
+        async def one_start(tmp: Path) -> tuple[float, float, int]:
+            child = Child(["-m", "bot"], bot_env(fake, mb, tmp), READY_MARK)
+            ready = await child.start()
+            identified = fake.identified_at[-1] - child.started
+            await asyncio.sleep(1.0)  # let the start-up settle before reading RSS
+            rss = child.rss()
+            if await child.stop() != 0:
+                raise RuntimeError("bot exited non-zero:\n" + "".join(child.lines[-30:]))
+            return ready, identified, rss
+
+        for _ in range(runs):  # a new database each time: migrations, command sync
+            with tempfile.TemporaryDirectory(prefix="bench-bot-") as tmp:
+                ready, identified, rss = await one_start(Path(tmp))
+            out.fresh.append(ready)
+            out.to_identify.append(identified)
+            out.rss_ready.append(rss)
+        with tempfile.TemporaryDirectory(prefix="bench-bot-") as tmp:
+            await one_start(Path(tmp))  # creates the database
+            for _ in range(runs):
+                out.restart.append((await one_start(Path(tmp)))[0])
+        for which in ("guilds", "default"):
+            for _ in range(runs):
+                child = Child(["-m", "bench._bare_client", which], child_env(fake), "ready as")
+                ready = await child.start()
+                if which == "guilds":
+                    out.bare_to_identify.append(fake.identified_at[-1] - child.started)
+                await asyncio.sleep(1.0)
+                out.bare_rss.setdefault(which, []).append(child.rss())
+                out.bare_ready.setdefault(which, []).append(ready)
+                await child.stop()
+    return out
+
+
+# -- 2. RSS over many /check ---------------------------------------------------------------
+
+
+@dataclass
+class RssRun:
+    checks: int
+    samples: list[tuple[int, int]] = field(default_factory=list)  # (checks done, RSS)
+    round_trips: list[float] = field(default_factory=list)  # /check sent → follow-up
+    requests_per_check: float = 0.0
+    alerts: int = 0
+    edits: int = 0
+    status_lines: int = 0
+
+
+async def measure_rss(checks: int) -> RssRun:
+    out = RssRun(checks)
+    today = datetime.now(KST).date()
+    dates = [f"{today + timedelta(days=n):%Y%m%d}" for n in range(1, 5)]
+    async with StampedDiscord(guilds=[make_guild()]) as fake, StampedMegabox() as mb:
+        codes = mb.load_synthetic(2, dates, ["25008000"], 4, replace=True)
+        for day in mb.open_dates:
+            if day not in dates:
+                mb.close_date(day)
+        flip = mb.rows(dates[0])[0]
+        flip_no, flip_rest = str(flip["playSchdlNo"]), int(flip["restSeatCnt"]) or 20
+        with tempfile.TemporaryDirectory(prefix="bench-rss-") as tmp:
+            env = bot_env(
+                fake,
+                mb,
+                Path(tmp),
+                WATCH_BRANCHES=",".join(codes),
+                WATCH_FORMATS="NOR,MX4D,DBC",
+                WATCH_DAYS="all",
+                WATCH_MIN_SEATS="2",
+            )
+            child = Child(["-m", "bench._bot_unthrottled"], env, READY_MARK)
+            await child.start()
+            await asyncio.sleep(1.0)
+            out.samples.append((0, child.rss()))
+            marks = {1, 10, 25, 50, 100, 150, checks} | set(range(0, checks + 1, 100))
+            mb.reset_log()
+            try:
+                for n in range(1, checks + 1):
+                    if n % 5 == 0:  # seats sell out and come back: alerts, edits, revivals
+                        mb.set_rest_seats(flip_no, 0 if n % 10 == 5 else flip_rest)
+                    sent = time.perf_counter()
+                    interaction = await fake.send_command(GUILD_ID, GENERAL_CHANNEL, ADMIN, "check")
+                    await fake.wait_for_followup(interaction, timeout=60)
+                    out.round_trips.append(time.perf_counter() - sent)
+                    if n in marks:
+                        out.samples.append((n, child.rss()))
+                await fake.wait_for_messages(STATUS_CHANNEL, checks, timeout=30)
+            finally:
+                await child.stop()
+            out.requests_per_check = mb.count() / checks
+            out.alerts = len(fake.messages_in(ALERT_CHANNEL))
+            out.edits = len(fake.message_edits)
+            out.status_lines = len(fake.messages_in(STATUS_CHANNEL))
+    return out
+
+
+# -- 3. the bot in this process: defer and alert latency -----------------------------------
+
+
+@contextlib.asynccontextmanager
+async def bot_in_process(
+    fake: FakeDiscord, mb: FakeMegabox, tmp: Path
+) -> AsyncIterator[tuple[WatchBot, Clock]]:
+    """tests/e2e.running_bot with production client timeouts (its 0.25 s would trip at 0.5 s)."""
+    clock = Clock()
+    settings = make_settings(mb, f"sqlite+aiosqlite:///{tmp / 'bot.db'}", tmp, check_schedule=NEVER)
+    options = ClientOptions(base_url=mb.base_url, requests_per_second=0, jitter_seconds=0)
+    with fake.patch_client():
+        async with open_bot(
+            settings, client_options=options, clock=clock, guild_ready_timeout=0.05
+        ) as bot:
+            task = asyncio.create_task(bot.start(TOKEN))
+            await asyncio.wait_for(bot.wait_until_ready(), 15)
+            try:
+                yield bot, clock
+            finally:
+                await bot.shutdown()
+                await asyncio.wait_for(task, 15)
+
+
+def watcher_of(bot: WatchBot) -> Watcher:
+    cog = bot.get_cog("Watcher")
+    assert cog is not None
+    return cast(Watcher, cog)
+
+
+@dataclass
+class Defers:
+    idle: list[float] = field(default_factory=list)
+    slow: list[float] = field(default_factory=list)
+    slow_answer: list[float] = field(default_factory=list)  # the whole /check, slow MEGABOX
+    busy: list[float] = field(default_factory=list)  # while another check waits on MEGABOX
+
+
+async def _one_check_command(fake: StampedDiscord) -> tuple[float, float]:
+    sent = time.perf_counter()
+    interaction = await fake.send_command(GUILD_ID, GENERAL_CHANNEL, ADMIN, "check")
+    callback = await fake.wait_for_callback(interaction)
+    if callback.get("type") != 5:
+        raise RuntimeError(f"/check did not defer: {callback}")
+    await fake.wait_for_followup(interaction, timeout=60)
+    return fake.callback_at[interaction.id] - sent, time.perf_counter() - sent
+
+
+async def measure_defers(runs: int) -> Defers:
+    out = Defers()
+    async with StampedDiscord(guilds=[make_guild()]) as fake, StampedMegabox() as mb:
+        mb.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)
+        with tempfile.TemporaryDirectory(prefix="bench-defer-") as tmp:
+            async with bot_in_process(fake, mb, Path(tmp)) as (bot, clock):
+                watcher = watcher_of(bot)
+                await _one_check_command(fake)  # warm-up: first check, first alert
+                for _ in range(runs):
+                    clock.advance(minutes=10)
+                    defer, _ = await _one_check_command(fake)
+                    out.idle.append(defer)
+                mb.latency = 0.5
+                for _ in range(runs):
+                    clock.advance(minutes=10)
+                    defer, answer = await _one_check_command(fake)
+                    out.slow.append(defer)
+                    out.slow_answer.append(answer)
+                while len(out.busy) < runs:
+                    clock.advance(minutes=10)
+                    background = asyncio.create_task(watcher.run_check("bench"))
+                    await asyncio.sleep(0.1)
+                    while not background.done() and len(out.busy) < runs:
+                        defer, _ = await _one_check_command(fake)
+                        if not background.done():
+                            out.busy.append(defer)
+                        await asyncio.sleep(0.05)
+                    await background
+    return out
+
+
+@dataclass
+class AlertLatency:
+    latency: float
+    served_to_post: list[float] = field(default_factory=list)
+    served_to_check_done: list[float] = field(default_factory=list)
+
+
+async def measure_alert_latency(latency: float, runs: int) -> AlertLatency:
+    out = AlertLatency(latency)
+    mb = StampedMegabox()  # `async with` would type it as the base class
+    async with StampedDiscord(guilds=[make_guild()]) as fake, mb:
+        with tempfile.TemporaryDirectory(prefix="bench-alert-") as tmp:
+            async with bot_in_process(fake, mb, Path(tmp)) as (bot, clock):
+                watcher = watcher_of(bot)
+                await watcher.run_check("bench")  # the first check: store warm, halls known
+                mb.latency = latency
+                check_done: list[float] = []
+                run = bot.checker.run
+
+                async def timed_run(*args: Any, **kwargs: Any) -> Any:
+                    result = await run(*args, **kwargs)
+                    check_done.append(time.perf_counter())
+                    return result
+
+                bot.checker.run = timed_run  # type: ignore[method-assign]
+                for _ in range(runs):
+                    clock.advance(hours=1)  # past the flap damping: a new opening, a new alert
+                    mb.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)
+                    posts_before = len(fake.posted_at)
+                    maps_before = len(mb.seat_map_at)
+                    await watcher.run_check("bench")
+                    alerts = [t for t, ch in fake.posted_at[posts_before:] if ch == ALERT_CHANNEL]
+                    served = [t for t, no in mb.seat_map_at[maps_before:] if no == COEX_MX4D_1940]
+                    if len(alerts) != 1 or not served:
+                        raise RuntimeError(f"expected one alert, got {len(alerts)}")
+                    out.served_to_post.append(alerts[0] - served[-1])
+                    out.served_to_check_done.append(check_done[-1] - served[-1])
+                    mb.sell_out(COEX_MX4D_1940)
+                    clock.advance(hours=1)
+                    await watcher.run_check("bench")  # closes the opening (the alert is edited)
+    return out
+
+
+# -- report --------------------------------------------------------------------------------
+
+
+def _ms(values: Sequence[float]) -> str:
+    if not values:
+        return "n/a"
+    return (
+        f"median {statistics.median(values) * 1000:7.1f} ms, max {max(values) * 1000:7.1f} ms"
+        f"  (n={len(values)})"
+    )
+
+
+def _mib(n: float) -> str:
+    return f"{n / MIB:.1f} MiB"
+
+
+def print_header() -> None:
+    print(
+        f"bot_numbers: discord.py {_version('discord.py')}, Python {sys.version.split()[0]}, "
+        f"{os.cpu_count()} CPUs; fake Discord and fake MEGABOX on 127.0.0.1"
+    )
+    print()
+
+
+def print_startup(startup: Startup) -> None:
+    print("start-up (subprocess, process start → log line 'connected to Discord as'):")
+    print(f"  fresh database (migrations, command sync)  {_s(startup.fresh)}")
+    print(f"  restart on the same database               {_s(startup.restart)}")
+    print(f"  bare discord.Client, GUILDS intent         {_s(startup.bare_ready['guilds'])}")
+    print(f"  process start → IDENTIFY: bot              {_s(startup.to_identify)}")
+    print(f"  process start → IDENTIFY: bare client      {_s(startup.bare_to_identify)}")
+    print(f"  imports alone: discord {startup.import_discord:.2f} s, bot.app + cogs "
+          f"{startup.import_bot:.2f} s (python -c, median of 3)")  # fmt: skip
+    print()
+    bare = statistics.median(startup.bare_rss["guilds"])
+    bare_default = statistics.median(startup.bare_rss["default"])
+    ready = statistics.median(startup.rss_ready)
+    print("RSS (psutil, 1 s after ready, median):")
+    print(f"  bare discord.Client, GUILDS intent         {_mib(bare)}")
+    print(f"  bare discord.Client, default intents       {_mib(bare_default)}")
+    print(f"  the bot (python -m bot)                    {_mib(ready)}  = {ready / bare:.2f}x bare")
+    print("  imports, one process, RSS after each step:")
+    previous = 0
+    for name, value in startup.imports:
+        print(f"    {name:34} {_mib(value):>10}  ({(value - previous) / MIB:+.1f} MiB)")
+        previous = value
+    print(flush=True)
+
+
+def print_rss(rss: RssRun, bare: float) -> None:
+    first = rss.samples[0][1]
+    print(f"RSS of the bot over {rss.checks} /check (each a full check; MEGABOX budget lifted):")
+    for n, value in rss.samples:
+        print(f"  after {n:4d} checks  {_mib(value):>10}  ({(value - first) / MIB:+.1f} MiB)")
+    by_n = dict(rss.samples)
+    if 50 in by_n and rss.checks > 50:
+        tail = (by_n[rss.checks] - by_n[50]) / (rss.checks - 50) / 1024
+        print(f"  growth from check 50 to {rss.checks}: {tail:.1f} KiB per check")
+    peak = max(v for _, v in rss.samples)
+    print(f"  peak {_mib(peak)} = {peak / bare:.2f}x bare (budget 1.5x = {_mib(1.5 * bare)})")
+    print(
+        f"  {rss.requests_per_check:.0f} MEGABOX requests per check; {rss.alerts} alerts posted, "
+        f"{rss.edits} edits, {rss.status_lines} status lines"
+    )
+    print(f"  /check sent → follow-up received           {_ms(rss.round_trips)}")
+    print(flush=True)
+
+
+def print_defers(defers: Defers) -> None:
+    print("/check: INTERACTION_CREATE sent → type-5 (defer) callback received by the fake:")
+    print(f"  MEGABOX fast (0 ms)                        {_ms(defers.idle)}")
+    print(f"  MEGABOX slow (500 ms per request)          {_ms(defers.slow)}")
+    print(f"  slow, while another check is running       {_ms(defers.busy)}")
+    print(f"  (whole /check answer at 500 ms             {_ms(defers.slow_answer)})")
+    print(flush=True)
+
+
+def print_alerts(alerts: Sequence[AlertLatency]) -> None:
+    print("MEGABOX served the opening's seat map → alert POST received by the fake Discord:")
+    for a in alerts:
+        print(f"  MEGABOX latency {a.latency * 1000:3.0f} ms                    "
+              f"{_ms(a.served_to_post)}")  # fmt: skip
+        print(f"    of which the rest of the check           {_ms(a.served_to_check_done)}")
+    print(flush=True)
+
+
+def _s(values: Sequence[float]) -> str:
+    if not values:
+        return "n/a"
+    return f"median {statistics.median(values):.2f} s, max {max(values):.2f} s (n={len(values)})"
+
+
+def _version(dist: str) -> str:
+    from importlib.metadata import version
+
+    return version(dist)
+
+
+async def main_async(checks: int, runs: int) -> None:
+    started = time.perf_counter()
+    print_header()
+    startup = await measure_startup(3)
+    print_startup(startup)
+    print_rss(await measure_rss(checks), statistics.median(startup.bare_rss["guilds"]))
+    print_defers(await measure_defers(runs))
+    print_alerts([await measure_alert_latency(0.0, runs), await measure_alert_latency(0.05, runs)])
+    print(f"[done in {time.perf_counter() - started:.0f} s]")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="the Discord bot's numbers against the fakes")
+    parser.add_argument("--checks", type=int, default=200, help="/check runs for the RSS figure")
+    parser.add_argument("--runs", type=int, default=20, help="samples per latency figure")
+    args = parser.parse_args()
+    asyncio.run(main_async(args.checks, args.runs))
+
+
+if __name__ == "__main__":
+    main()
