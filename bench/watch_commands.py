@@ -129,6 +129,14 @@ async def main(runs: int) -> None:
                     f" total {result.requests}, {len(result.screenings)} screenings wanted,"
                     f" {len(result.openings)} openings, {wall:.1f} s with no request budget"
                 )
+                mb.reset_log()
+                run.clock.advance(hours=1)
+                second = await run.watcher.run_check("bench")
+                print(
+                    f"second check, nothing moved: listing requests {mb.count('bokd')}, seat maps"
+                    f" {mb.count('seats')} (together watches and undecided counts only),"
+                    f" total {second.requests}"
+                )
                 print(f"listing requests without coalescing (one per watch, branch and date): "
                       f"{sum(len(w.branches) * sum(1 for d in calendar if calendar[d].open and w.days.wants(d)) for w in watches)}")  # fmt: skip
 

@@ -197,7 +197,7 @@ class WatchBot(commands.Bot):
                 (now - self._disconnected_since) / 60,
             )
             self.exit_code = 1
-            asyncio.get_running_loop().create_task(self.shutdown())
+            self.in_background(self.shutdown())
 
     @property
     def uptime(self) -> timedelta:
@@ -216,7 +216,8 @@ class WatchBot(commands.Bot):
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         for task in list(self._background):
-            task.cancel()
+            if task is not asyncio.current_task():  # this shutdown runs as one of them
+                task.cancel()
         if not self._idle.is_set():
             log.info(
                 "waiting up to %.0f s for the running check", self.settings.shutdown_timeout_seconds
@@ -265,7 +266,7 @@ async def start(settings: Settings, token: str) -> int:
     async with open_bot(settings) as bot:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, lambda: loop.create_task(bot.shutdown()))
+            loop.add_signal_handler(sig, lambda: bot.in_background(bot.shutdown()))
         try:
             await bot.start(token)
         except discord.LoginFailure:

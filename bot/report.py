@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from bot.checker import CheckResult, SeenScreening
 from bot.megabox.models import KST
 
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def _plural(n: int, word: str) -> str:
@@ -62,7 +62,7 @@ def status_line(result: CheckResult) -> str:
 def when(s: SeenScreening) -> str:
     start = s.screening.start.astimezone(KST)
     day = s.screening.play_de
-    return f"{_WEEKDAYS[day.weekday()]} {day:%m-%d} {start:%H:%M}"
+    return f"{WEEKDAYS[day.weekday()]} {day:%m-%d} {start:%H:%M}"
 
 
 def short_screening(s: SeenScreening) -> str:
@@ -115,7 +115,7 @@ def table(result: CheckResult) -> str:
         end = scr.end.astimezone(KST)
         rows.append(
             (
-                f"{scr.play_de:%Y-%m-%d} {_WEEKDAYS[scr.play_de.weekday()]}",
+                f"{scr.play_de:%Y-%m-%d} {WEEKDAYS[scr.play_de.weekday()]}",
                 f"{scr.start_clock}-{scr.end_clock}"
                 + (" (+1d)" if end.date() > scr.play_de else ""),
                 f"{scr.brch_nm} {scr.brch_no}",

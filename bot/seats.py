@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.megabox.models import Screening, Seat, SeatMap
@@ -75,8 +75,9 @@ def _touching(a: Seat, b: Seat) -> bool:
     return 0 < b.horz - a.horz <= ADJACENT_TOLERANCE * width
 
 
-def _runs(ordered: Sequence[Seat], adjacent: object) -> list[tuple[Seat, ...]]:
-    assert callable(adjacent)
+def _runs(
+    ordered: Sequence[Seat], adjacent: Callable[[Seat, Seat], bool]
+) -> list[tuple[Seat, ...]]:
     runs: list[tuple[Seat, ...]] = [()]
     current: list[Seat] = []
     for seat in ordered:
@@ -111,7 +112,9 @@ def estimate(screening: Screening, wheelchair_seats: int | None) -> SeatCount:
     """Without a seat map: restSeatCnt minus the wheelchair seats last seen in that hall.
 
     restSeatCnt counts unsold wheelchair seats (README §11); assuming all of them are free
-    gives a lower bound on the usable seats, never an over-promise.
+    gives a lower bound on the usable seats. In a hall never seen (and not among the known
+    MX4D halls) nothing can be subtracted, so the figure may be too high: it is always marked
+    as an estimate, and an estimate never proves seats together.
     """
     known = wheelchair_seats or 0
     return SeatCount(

@@ -12,7 +12,7 @@ from discord.utils import escape_markdown, escape_mentions
 from bot.checker import CheckResult, SeenScreening
 from bot.megabox.catalogue import Catalogue
 from bot.megabox.models import KST, at_clock
-from bot.report import status_line, when
+from bot.report import WEEKDAYS, status_line, when
 from bot.store.repo import AlertJob, CheckRun
 from bot.watches import Mention, Watch, parse_mentions
 
@@ -20,7 +20,6 @@ SITE = "https://www.megabox.co.kr"
 GREEN = discord.Colour.from_rgb(46, 204, 113)
 GREY = discord.Colour.from_rgb(120, 124, 130)
 RED = discord.Colour.from_rgb(231, 76, 60)
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def safe(text: str | None) -> str:
@@ -68,7 +67,7 @@ def span(row: Mapping[str, Any]) -> str:
 
 
 def day_text(play_de: date) -> str:
-    return f"{_WEEKDAYS[play_de.weekday()]} {play_de:%Y-%m-%d}"
+    return f"{WEEKDAYS[play_de.weekday()]} {play_de:%Y-%m-%d}"
 
 
 def kst(moment: datetime) -> str:
