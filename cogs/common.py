@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord.app_commands import Choice
@@ -12,6 +12,18 @@ from bot.watches import Watch
 
 if TYPE_CHECKING:
     from bot.app import WatchBot
+
+
+async def answer(interaction: discord.Interaction[WatchBot], **kwargs: Any) -> None:
+    """Reply privately, prefixed once with a pending notice for this user (closed DMs)."""
+    notice = await interaction.client.store.pop_notice(interaction.user.id)
+    if notice:
+        kwargs["content"] = f"⚠️ {notice}\n\n{kwargs.get('content') or ''}".strip()
+    kwargs.setdefault("ephemeral", True)
+    if interaction.response.is_done():
+        await interaction.followup.send(**kwargs)
+    else:
+        await interaction.response.send_message(**kwargs)
 
 
 async def visible_watches(interaction: discord.Interaction[WatchBot]) -> list[Watch]:

@@ -19,7 +19,7 @@ from bot.megabox.models import KST
 from bot.report import status_line
 from bot.store.repo import AlertJob
 from bot.watch_forms import QuietHours
-from cogs.common import resolve_watch, visible_watches, watch_choices
+from cogs.common import answer, resolve_watch, visible_watches, watch_choices
 from cogs.render import alert_message, check_embed, status_embed, watch_embed
 
 if TYPE_CHECKING:
@@ -259,7 +259,7 @@ class Watcher(commands.Cog):
                 )
                 return
             shown = result.for_watch(only.id) if only else result
-            await interaction.followup.send(embed=check_embed(shown), ephemeral=True)
+            await answer(interaction, embed=check_embed(shown))
 
     @app_commands.command(name="status", description="Show the bot's health and what it watches")
     @app_commands.describe(watch="Show one watch in detail")
@@ -276,7 +276,7 @@ class Watcher(commands.Cog):
                 default_channel=self.bot.settings.alert_channel_id,
                 open_now=(await store.watch_states()).get(found.id, []),
             )
-            await interaction.response.send_message(embed=embed, ephemeral=True)
+            await answer(interaction, embed=embed)
             return
         runs = await store.last_runs(1)
         latency = self.bot.latency
@@ -292,7 +292,7 @@ class Watcher(commands.Cog):
             problems=list(self.problems.values()),
             checking=self.bot.checker.busy,
         )
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        await answer(interaction, embed=embed)
 
 
 async def setup(bot: WatchBot) -> None:

@@ -27,7 +27,7 @@ from bot.watch_forms import (
     format_choices,
 )
 from bot.watches import Watch
-from cogs.common import resolve_watch, visible_watches, watch_choices
+from cogs.common import answer, resolve_watch, visible_watches, watch_choices
 from cogs.render import GREEN, alert_message, safe, watch_embed
 
 if TYPE_CHECKING:
@@ -47,22 +47,6 @@ DELIVERY_CHOICES = [
     Choice(name="mention me in the alert channel", value="mention"),
 ]
 _DAY_SUGGESTIONS = ("weekend", "weekdays", "all", "sat,sun", "fri,sat,sun", "sat", "sun")
-
-
-def _private(text: str) -> dict[str, Any]:
-    return {"content": text[:2000], "ephemeral": True}
-
-
-async def _answer(interaction: Interaction, **kwargs: Any) -> None:
-    """Reply privately, prefixed with a pending notice for this user (e.g. closed DMs)."""
-    notice = await interaction.client.store.pop_notice(interaction.user.id)
-    if notice:
-        kwargs["content"] = f"⚠️ {notice}\n\n{kwargs.get('content') or ''}".strip()
-    kwargs.setdefault("ephemeral", True)
-    if interaction.response.is_done():
-        await interaction.followup.send(**kwargs)
-    else:
-        await interaction.response.send_message(**kwargs)
 
 
 def _can_manage_guild(interaction: Interaction) -> bool:
@@ -306,7 +290,7 @@ class Watches(commands.Cog):
             watch, self.bot.catalogue, default_channel=self.bot.settings.alert_channel_id
         )
         embed.title = f"✅ Watch added: {safe(watch.label)}"
-        await _answer(interaction, embed=embed)
+        await answer(interaction, embed=embed)
 
     # -- list, show, edit, pause, resume, remove, test --------------------------------------
 
@@ -314,7 +298,7 @@ class Watches(commands.Cog):
     async def list_(self, interaction: Interaction) -> None:
         watches = await visible_watches(interaction)
         if not watches:
-            await _answer(interaction, content="No watches yet. Add one with `/watch add`.")
+            await answer(interaction, content="No watches yet. Add one with `/watch add`.")
             return
         lines = []
         for w in watches:
@@ -323,7 +307,7 @@ class Watches(commands.Cog):
             lines.append(f"**{safe(w.label)}**{flags}\n{safe(w.describe())}")
         embed = discord.Embed(title=f"Watches ({len(watches)})", colour=GREEN)
         embed.description = "\n".join(lines)[:4000]
-        await _answer(interaction, embed=embed)
+        await answer(interaction, embed=embed)
 
     @watch.command(name="show", description="Show one watch and what it has found")
     @app_commands.describe(watch="The watch (type its name or number)")
@@ -337,7 +321,7 @@ class Watches(commands.Cog):
             default_channel=self.bot.settings.alert_channel_id,
             open_now=states,
         )
-        await _answer(interaction, embed=embed)
+        await answer(interaction, embed=embed)
 
     @watch.command(name="edit", description="Change a watch (only the options you give)")
     @app_commands.describe(
@@ -409,7 +393,7 @@ class Watches(commands.Cog):
             changed, self.bot.catalogue, default_channel=self.bot.settings.alert_channel_id
         )
         embed.title = f"✏️ Watch updated: {safe(changed.label)}"
-        await _answer(interaction, embed=embed)
+        await answer(interaction, embed=embed)
 
     @watch.command(name="pause", description="Stop checking a watch for now")
     @app_commands.autocomplete(watch=watch_choices)
@@ -426,13 +410,13 @@ class Watches(commands.Cog):
         _check_may_change(interaction, found)
         if found.paused == paused:
             state = "paused" if paused else "active"
-            await _answer(interaction, content=f"**{safe(found.label)}** is already {state}.")
+            await answer(interaction, content=f"**{safe(found.label)}** is already {state}.")
             return
         await self.bot.store.update_watch(
             replace(found, paused=paused), now=self.bot.checker.clock()
         )
         text = "⏸️ Paused" if paused else "▶️ Resumed"
-        await _answer(interaction, content=f"{text} **{safe(found.label)}**.")
+        await answer(interaction, content=f"{text} **{safe(found.label)}**.")
 
     @watch.command(name="remove", description="Delete a watch (asks to confirm)")
     @app_commands.autocomplete(watch=watch_choices)
@@ -441,7 +425,7 @@ class Watches(commands.Cog):
         _check_may_change(interaction, found)
         view = discord.ui.View(timeout=None)
         view.add_item(RemoveButton(found.id, interaction.user.id))
-        await _answer(
+        await answer(
             interaction,
             content=f"Remove **{safe(found.label)}** and everyone's subscriptions to it?",
             view=view,
@@ -457,7 +441,7 @@ class Watches(commands.Cog):
         kwargs = alert_message(job, test=True)
         if found.personal:
             await interaction.user.send(**kwargs)
-            await _answer(interaction, content="📨 Test alert sent to you by DM.")
+            await answer(interaction, content="📨 Test alert sent to you by DM.")
             return
         assert interaction.guild is not None
         channel_id = found.channel_id or self.bot.settings.alert_channel_id
@@ -468,7 +452,7 @@ class Watches(commands.Cog):
             )
         _check_channel(channel, interaction.guild.me)
         await channel.send(**kwargs)
-        await _answer(interaction, content=f"📨 Test alert posted in {channel.mention}.")
+        await answer(interaction, content=f"📨 Test alert posted in {channel.mention}.")
 
     async def _sample_job(self, watch: Watch) -> AlertJob:
         """A real rendering: the latest screening seen for this watch, else a made-up one."""
@@ -532,7 +516,7 @@ class Watches(commands.Cog):
         )
         how = "by DM" if delivery == "dm" else "as a mention in the alert channel"
         verb = "Subscribed to" if new else "Updated your subscription to"
-        await _answer(
+        await answer(
             interaction, content=f"🔔 {verb} **{safe(found.label)}**: new openings reach you {how}."
         )
 
@@ -542,9 +526,9 @@ class Watches(commands.Cog):
     async def unsubscribe(self, interaction: Interaction, watch: str) -> None:
         found = await resolve_watch(interaction, watch)
         if await self.bot.store.unsubscribe(found.id, interaction.user.id):
-            await _answer(interaction, content=f"🔕 Unsubscribed from **{safe(found.label)}**.")
+            await answer(interaction, content=f"🔕 Unsubscribed from **{safe(found.label)}**.")
         else:
-            await _answer(
+            await answer(
                 interaction, content=f"You were not subscribed to **{safe(found.label)}**."
             )
 
@@ -566,19 +550,19 @@ class Watches(commands.Cog):
         quiet = (await store.quiet_hours()).get(interaction.user.id)
         text = "\n".join(lines) or "No subscriptions yet: `/subscribe` to a watch."
         text += f"\nQuiet hours: {quiet[0]}-{quiet[1]} KST" if quiet else "\nQuiet hours: none"
-        await _answer(interaction, content=text)
+        await answer(interaction, content=text)
 
     @app_commands.command(name="quiet", description="Hold your alert DMs during these hours (KST)")
     @app_commands.describe(hours="e.g. 23:00-08:00, or 'off'")
     async def quiet(self, interaction: Interaction, hours: str) -> None:
         if hours.strip().lower() in ("off", "none", ""):
             await self.bot.store.set_quiet_hours(interaction.user.id, None, None)
-            await _answer(interaction, content="🔔 Quiet hours off: alerts reach you at once.")
+            await answer(interaction, content="🔔 Quiet hours off: alerts reach you at once.")
             return
         window = QuietHours.parse(hours)
         start, end = window.to_text().split("-")
         await self.bot.store.set_quiet_hours(interaction.user.id, start, end)
-        await _answer(
+        await answer(
             interaction,
             content=f"🌙 Quiet hours {window.to_text()} KST: DMs wait until they end, and are "
             "dropped if the seats are gone by then.",

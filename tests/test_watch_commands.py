@@ -269,11 +269,11 @@ async def test_closed_dms_pause_the_subscription_and_tell_the_user_once(
     subs = await run.bot.store.subscriptions(user_id=MEMBER)
     assert [s.paused for s in subs] == [True]
     assert await run.watcher.deliver() == 0  # not retried forever
-    first = await command(run, MEMBER, "subscriptions")
+    first = await command(run, MEMBER, "status")  # whatever they run next tells them
     assert "couldn't send you an alert by DM" in text(first)
-    assert "paused (your DMs were closed)" in text(first)
     second = await command(run, MEMBER, "subscriptions")
     assert "couldn't send you an alert by DM" not in text(second)  # told once
+    assert "paused (your DMs were closed)" in text(second)
 
 
 async def test_quiet_hours_hold_dms_until_they_end(run: Running, fake: FakeDiscord) -> None:
