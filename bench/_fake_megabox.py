@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import signal
 from collections.abc import Sequence
 from datetime import date, timedelta
 
 from aiohttp import web
 
-from tests.fakes.megabox_server import FakeMegabox
+from tests.fakes.megabox_server import FakeMegabox, serve_until_signalled
 
 
 def synthetic_dates(first: date, days: int) -> list[str]:
@@ -67,14 +65,7 @@ async def _serve(args: argparse.Namespace) -> None:
         args.branches, date.fromisoformat(args.first), args.days, args.movies, args.screens
     )
     mb.latency = args.latency
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    async with mb:
-        print(f"listening on {mb.base_url}", flush=True)
-        await stop.wait()
+    await serve_until_signalled(mb)
 
 
 def main() -> None:

@@ -14,6 +14,15 @@ from tests.conftest import ALERT_CHANNEL, COEX_MX4D_1940, World, original_watch
 THREE_TOGETHER = "selectSeatList-coex-mx4d-three-together.json"
 
 
+async def deliver_all(world: World, message_id: int) -> None:
+    """What the bot's outbox does once Discord accepted the message."""
+    for job in await world.store.alert_jobs():
+        await world.store.mark_sent(
+            job.alert_id, message_id=message_id, channel_id=ALERT_CHANNEL, shown_open=True,
+            now=world.clock(),
+        )  # fmt: skip
+
+
 async def test_wheelchair_only_seats_are_not_an_opening(world: World) -> None:
     await world.add(original_watch())
     result = await world.checker.run()
@@ -74,10 +83,7 @@ async def test_sold_out_then_available_again_alerts_again(world: World) -> None:
     await world.add(original_watch())
     world.megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)
     await world.checker.run()
-    job = (await world.store.alert_jobs())[0]
-    await world.store.mark_sent(
-        job.alert_id, message_id=7, channel_id=ALERT_CHANNEL, shown_open=True, now=world.clock()
-    )
+    await deliver_all(world, message_id=7)
 
     world.clock.advance(hours=1)
     world.megabox.sell_out(COEX_MX4D_1940)
@@ -98,10 +104,7 @@ async def test_flapping_within_damping_does_not_alert_again(world: World) -> Non
     await world.add(original_watch())
     world.megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)
     await world.checker.run()
-    job = (await world.store.alert_jobs())[0]
-    await world.store.mark_sent(
-        job.alert_id, message_id=7, channel_id=ALERT_CHANNEL, shown_open=True, now=world.clock()
-    )
+    await deliver_all(world, message_id=7)
     for _ in range(3):
         world.clock.advance(minutes=5)
         world.megabox.sell_out(COEX_MX4D_1940)

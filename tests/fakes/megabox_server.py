@@ -1200,6 +1200,11 @@ async def _serve(args: argparse.Namespace) -> None:
     mb = FakeMegabox(schedule_extras=args.schedule_extras, host=args.host, port=args.port)
     mb.latency = args.latency
     mb.bom = not args.no_bom
+    await serve_until_signalled(mb)
+
+
+async def serve_until_signalled(mb: FakeMegabox) -> None:
+    """Serve, print the address for a parent process to read, stop on SIGINT/SIGTERM."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
