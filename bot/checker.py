@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from bot.config import Settings
@@ -81,7 +81,6 @@ class CheckResult:
     requests: int = 0
     seat_maps: int = 0
     cpu_seconds: float = 0.0
-    opening_ids: tuple[int, ...] = field(default=())
 
     @property
     def ok(self) -> bool:
@@ -164,36 +163,42 @@ class Checker:
     def busy(self) -> bool:
         return self.lock.locked()
 
-    async def run(self, trigger: str = "schedule", *, wait: bool = True) -> CheckResult:
+    async def run(
+        self,
+        trigger: str = "schedule",
+        *,
+        wait: bool = True,
+        on_progress: Callable[[], Awaitable[object]] | None = None,
+    ) -> CheckResult:
+        """One check. `on_progress` runs after each listing chunk's openings are stored, so
+        alerts can go out long before a large check ends."""
         if not wait and self.lock.locked():
             raise CheckBusy
         async with self.lock:
-            return await self._run(trigger)
+            return await self._run(trigger, on_progress)
 
-    async def _run(self, trigger: str) -> CheckResult:
+    async def _run(
+        self, trigger: str, on_progress: Callable[[], Awaitable[object]] | None
+    ) -> CheckResult:
         started = self.clock()
         cpu_start = time.process_time()
         requests_before = self.client.requests_made
         watches = tuple(await self.store.watches(include_paused=False))
         run = _Run(self, watches, started)
-        await run.fetch_listings()
-        await run.evaluate()
+        await run.prepare(await self._targets(watches))
+        for chunk in make_chunks(watches, run.today, self.horizon_days):
+            if await run.check_chunk(chunk) and on_progress is not None:
+                await on_progress()
+        await run.finish()
         result = run.result(trigger)
         result.requests = self.client.requests_made - requests_before
         result.finished_at = self.clock()
         result.cpu_seconds = time.process_time() - cpu_start
-        ids = await self.store.record_check(
-            now=result.finished_at,
-            screenings=[s.screening for s in result.screenings],
-            counts={s.screening.play_schdl_no: s.count for s in result.screenings if s.count},
-            halls=run.halls,
-            transitions=result.transitions,
-            targets=await self._targets(watches),
-            run=_run_row(result),
+        await self.store.record_run(
+            _run_row(result),
             # A new watch's baseline is complete once a check saw everything it wants.
             finished_baselines=[w.id for w in watches if w.baseline_pending and result.ok],
         )
-        result.opening_ids = tuple(ids)
         return result
 
     async def _targets(self, watches: Iterable[Watch]) -> dict[int, list[PendingAlert]]:
@@ -224,7 +229,7 @@ class Checker:
 
 
 class _Run:
-    """The working state of one check."""
+    """The working state of one check, processed chunk by chunk (planner.py)."""
 
     def __init__(self, checker: Checker, watches: tuple[Watch, ...], now: datetime) -> None:
         self.c = checker
@@ -236,29 +241,102 @@ class _Run:
         self.holidays: dict[date, bool] = {}
         self.errors: list[CheckError] = []
         self.warnings: list[CheckError] = []
-        self.halls: dict[tuple[str, str], tuple[int, int | None]] = {}
         self.seen: list[SeenScreening] = []
         self.transitions: list[Transition] = []
         self.openings: list[NewOpening] = []
         self.seat_maps = 0
+        self.seat_errors = 0
         self.rows_seen = 0
         self._stopped: MegaboxError | None = None
+        self._by_branch: dict[str, list[Watch]] = {}
+        for watch in watches:
+            for branch in watch.branches:
+                self._by_branch.setdefault(branch, []).append(watch)
+        self._active = {w.id for w in watches}
+
+    async def prepare(self, targets: dict[int, list[PendingAlert]]) -> None:
+        """What every chunk needs from the store, read once."""
+        self.targets = targets
+        self.wheelchair = {**KNOWN_WHEELCHAIR_SEATS, **await self.c.store.wheelchair_seats()}
+        states = await self.c.store.opening_states(self.now - self.c.damping)
+        self.states = {k: v for k, v in states.items() if k[0] in self._active}
+        self.open_keys = {key for key, state in self.states.items() if state.open}
+        self.scopes = await self.c.store.screening_scopes(k[1] for k in self.states)
+
+    async def check_chunk(self, chunk: Chunk) -> bool:
+        """Listings, seats and openings of one chunk, stored; True if it opened anything."""
+        rows = await self._fetch_chunk(chunk)
+        snapshots = await self.c.store.snapshots(r.play_schdl_no for r in rows)
+        matching: set[Key] = set()
+        unknown: set[Key] = set()  # open openings this check could not judge exactly
+        seen: list[SeenScreening] = []
+        halls: dict[tuple[str, str], tuple[int, int | None]] = {}
+        for screening in sorted(rows, key=lambda s: (s.start, s.play_schdl_no)):
+            judged = await self._judge(screening, snapshots, halls)
+            if judged is None:
+                continue
+            seen.append(judged)
+            no = screening.play_schdl_no
+            matching.update((wid, no) for wid in judged.matched_by)
+            if judged.count is not None and not judged.count.exact:
+                # An estimate cannot prove that seats went away: keep what was open, open.
+                unknown.update(
+                    (wid, no) for wid in judged.wanted_by if wid not in judged.matched_by
+                )
+        for row in rows:
+            self.scopes[row.play_schdl_no] = (row.brch_no, row.play_de)
+        mine = {
+            key: state
+            for key, state in self.states.items()
+            if (scope := self.scopes.get(key[1])) is not None and scope[0] in chunk.branches
+        }
+        for key in mine:
+            del self.states[key]
+        self.seen += seen
+        transitions = self._advance(mine, matching, unknown)
+        await self.c.store.record_progress(
+            now=self.now,
+            screenings=[s.screening for s in seen],
+            counts={s.screening.play_schdl_no: s.count for s in seen if s.count},
+            halls=halls,
+            transitions=transitions,
+            targets=self.targets,
+        )
+        return any(t.change is Change.OPENED for t in transitions)
+
+    async def finish(self) -> None:
+        """Openings no chunk looked at (their branch is no longer watched): only a started
+        screening ends them; and one summary warning for unreadable seat maps."""
+        transitions = self._advance(self.states, set(), set())
+        if transitions:
+            await self.c.store.record_progress(
+                now=self.now, screenings=[], counts={}, halls={}, transitions=transitions,
+                targets=self.targets,
+            )  # fmt: skip
+        if self.seat_errors:
+            self.warnings.append(
+                CheckError(
+                    "seat-map",
+                    f"{self.seat_errors} seat map(s) unreadable: counts are estimates",
+                    "seat maps",
+                )
+            )
 
     # -- listings --------------------------------------------------------------------------
 
-    async def fetch_listings(self) -> None:
-        for chunk in make_chunks(self.watches, self.today, self.c.horizon_days):
-            probe = chunk.probe_date(self.today, self.c.horizon_days)
-            if probe is None:
-                continue
-            page = await self._fetch(chunk, probe)
-            if page is None:
-                continue
+    async def _fetch_chunk(self, chunk: Chunk) -> list[Screening]:
+        before = set(self.rows)
+        probe = chunk.probe_date(self.today, self.c.horizon_days)
+        if probe is None:
+            return []
+        page = await self._fetch(chunk, probe)
+        if page is not None:
             calendar = {entry.play_de: entry for entry in page.calendar}
             self.holidays.update({d: e.holiday for d, e in calendar.items()})
             for day in chunk.dates_to_fetch(calendar, self.today, self.c.horizon_days):
                 if day != probe:
                     await self._fetch(chunk, day)
+        return [row for no, row in self.rows.items() if no not in before]
 
     async def _fetch(self, chunk: Chunk, day: date) -> BookingPage | None:
         scope = f"{day:%m-%d} at {', '.join(chunk.branches)}"
@@ -302,57 +380,35 @@ class _Run:
 
     # -- seats and openings ----------------------------------------------------------------
 
-    async def evaluate(self) -> None:
-        wheelchair = {**KNOWN_WHEELCHAIR_SEATS, **await self.c.store.wheelchair_seats()}
-        snapshots = await self.c.store.snapshots(self.rows)
-        states = await self.c.store.opening_states(self.now - self.c.damping)
-        open_keys = {key for key, state in states.items() if state.open}
-        by_branch: dict[str, list[Watch]] = {}
-        for watch in self.watches:
-            for branch in watch.branches:
-                by_branch.setdefault(branch, []).append(watch)
-        matching: set[Key] = set()
-        unknown: set[Key] = set()  # open openings this check could not judge exactly
-        seat_errors = 0
-        for screening in sorted(self.rows.values(), key=lambda s: (s.start, s.play_schdl_no)):
-            holiday = self.holidays.get(screening.play_de, False)
-            wanting = [
-                w for w in by_branch.get(screening.brch_no, ()) if w.wants(screening, holiday)
-            ]
-            if not wanting:
-                continue
-            no = screening.play_schdl_no
-            known_wc = wheelchair.get((screening.brch_no, screening.theab_no))
-            need = min(w.min_seats for w in wanting)
-            count: SeatCount | None = None
-            # Fewer free seats than needed, or not bookable: no map can change the answer.
-            if screening.bookable and screening.rest_seat_cnt >= need:
-                before = snapshots.get(no)
-                if _count_decides(screening, known_wc, wanting, before):
-                    assert before is not None
-                    count = before.count  # unchanged, and the count alone decides
-                elif self._needs_seat_map(screening, known_wc, need, before, wanting, open_keys):
-                    count, failed = await self._seats(screening, known_wc)
-                    seat_errors += failed
-            matched = tuple(
-                w.id
-                for w in wanting
-                if count is not None and count.satisfies(w.min_seats, w.together)
-            )
-            matching.update((wid, no) for wid in matched)
-            if count is not None and not count.exact:
-                # An estimate cannot prove that seats went away: keep what was open, open.
-                unknown.update((w.id, no) for w in wanting if w.id not in matched)
-            self.seen.append(SeenScreening(screening, count, tuple(w.id for w in wanting), matched))
-        if seat_errors:
-            self.warnings.append(
-                CheckError(
-                    "seat-map",
-                    f"{seat_errors} seat map(s) unreadable: counts are estimates",
-                    "seat maps",
-                )
-            )
-        await self._advance(matching, unknown, states)
+    async def _judge(
+        self,
+        screening: Screening,
+        snapshots: dict[str, Snapshot],
+        halls: dict[tuple[str, str], tuple[int, int | None]],
+    ) -> SeenScreening | None:
+        """The seats of one screening for the watches that want it; None if none does."""
+        holiday = self.holidays.get(screening.play_de, False)
+        wanting = [
+            w for w in self._by_branch.get(screening.brch_no, ()) if w.wants(screening, holiday)
+        ]
+        if not wanting:
+            return None
+        no = screening.play_schdl_no
+        known_wc = self.wheelchair.get((screening.brch_no, screening.theab_no))
+        need = min(w.min_seats for w in wanting)
+        count: SeatCount | None = None
+        # Fewer free seats than needed, or not bookable: no map can change the answer.
+        if screening.bookable and screening.rest_seat_cnt >= need:
+            before = snapshots.get(no)
+            if _count_decides(screening, known_wc, wanting, before):
+                assert before is not None
+                count = before.count  # unchanged, and the count alone decides
+            elif self._needs_seat_map(screening, known_wc, need, before, wanting, self.open_keys):
+                count = await self._seats(screening, known_wc, halls)
+        matched = tuple(
+            w.id for w in wanting if count is not None and count.satisfies(w.min_seats, w.together)
+        )
+        return SeenScreening(screening, count, tuple(w.id for w in wanting), matched)
 
     @staticmethod
     def _needs_seat_map(
@@ -378,42 +434,38 @@ class _Run:
             return True
         return before.count is not None and before.count.usable >= need
 
-    async def _seats(self, screening: Screening, known_wc: int | None) -> tuple[SeatCount, int]:
+    async def _seats(
+        self,
+        screening: Screening,
+        known_wc: int | None,
+        halls: dict[tuple[str, str], tuple[int, int | None]],
+    ) -> SeatCount:
         if self._stopped is None:
             try:
                 seat_map = await self.c.client.seat_map(screening.play_schdl_no, screening.brch_no)
                 self.seat_maps += 1
                 count = evaluate(seat_map)
                 if count.wheelchair_seats is not None:
-                    self.halls[(screening.brch_no, screening.theab_no)] = (
-                        count.wheelchair_seats,
-                        count.total,
-                    )
-                return count, 0
+                    hall = (screening.brch_no, screening.theab_no)
+                    halls[hall] = (count.wheelchair_seats, count.total)
+                    self.wheelchair[hall] = count.wheelchair_seats
+                return count
             except MegaboxError as exc:
                 log.warning("seat map %s failed: %s", screening.play_schdl_no, exc.describe())
                 if exc.transient or isinstance(exc, Blocked):
                     self._stopped = exc
-        return estimate(screening, known_wc), 1
+        self.seat_errors += 1
+        return estimate(screening, known_wc)
 
-    async def _advance(
-        self, matching: set[Key], unknown: set[Key], states: dict[Key, OpeningState]
-    ) -> None:
-        active = {w.id for w in self.watches}
-        scopes = await self.c.store.screening_scopes(k[1] for k in states)
-        scopes.update({s.play_schdl_no: (s.brch_no, s.play_de) for s in self.rows.values()})
-
+    def _advance(
+        self, states: dict[Key, OpeningState], matching: set[Key], unknown: set[Key]
+    ) -> list[Transition]:
         def observed(key: Key) -> bool:
-            scope = scopes.get(key[1])
-            return (
-                key[0] in active
-                and key not in unknown
-                and scope is not None
-                and scope in self.observed
-            )
+            scope = self.scopes.get(key[1])
+            return key not in unknown and scope is not None and scope in self.observed
 
-        self.transitions = advance(
-            {k: v for k, v in states.items() if k[0] in active},
+        transitions = advance(
+            states,
             matching,
             observed,
             baseline_watches={w.id for w in self.watches if w.baseline_pending},
@@ -421,10 +473,12 @@ class _Run:
             damping=self.c.damping,
         )
         counts = {s.screening.play_schdl_no: s.count for s in self.seen}
-        for tr in self.transitions:
+        for tr in transitions:
             count = counts.get(tr.key[1])
             if tr.change is Change.OPENED and count is not None:
                 self.openings.append(NewOpening(tr.key[0], self.rows[tr.key[1]], count))
+        self.transitions += transitions
+        return transitions
 
     def result(self, trigger: str) -> CheckResult:
         return CheckResult(

@@ -87,7 +87,8 @@ class Watcher(commands.Cog):
 
     async def run_check(self, trigger: str, *, wait: bool = True) -> CheckResult:
         async with self.bot.working():
-            result = await self.bot.checker.run(trigger, wait=wait)
+            # Alerts go out as each part of a long check finds them, not only at its end.
+            result = await self.bot.checker.run(trigger, wait=wait, on_progress=self._deliver_now)
             log.info("%s", status_line(result))
             try:
                 await self.deliver()
@@ -105,6 +106,12 @@ class Watcher(commands.Cog):
                 await self.deliver()
         except Exception:
             log.exception("alert delivery crashed")
+
+    async def _deliver_now(self) -> None:
+        try:
+            await self.deliver()
+        except Exception:
+            log.exception("alert delivery crashed; the outbox retries within a minute")
 
     @outbox.before_loop
     async def _ready(self) -> None:

@@ -111,7 +111,9 @@ async def test_failed_alert_send_still_delivers_exactly_once(
 ) -> None:
     megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)
     async with running_bot(fake, megabox, make_settings(megabox, db_url, tmp_path)) as run:
-        fake.fail_next("POST", f"/channels/{ALERT_CHANNEL}/messages", status=status)
+        # A check tries delivery as its chunk is stored and again at its end: fail both.
+        times = 2 if status == 503 else 1
+        fake.fail_next("POST", f"/channels/{ALERT_CHANNEL}/messages", status=status, times=times)
         await run.scheduled_check()
         if status in (429, 500):
             # discord.py waits and retries these itself (429 per Retry-After, 500 after 1 s).

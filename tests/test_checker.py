@@ -296,3 +296,19 @@ async def test_a_partial_check_does_not_end_a_baseline(world: World) -> None:
     assert {t.change for t in second.transitions} == {Change.BASELINE}
     assert not (await world.store.watches())[0].baseline_pending
     assert await world.store.alert_jobs() == []
+
+
+async def test_openings_are_stored_chunk_by_chunk_for_early_delivery(world: World) -> None:
+    # Four branches: two listing chunks, (0052, 1351, 1372) then (4651).
+    await world.add(original_watch(branches=("1351", "4651", "0052", "1372")))
+    progress: list[tuple[int, bool]] = []
+
+    async def delivered_so_far() -> None:
+        jobs = await world.store.alert_jobs()
+        asked_hanam = any(r.body.get("brchNo1") == "4651" for r in world.megabox.requests)
+        progress.append((len(jobs), asked_hanam))
+
+    result = await world.checker.run(on_progress=delivered_so_far)
+    # Suwon's two openings were ready for delivery before Hanam was even asked about.
+    assert progress == [(2, False), (4, True)]
+    assert len(result.openings) == 4

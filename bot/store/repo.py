@@ -370,7 +370,7 @@ class Store:
             for r in rows
         }
 
-    async def record_check(
+    async def record_progress(
         self,
         *,
         now: datetime,
@@ -379,10 +379,8 @@ class Store:
         halls: Mapping[tuple[str, str], tuple[int, int | None]],
         transitions: Sequence[Transition],
         targets: Mapping[int, Sequence[PendingAlert]],
-        run: CheckRun,
-        finished_baselines: Iterable[int] = (),
     ) -> list[int]:
-        """Everything one check learnt, in one transaction; returns the new opening ids.
+        """What one part of a check learnt, in one transaction; returns new opening ids.
 
         Alerts are committed here, before any delivery: a crash after this point loses
         nothing, and the unique (opening, target) constraint makes a second send impossible.
@@ -401,7 +399,11 @@ class Store:
                 new_id = await _apply_transition(db, tr, starts, targets, now)
                 if new_id is not None:
                     opened.append(new_id)
-            # Only a complete check ends a baseline (a failed date must not alert later).
+        return opened
+
+    async def record_run(self, run: CheckRun, *, finished_baselines: Iterable[int] = ()) -> None:
+        """The check's summary row; only a complete check ends a new watch's baseline."""
+        async with self.transaction() as db:
             for watch_id in set(finished_baselines):
                 await db.execute("UPDATE watches SET baseline_pending = 0 WHERE id = ?", [watch_id])
             await db.execute(
@@ -422,7 +424,6 @@ class Store:
                     run.summary,
                 ],
             )
-        return opened
 
     # -- the outbox ------------------------------------------------------------------------
 
