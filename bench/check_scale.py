@@ -315,10 +315,17 @@ async def run_pass(
                     )
                     await fake.reset()
                     gc.collect()
-                    numbers = await _measure(checker, proc, mode)
+                    marks: list[int] = []
+
+                    async def delivery_point(
+                        fake: FakeProcess = fake, marks: list[int] = marks
+                    ) -> None:
+                        marks.append(len(await fake.log()))
+
+                    numbers = await _measure(checker, proc, mode, delivery_point)
                     numbers.fake = await fake.stats()
                     numbers.requests_after_opening = after_openings(
-                        numbers.result, await fake.log()
+                        numbers.result, await fake.log(), marks
                     )
                     numbers.min_listing = minimum_listing_requests(
                         watches, out.calendar, today, HORIZON_DAYS
@@ -334,14 +341,27 @@ async def run_pass(
     return out
 
 
-def after_openings(result: CheckResult, log: Sequence[tuple[str, str]]) -> list[int]:
-    """Alerts go out when the whole check is done: what came after each opening's seat map."""
+def after_openings(
+    result: CheckResult, log: Sequence[tuple[str, str]], marks: Sequence[int]
+) -> list[int]:
+    """Alerts go out when the chunk that found them is stored (`marks`: the request count at
+    each delivery point): the requests between each opening's seat map and its delivery."""
     position = {key: n for n, (endpoint, key) in enumerate(log) if endpoint == "seats"}
     opened = {o.screening.play_schdl_no for o in result.openings}
-    return sorted(len(log) - 1 - position[no] for no in opened if no in position)
+    points = [*marks, len(log)]
+    return sorted(
+        next(m for m in points if m > position[no]) - 1 - position[no]
+        for no in opened
+        if no in position
+    )
 
 
-async def _measure(checker: Checker, proc: psutil.Process, mode: str) -> CheckNumbers:
+async def _measure(
+    checker: Checker,
+    proc: psutil.Process,
+    mode: str,
+    on_progress: Callable[[], Awaitable[None]] | None = None,
+) -> CheckNumbers:
     rss_before = proc.memory_info().rss
     profiler: cProfile.Profile | None = None
     if mode == "profile":
@@ -354,7 +374,7 @@ async def _measure(checker: Checker, proc: psutil.Process, mode: str) -> CheckNu
     if profiler is not None:
         profiler.enable()
     try:
-        result = await checker.run("bench")
+        result = await checker.run("bench", on_progress=on_progress)
     finally:
         if profiler is not None:
             profiler.disable()
