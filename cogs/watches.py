@@ -46,6 +46,18 @@ DELIVERY_CHOICES = [
     Choice(name="direct message", value="dm"),
     Choice(name="mention me in the alert channel", value="mention"),
 ]
+#: The options /watch add and /watch edit share, explained once.
+WATCH_OPTION_HELP = {
+    "movie": "Movie (type part of the Korean title)",
+    "branches": "Branch, or several separated by commas (type a name: 코엑스, COEX…)",
+    "format": "Hall format; 4DX is MEGABOX's MX4D",
+    "days": "weekend, weekdays, all, days like sat,sun, or dates like 2026-12-05",
+    "min_seats": "How many free seats (not wheelchair seats) are needed",
+    "together": "The seats must be next to each other (same row and seat block)",
+    "channel": "Where alerts go (default: the bot's alert channel)",
+    "mention": "A role to ping with each alert (default: nobody)",
+    "name": "A short name for this watch",
+}
 _DAY_SUGGESTIONS = ("weekend", "weekdays", "all", "sat,sun", "fri,sat,sun", "sat", "sun")
 
 
@@ -203,18 +215,10 @@ class Watches(commands.Cog):
 
     @watch.command(name="add", description="Watch a movie at MEGABOX branches for free seats")
     @app_commands.describe(
-        movie="Movie (type part of the Korean title)",
-        branches="Branch, or several separated by commas (type a name: 코엑스, COEX…)",
-        format="Hall format; 4DX is MEGABOX's MX4D",
-        days="weekend, weekdays, all, days like sat,sun, or dates like 2026-12-05",
+        **WATCH_OPTION_HELP,
         times="Only screenings starting in this window, e.g. 18:00-23:30",
-        min_seats="How many free seats (not wheelchair seats) are needed",
-        together="The seats must be next to each other (same row and seat block)",
-        channel="Where alerts go (default: the bot's alert channel)",
-        mention="A role to ping with each alert (default: nobody)",
         scope="A watch for this server, or a personal one delivered to you by DM",
         alert_now="Also alert screenings that are already open (default: only new openings)",
-        name="A short name for this watch",
     )
     @app_commands.choices(format=FORMAT_CHOICES, scope=SCOPE_CHOICES)
     @app_commands.autocomplete(
@@ -326,17 +330,9 @@ class Watches(commands.Cog):
     @watch.command(name="edit", description="Change a watch (only the options you give)")
     @app_commands.describe(
         watch="The watch to change",
-        movie="Movie",
-        branches="Branches, separated by commas",
-        format="Hall format; 4DX is MEGABOX's MX4D",
-        days="weekend, weekdays, all, sat,sun or dates",
-        times="Start-time window like 18:00-23:30, or 'any'",
-        min_seats="How many free seats are needed",
-        together="Seats next to each other",
-        channel="Where alerts go",
-        mention="A role to ping",
+        **WATCH_OPTION_HELP,
+        times="Start-time window like 18:00-23:30, or 'any' for every start time",
         no_mention="Ping nobody",
-        name="A new name",
     )
     @app_commands.choices(format=FORMAT_CHOICES)
     @app_commands.autocomplete(
