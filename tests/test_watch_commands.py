@@ -126,7 +126,7 @@ async def test_autocomplete_from_the_megabox_catalogue(run: Running) -> None:
     took = time.monotonic() - started
     assert [c["value"] for c in movies] == ["25008000"]
     assert "2025.03.13" in movies[0]["name"]
-    assert took < 1.0
+    assert took < 2.5  # Discord allows 3 s; bench/ measures the real figure (~1 ms)
     coex = await autocomplete(run, {"movie": "25008000", "branches": "coex"}, "branches")
     assert [c["value"] for c in coex] == ["1351"]
     assert coex[0]["name"].startswith("코엑스 COEX (서울)")
