@@ -34,6 +34,10 @@ KNOWN_WHEELCHAIR_SEATS: dict[tuple[str, str], int] = {
 }
 
 
+#: Screenings (with their openings and alerts) are forgotten this long after they started.
+RETENTION = timedelta(days=30)
+
+
 @dataclass(frozen=True, slots=True)
 class CheckError:
     kind: str
@@ -199,6 +203,7 @@ class Checker:
             # A new watch's baseline is complete once a check saw everything it wants.
             finished_baselines=[w.id for w in watches if w.baseline_pending and result.ok],
         )
+        await self.store.prune(started - RETENTION)
         return result
 
     async def _targets(self, watches: Iterable[Watch]) -> dict[int, list[PendingAlert]]:

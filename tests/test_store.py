@@ -45,3 +45,26 @@ def test_database_urls(url: str, path: str) -> None:
 def test_unsupported_database_urls(url: str) -> None:
     with pytest.raises(ValueError, match="SQLite file URL"):
         sqlite_path(url)
+
+
+async def test_old_screenings_are_pruned_but_check_history_stays(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from tests.conftest import COEX_MX4D_1940
+
+    store = await Store.open(f"sqlite:///{tmp_path / 'bot.db'}")
+    try:
+        db = store.db
+        await db.execute(
+            "INSERT INTO screenings (play_schdl_no, brch_no, brch_nm, theab_no, theab_nm, "
+            "movie_no, movie_nm, play_de, start_clock, end_clock, starts_at, rest_seat_cnt, "
+            "seen_at, changed_at) VALUES (?, '1351', '코엑스', '09', 'MX4D', '25008000', 'x', "
+            "'2026-12-05', '19:40', '22:04', ?, 4, ?, ?)",
+            [COEX_MX4D_1940, "2026-12-05T10:40:00+00:00", "2026-12-03T05:15:00+00:00",
+             "2026-12-03T05:15:00+00:00"],
+        )  # fmt: skip
+        assert await store.prune(FIXTURE_NOW) == 0  # not started yet
+        assert await store.prune(FIXTURE_NOW + timedelta(days=40)) == 1
+        assert await store.snapshots([COEX_MX4D_1940]) == {}
+    finally:
+        await store.close()

@@ -425,6 +425,15 @@ class Store:
                 ],
             )
 
+    async def prune(self, before: datetime) -> int:
+        """Forget screenings that started before `before`, with their openings and alerts
+        (nothing can change for them any more); check runs are kept as history."""
+        cutoff = _ts(before)
+        async with self.transaction() as db:
+            await db.execute("DELETE FROM openings WHERE starts_at < ?", [cutoff])
+            async with db.execute("DELETE FROM screenings WHERE starts_at < ?", [cutoff]) as cur:
+                return cur.rowcount
+
     # -- the outbox ------------------------------------------------------------------------
 
     async def alert_jobs(self) -> list[AlertJob]:
