@@ -37,7 +37,6 @@ log = logging.getLogger(__name__)
 
 Interaction = discord.Interaction["WatchBot"]
 
-FORMAT_CHOICES = [Choice(name=label, value=code) for label, code in format_choices()]
 SCOPE_CHOICES = [
     Choice(name="this server (alerts in a channel)", value="guild"),
     Choice(name="just me (alerts by DM)", value="user"),
@@ -50,7 +49,7 @@ DELIVERY_CHOICES = [
 WATCH_OPTION_HELP = {
     "movie": "Movie (type part of the Korean title)",
     "branches": "Branch, or several separated by commas (type a name: 코엑스, COEX…)",
-    "format": "Hall format; 4DX is MEGABOX's MX4D",
+    "format": "Hall format(s), comma-separated, or any; 4DX is MEGABOX's MX4D",
     "days": "weekend, weekdays, all, days like sat,sun, or dates like 2026-12-05",
     "min_seats": "How many free seats (not wheelchair seats) are needed",
     "together": "The seats must be next to each other (same row and seat block)",
@@ -203,6 +202,24 @@ class Watches(commands.Cog):
             choices.append(Choice(name=name[:100], value=value[:100]))
         return choices
 
+    async def formats_autocomplete(
+        self, interaction: Interaction, current: str
+    ) -> list[Choice[str]]:
+        """MEGABOX's formats by readable name ("4DX" finds MX4D); several as a comma list."""
+        head, _, last = current.rpartition(",")
+        picked = [p.strip().upper() for p in head.split(",") if p.strip()]
+        typed = last.strip().casefold()
+        choices = []
+        for label, code in format_choices():
+            if code in picked or (picked and code == "any"):
+                continue
+            if typed and typed not in f"{label} {code}".casefold():
+                continue
+            value = ",".join([*picked, code])
+            name = " + ".join([*picked, label]) if picked else label
+            choices.append(Choice(name=name[:100], value=value[:100]))
+        return choices[:25]
+
     async def days_autocomplete(self, interaction: Interaction, current: str) -> list[Choice[str]]:
         today = self.bot.checker.clock().date()
         weekends = [today + timedelta(days=n) for n in range(21)]
@@ -220,9 +237,12 @@ class Watches(commands.Cog):
         scope="A watch for this server, or a personal one delivered to you by DM",
         alert_now="Also alert screenings that are already open (default: only new openings)",
     )
-    @app_commands.choices(format=FORMAT_CHOICES, scope=SCOPE_CHOICES)
+    @app_commands.choices(scope=SCOPE_CHOICES)
     @app_commands.autocomplete(
-        movie=movie_autocomplete, branches=branches_autocomplete, days=days_autocomplete
+        movie=movie_autocomplete,
+        branches=branches_autocomplete,
+        format=formats_autocomplete,
+        days=days_autocomplete,
     )
     async def add(
         self,
@@ -334,11 +354,11 @@ class Watches(commands.Cog):
         times="Start-time window like 18:00-23:30, or 'any' for every start time",
         no_mention="Ping nobody",
     )
-    @app_commands.choices(format=FORMAT_CHOICES)
     @app_commands.autocomplete(
         watch=watch_choices,
         movie=movie_autocomplete,
         branches=branches_autocomplete,
+        format=formats_autocomplete,
         days=days_autocomplete,
     )
     async def edit(

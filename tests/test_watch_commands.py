@@ -463,3 +463,17 @@ async def test_held_dm_comes_back_when_the_seats_do(run: Running, fake: FakeDisc
     run.clock.advance(hours=2)
     assert await run.watcher.deliver() == 1
     assert len(fake.dms_to(MEMBER)) == 1
+
+
+async def test_several_formats_and_4dx_finds_mx4d(run: Running) -> None:
+    found = await autocomplete(
+        run, {"movie": "25008000", "branches": "1351", "format": "4dx"}, "format"
+    )
+    assert [c["value"] for c in found] == ["MX4D"]
+    assert "4DX" in found[0]["name"]
+    more = await autocomplete(
+        run, {"movie": "25008000", "branches": "1351", "format": "MX4D, dolby c"}, "format"
+    )
+    assert [c["value"] for c in more] == ["MX4D,DBC"]
+    added = await add_watch(run, format="MX4D,DBC")
+    assert "Format: DBC/MX4D" in text(added)
