@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -84,7 +83,6 @@ class CheckResult:
     warnings: tuple[CheckError, ...] = ()  # checked, but with estimated seat counts
     requests: int = 0
     seat_maps: int = 0
-    cpu_seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -185,7 +183,6 @@ class Checker:
         self, trigger: str, on_progress: Callable[[], Awaitable[object]] | None
     ) -> CheckResult:
         started = self.clock()
-        cpu_start = time.process_time()
         requests_before = self.client.requests_made
         watches = tuple(await self.store.watches(include_paused=False))
         run = _Run(self, watches, started)
@@ -197,7 +194,6 @@ class Checker:
         result = run.result(trigger)
         result.requests = self.client.requests_made - requests_before
         result.finished_at = self.clock()
-        result.cpu_seconds = time.process_time() - cpu_start
         await self.store.record_run(
             _run_row(result),
             # A new watch's baseline is complete once a check saw everything it wants.

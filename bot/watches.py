@@ -178,7 +178,7 @@ class TimeWindow:
     @classmethod
     def parse(cls, text: str) -> TimeWindow | None:
         text = text.strip()
-        if not text:
+        if text.lower() in ("", "any"):
             return None
         match = re.fullmatch(r"(\d{1,2}):?(\d{2})\s*[-~]\s*(\d{1,2}):?(\d{2})", text)
         if not match:

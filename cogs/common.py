@@ -9,6 +9,7 @@ from discord.app_commands import Choice
 
 from bot.watch_forms import FormError
 from bot.watches import Watch
+from cogs.render import safe, watch_embed
 
 if TYPE_CHECKING:
     from bot.app import WatchBot
@@ -24,6 +25,22 @@ async def answer(interaction: discord.Interaction[WatchBot], **kwargs: Any) -> N
         await interaction.followup.send(**kwargs)
     else:
         await interaction.response.send_message(**kwargs)
+
+
+async def show_watch(
+    interaction: discord.Interaction[WatchBot], watch: Watch, title: str | None = None
+) -> None:
+    """One watch with what is open for it now, as a private answer."""
+    bot = interaction.client
+    embed = watch_embed(
+        watch,
+        bot.catalogue,
+        default_channel=bot.settings.alert_channel_id,
+        open_now=(await bot.store.watch_states(watch.id)).get(watch.id, []),
+    )
+    if title:
+        embed.title = f"{title}: {safe(watch.label)}"
+    await answer(interaction, embed=embed)
 
 
 async def visible_watches(interaction: discord.Interaction[WatchBot]) -> list[Watch]:

@@ -19,8 +19,8 @@ from bot.megabox.models import KST
 from bot.report import status_line
 from bot.store.repo import AlertJob
 from bot.watch_forms import QuietHours
-from cogs.common import answer, resolve_watch, visible_watches, watch_choices
-from cogs.render import alert_message, check_embed, status_embed, watch_embed
+from cogs.common import answer, resolve_watch, show_watch, visible_watches, watch_choices
+from cogs.render import alert_message, check_embed, status_embed
 
 if TYPE_CHECKING:
     from bot.app import WatchBot
@@ -276,14 +276,7 @@ class Watcher(commands.Cog):
     ) -> None:
         store = self.bot.store
         if watch:
-            found = await resolve_watch(interaction, watch)
-            embed = watch_embed(
-                found,
-                self.bot.catalogue,
-                default_channel=self.bot.settings.alert_channel_id,
-                open_now=(await store.watch_states()).get(found.id, []),
-            )
-            await answer(interaction, embed=embed)
+            await show_watch(interaction, await resolve_watch(interaction, watch))
             return
         runs = await store.last_runs(1)
         latency = self.bot.latency

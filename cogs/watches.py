@@ -27,8 +27,8 @@ from bot.watch_forms import (
     format_choices,
 )
 from bot.watches import Watch
-from cogs.common import answer, resolve_watch, visible_watches, watch_choices
-from cogs.render import GREEN, alert_message, safe, watch_embed
+from cogs.common import answer, resolve_watch, show_watch, visible_watches, watch_choices
+from cogs.render import GREEN, alert_message, safe
 
 if TYPE_CHECKING:
     from bot.app import WatchBot
@@ -310,11 +310,7 @@ class Watches(commands.Cog):
             baseline=not alert_now,
         )
         watch = await store.add_watch(watch, now=self.bot.checker.clock())
-        embed = watch_embed(
-            watch, self.bot.catalogue, default_channel=self.bot.settings.alert_channel_id
-        )
-        embed.title = f"✅ Watch added: {safe(watch.label)}"
-        await answer(interaction, embed=embed)
+        await show_watch(interaction, watch, "✅ Watch added")
 
     # -- list, show, edit, pause, resume, remove, test --------------------------------------
 
@@ -337,15 +333,7 @@ class Watches(commands.Cog):
     @app_commands.describe(watch="The watch (type its name or number)")
     @app_commands.autocomplete(watch=watch_choices)
     async def show(self, interaction: Interaction, watch: str) -> None:
-        found = await resolve_watch(interaction, watch)
-        states = (await self.bot.store.watch_states()).get(found.id, [])
-        embed = watch_embed(
-            found,
-            self.bot.catalogue,
-            default_channel=self.bot.settings.alert_channel_id,
-            open_now=states,
-        )
-        await answer(interaction, embed=embed)
+        await show_watch(interaction, await resolve_watch(interaction, watch))
 
     @watch.command(name="edit", description="Change a watch (only the options you give)")
     @app_commands.describe(
@@ -394,7 +382,7 @@ class Watches(commands.Cog):
             branches=branches,
             format=format,
             days=days,
-            times="" if times is not None and times.strip().lower() == "any" else times,
+            times=times,
             min_seats=min_seats,
             together=together,
             channel_id=channel.id if channel else None,
@@ -405,11 +393,7 @@ class Watches(commands.Cog):
             raise FormError("Nothing to change: give at least one option besides `watch`.")
         changed = build_watch(form, self.bot.catalogue, base=found)
         await self.bot.store.update_watch(changed, now=self.bot.checker.clock())
-        embed = watch_embed(
-            changed, self.bot.catalogue, default_channel=self.bot.settings.alert_channel_id
-        )
-        embed.title = f"✏️ Watch updated: {safe(changed.label)}"
-        await answer(interaction, embed=embed)
+        await show_watch(interaction, changed, "✏️ Watch updated")
 
     @watch.command(name="pause", description="Stop checking a watch for now")
     @app_commands.autocomplete(watch=watch_choices)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -38,6 +39,22 @@ def original_watch(**changes: object) -> Watch:
     from dataclasses import replace
 
     return replace(watch, **changes)  # type: ignore[arg-type]
+
+
+def child_env(megabox: FakeMegabox, tmp_path: Path, **values: str) -> dict[str, str]:
+    """The environment of a `python -m bot` child process: ours without any WATCH_/DISCORD_
+    setting, the fake MEGABOX at the fastest allowed budget, a database in `tmp_path`, and
+    the movie of the fixtures; `values` add or override."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WATCH_", "DISCORD_"))}
+    env.update(
+        MEGABOX_BASE_URL=megabox.base_url,
+        MEGABOX_REQUESTS_PER_SECOND="5",
+        MEGABOX_JITTER_SECONDS="0",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}",
+        WATCH_MOVIE_NO="25008000",
+    )
+    env.update(values)
+    return env
 
 
 def fast_options(base_url: str, **changes: float) -> ClientOptions:

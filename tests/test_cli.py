@@ -7,30 +7,23 @@ import os
 import sys
 from pathlib import Path
 
-from tests.conftest import COEX_MX4D_1940
+from tests.conftest import COEX_MX4D_1940, child_env
 from tests.fakes.megabox_server import FakeMegabox
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def cli_env(megabox: FakeMegabox, tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("WATCH_", "DISCORD_"))}
-    env.update(
-        MEGABOX_BASE_URL=megabox.base_url,
-        MEGABOX_REQUESTS_PER_SECOND="5",
-        MEGABOX_JITTER_SECONDS="0",
-        MEGABOX_BACKOFF_SECONDS="0",
-        MEGABOX_MAX_RETRIES="1",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}",
-        WATCH_MOVIE_NO="25008000",
-        WATCH_BRANCHES="1351,4651,0052",
-        WATCH_FORMATS="4DX",
-        WATCH_DAYS="2026-12-05",
-        WATCH_MIN_SEATS="3",
-        LOG_LEVEL="WARNING",
-    )
-    env.update(extra)
-    return env
+    values = {
+        "MEGABOX_BACKOFF_SECONDS": "0",
+        "MEGABOX_MAX_RETRIES": "1",
+        "WATCH_BRANCHES": "1351,4651,0052",
+        "WATCH_FORMATS": "4DX",
+        "WATCH_DAYS": "2026-12-05",
+        "WATCH_MIN_SEATS": "3",
+        "LOG_LEVEL": "WARNING",
+    }
+    return child_env(megabox, tmp_path, **(values | extra))
 
 
 async def run_cli(env: dict[str, str], *args: str) -> tuple[int, str, str]:

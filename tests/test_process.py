@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sqlite3
 import sys
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ALERT_CHANNEL, COEX_MX4D_1940
+from tests.conftest import ALERT_CHANNEL, COEX_MX4D_1940, child_env
 from tests.e2e import GUILD_ID, STATUS_CHANNEL, TOKEN, make_guild
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.megabox_server import FakeMegabox
@@ -31,20 +30,16 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 
 
 def bot_env(fake: FakeDiscord, megabox: FakeMegabox, tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("WATCH_", "DISCORD_"))}
-    env.update(fake.env())
-    env.update(
+    return child_env(
+        megabox,
+        tmp_path,
+        **fake.env(),
         PYTHONPATH=str(REDIRECT),
         DISCORD_TOKEN=TOKEN,
         DISCORD_GUILD_ID=str(GUILD_ID),
         ALERT_CHANNEL_ID=str(ALERT_CHANNEL),
         STATUS_CHANNEL_ID=str(STATUS_CHANNEL),
-        MEGABOX_BASE_URL=megabox.base_url,
-        MEGABOX_REQUESTS_PER_SECOND="5",
-        MEGABOX_JITTER_SECONDS="0",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'bot.db'}",
         HEARTBEAT_FILE=str(tmp_path / "heartbeat"),
-        WATCH_MOVIE_NO="25008000",
         WATCH_BRANCHES="1351",
         WATCH_FORMATS="MX4D",
         WATCH_DAYS="weekend",
@@ -53,7 +48,6 @@ def bot_env(fake: FakeDiscord, megabox: FakeMegabox, tmp_path: Path) -> dict[str
         CHECK_SCHEDULE="* * * * *",
         LOG_LEVEL="INFO",
     )
-    return env
 
 
 async def read_until(process: asyncio.subprocess.Process, marker: bytes) -> str:

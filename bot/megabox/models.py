@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import html
 from datetime import date, datetime, time, timedelta
-from typing import Annotated, Any, NewType
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
 
 KST = ZoneInfo("Asia/Seoul")
 
-PlaySchdlNo = NewType("PlaySchdlNo", str)
-BrchNo = NewType("BrchNo", str)
-MovieNo = NewType("MovieNo", str)
 
 #: MEGABOX has no "4DX": its motion-seat format is MX4D (README §1, §9).
 MX4D = "MX4D"
@@ -120,10 +117,6 @@ class Screening(_Row):
     event_div_cd: Code | None = Field(alias="eventDivCd", default=None)
     bokd_able_at: str = Field(alias="bokdAbleAt", default="Y")
     brch_bokd_unable_at: str = Field(alias="brchBokdUnableAt", default="N")
-
-    @property
-    def key(self) -> PlaySchdlNo:
-        return PlaySchdlNo(self.play_schdl_no)
 
     @property
     def start(self) -> datetime:

@@ -31,7 +31,6 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 class Snapshot:
     """The last seen counts of one screening; `count` as the last seat map read gave it."""
 
-    play_schdl_no: str
     rest_seat_cnt: int
     count: SeatCount | None
 
@@ -328,7 +327,7 @@ class Store:
                         wheelchair_seats=None,
                         exact=bool(r["exact"]),
                     )
-                found[r["play_schdl_no"]] = Snapshot(r["play_schdl_no"], r["rest_seat_cnt"], count)
+                found[r["play_schdl_no"]] = Snapshot(r["rest_seat_cnt"], count)
         return found
 
     async def screening_scopes(self, keys: Iterable[str]) -> dict[str, tuple[str, date]]:
@@ -509,12 +508,14 @@ class Store:
         )
         return int(row[0]) if row else 0
 
-    async def watch_states(self) -> dict[int, list[dict[str, Any]]]:
-        """Per watch, its open (alerted) openings with the screenings' last seen counts."""
+    async def watch_states(self, watch_id: int | None = None) -> dict[int, list[dict[str, Any]]]:
+        """Per watch (or for one), its open alerted openings with the last seen counts."""
         rows = await self._all(
             "SELECT o.watch_id AS watch_id, s.* FROM openings o "
             "JOIN screenings s ON s.play_schdl_no = o.play_schdl_no "
-            "WHERE o.closed_at IS NULL AND o.alerted = 1 ORDER BY s.starts_at"
+            "WHERE o.closed_at IS NULL AND o.alerted = 1 AND (? IS NULL OR o.watch_id = ?) "
+            "ORDER BY s.starts_at",
+            [watch_id, watch_id],
         )
         out: dict[int, list[dict[str, Any]]] = {}
         for r in rows:
