@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
@@ -103,15 +103,25 @@ class CheckResult:
 
     def for_watch(self, watch_id: int) -> CheckResult:
         """The same check seen from one watch: its screenings, its matches, its openings."""
+        return self.for_watches({watch_id})
+
+    def for_watches(self, watch_ids: Collection[int]) -> CheckResult:
+        """The same check seen from some watches (what one member may see): only their
+        screenings, matches and openings."""
+        ids = set(watch_ids)
         return replace(
             self,
-            watches=tuple(w for w in self.watches if w.id == watch_id),
+            watches=tuple(w for w in self.watches if w.id in ids),
             screenings=tuple(
-                replace(s, matched_by=tuple(i for i in s.matched_by if i == watch_id))
+                replace(
+                    s,
+                    wanted_by=tuple(i for i in s.wanted_by if i in ids),
+                    matched_by=tuple(i for i in s.matched_by if i in ids),
+                )
                 for s in self.screenings
-                if watch_id in s.wanted_by
+                if ids.intersection(s.wanted_by)
             ),
-            openings=tuple(o for o in self.openings if o.watch_id == watch_id),
+            openings=tuple(o for o in self.openings if o.watch_id in ids),
         )
 
     def near_misses(self, limit: int = 5) -> list[SeenScreening]:
