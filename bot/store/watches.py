@@ -1,0 +1,114 @@
+"""Watches: what members asked to be told about."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.store.base import Connection, marks, ts
+from bot.watches import Days, Mention, TimeWindow, Watch
+
+
+class WatchQueries(Connection):
+    async def add_watch(self, watch: Watch, *, now: datetime) -> Watch:
+        values = _watch_values(watch) | {"source": watch.source}
+        values |= {"created_at": ts(now), "updated_at": ts(now)}
+        sql = f"INSERT INTO watches ({', '.join(values)}) VALUES ({marks(len(values))})"
+        async with self.transaction() as db, db.execute(sql, list(values.values())) as cursor:
+            new_id = cursor.lastrowid
+        return replace(watch, id=int(new_id or 0))
+
+    async def update_watch(self, watch: Watch, *, now: datetime) -> None:
+        values = _watch_values(watch) | {"updated_at": ts(now)}
+        sets = ", ".join(f"{k} = ?" for k in values)
+        await self._write(f"UPDATE watches SET {sets} WHERE id = ?", [*values.values(), watch.id])
+
+    async def remove_watch(self, watch_id: int) -> bool:
+        return bool(await self._write("DELETE FROM watches WHERE id = ?", [watch_id]))
+
+    async def watches(self, *, include_paused: bool = True) -> list[Watch]:
+        where = "" if include_paused else " WHERE paused = 0"
+        return [_watch(r) for r in await self._all(f"SELECT * FROM watches{where} ORDER BY id")]
+
+    async def watch(self, watch_id: int) -> Watch | None:
+        row = await self._one("SELECT * FROM watches WHERE id = ?", [watch_id])
+        return _watch(row) if row else None
+
+    async def watch_by_source(self, source: str) -> Watch | None:
+        row = await self._one("SELECT * FROM watches WHERE source = ? LIMIT 1", [source])
+        return _watch(row) if row else None
+
+    async def visible_watches(self, guild_id: int | None, user_id: int) -> list[Watch]:
+        """The guild's watches and the user's own personal watches."""
+        rows = await self._all(
+            "SELECT * FROM watches WHERE (scope = 'guild' AND guild_id IS ? AND ? IS NOT NULL)"
+            " OR (scope = 'user' AND owner_id = ?) ORDER BY id",
+            [guild_id, guild_id, user_id],
+        )
+        return [_watch(r) for r in rows]
+
+    async def count_watches(
+        self, *, guild_id: int | None = None, owner_id: int | None = None
+    ) -> int:
+        if guild_id is not None:
+            row = await self._one(
+                "SELECT count(*) FROM watches WHERE scope = 'guild' AND guild_id = ?", [guild_id]
+            )
+        else:
+            row = await self._one(
+                "SELECT count(*) FROM watches WHERE scope = 'user' AND owner_id = ?", [owner_id]
+            )
+        return int(row[0]) if row else 0
+
+    async def forget_guild(self, guild_id: int) -> int:
+        """The bot left a guild: its watches (with their openings and alerts) and every
+        subscription made there go. Returns how many watches were removed."""
+        async with self.transaction() as db:
+            await db.execute("DELETE FROM subscriptions WHERE guild_id = ?", [guild_id])
+            async with db.execute("DELETE FROM watches WHERE guild_id = ?", [guild_id]) as cursor:
+                return cursor.rowcount
+
+
+def _watch_values(watch: Watch) -> dict[str, Any]:
+    return {
+        "guild_id": watch.guild_id,
+        "owner_id": watch.owner_id,
+        "scope": watch.scope,
+        "name": watch.name,
+        "movie_no": watch.movie_no,
+        "branches": ",".join(watch.branches),
+        "formats": ",".join(sorted(watch.formats)),
+        "days": watch.days.to_text(),
+        "time_window": watch.window.to_text() if watch.window else None,
+        "min_seats": watch.min_seats,
+        "together": watch.together,
+        "channel_id": watch.channel_id,
+        "mention": watch.mention.to_text(),
+        "paused": watch.paused,
+        "baseline_pending": watch.baseline_pending,
+    }
+
+
+def _watch(row: aiosqlite.Row) -> Watch:
+    return Watch(
+        id=row["id"],
+        name=row["name"],
+        movie_no=row["movie_no"],
+        branches=tuple(b for b in row["branches"].split(",") if b),
+        formats=frozenset(f for f in row["formats"].split(",") if f),
+        days=Days.parse(row["days"]),
+        window=TimeWindow.parse(row["time_window"] or ""),
+        min_seats=row["min_seats"],
+        together=bool(row["together"]),
+        guild_id=row["guild_id"],
+        owner_id=row["owner_id"],
+        channel_id=row["channel_id"],
+        mention=Mention.parse(row["mention"]),
+        paused=bool(row["paused"]),
+        baseline_pending=bool(row["baseline_pending"]),
+        source=row["source"],
+        scope=row["scope"],
+    )
