@@ -462,6 +462,7 @@ async def measure_alert_latency(latency: float, runs: int) -> AlertLatency:
                     posts_before = len(fake.posted_at)
                     maps_before = len(mb.seat_map_at)
                     await watcher.run_check("bench")
+                    await watcher.settle()  # delivery runs in its own task
                     alerts = [t for t, ch in fake.posted_at[posts_before:] if ch == ALERT_CHANNEL]
                     served = [t for t, no in mb.seat_map_at[maps_before:] if no == COEX_MX4D_1940]
                     if len(alerts) != 1 or not served:

@@ -38,7 +38,7 @@ import aiohttp
 import psutil  # type: ignore[import-untyped]
 
 from bench._fake_megabox import BenchMegabox, build, synthetic_dates
-from bot.checker import KNOWN_WHEELCHAIR_SEATS, Checker, CheckResult
+from bot.checker import Checker, CheckResult
 from bot.megabox.client import (
     BOKD_PATH,
     SEATS_PATH,
@@ -104,7 +104,7 @@ def make_watches(codes: Sequence[str], dates: Sequence[str]) -> list[Watch]:
                 branches=tuple(rng.sample(list(codes), 1 + i % 3)),
                 formats=formats[i % len(formats)],
                 days=Days.parse(days[i % len(days)]),
-                window=TimeWindow.parse("18:00-25:00") if i % 9 == 4 else None,
+                window=TimeWindow.parse("18:00-23:59") if i % 9 == 4 else None,
                 min_seats=1 + (i * 7) % 6,
                 together=i % 4 == 3,
                 channel_id=ALERT_CHANNEL,
@@ -193,7 +193,6 @@ def client_options(base_url: str) -> ClientOptions:
 @dataclass
 class SeatMapMinimum:
     candidates: int  # screenings the checker's rule must look at: the minimum for seat maps
-    decisive: int  # of those, where restSeatCnt and the known hall could not settle a watch
 
 
 def seat_map_minimum(
@@ -201,44 +200,23 @@ def seat_map_minimum(
     watches: Sequence[Watch],
     calendar: dict[date, CalendarDay],
     today: date,
-    last_rest: dict[str, int] | None,
-    known_wc: dict[tuple[str, str], int],
 ) -> SeatMapMinimum:
     """Seat maps one check needs, computed from the fake's rows independently of the checker.
 
     A screening needs a seat map when a watch wants it, it is bookable and its restSeatCnt
-    could give the fewest seats a wanting watch asks for: restSeatCnt minus the hall's known
-    wheelchair seats reaches it, or restSeatCnt moved since the last check and reaches it
-    (sold wheelchair seats may hide behind a moved count). These are the *candidate*
-    screenings; the checker fetches exactly one seat map per candidate.
-
-    `decisive` is stricter: only where the map can change an answer — a `together` watch
-    (only a map proves adjacency) or a hall whose wheelchair seats are unknown or could
-    make the difference.
+    reaches the fewest seats a wanting watch asks for (product.md "Check", corrected: an
+    unchanged count proves nothing, so every such *candidate* is read at every check).
     """
     last = today + timedelta(days=HORIZON_DAYS - 1)
-    candidates = decisive = 0
+    candidates = 0
     for s in rows:
         entry = calendar.get(s.play_de)
         if entry is None or not entry.open or not today <= s.play_de <= last:
             continue
         wanting = [w for w in watches if w.wants(s, entry.holiday)]
-        if not wanting or not s.bookable:
-            continue
-        wc = known_wc.get((s.brch_no, s.theab_no))
-        lower = s.rest_seat_cnt - (wc or 0)
-        moved = last_rest is None or last_rest.get(s.play_schdl_no) != s.rest_seat_cnt
-        need = min(w.min_seats for w in wanting)
-        if not (lower >= need or (moved and s.rest_seat_cnt >= need)):
-            continue
-        candidates += 1
-        if any(
-            s.rest_seat_cnt >= w.min_seats
-            and (w.together or wc is None or s.rest_seat_cnt - wc < w.min_seats)
-            for w in wanting
-        ):
-            decisive += 1
-    return SeatMapMinimum(candidates, decisive)
+        if wanting and s.bookable and s.rest_seat_cnt >= min(w.min_seats for w in wanting):
+            candidates += 1
+    return SeatMapMinimum(candidates)
 
 
 # -- one pass ------------------------------------------------------------------------------
@@ -302,17 +280,9 @@ async def run_pass(
                 page = await client.booking_page(clock.now.date(), [codes[0]])
                 out.calendar = {e.play_de: e for e in page.calendar}
                 watches = await store.watches(include_paused=False)
-                last_rest: dict[str, int] | None = None
                 for _ in ("first", "second"):
                     today = clock.now.date()
-                    minimum = seat_map_minimum(
-                        rows,
-                        watches,
-                        out.calendar,
-                        today,
-                        last_rest,
-                        {**KNOWN_WHEELCHAIR_SEATS, **await store.wheelchair_seats()},
-                    )
+                    minimum = seat_map_minimum(rows, watches, out.calendar, today)
                     await fake.reset()
                     gc.collect()
                     marks: list[int] = []
@@ -332,8 +302,6 @@ async def run_pass(
                     )
                     numbers.min_seats = minimum
                     out.checks.append(numbers)
-                    snaps = await store.snapshots(s.play_schdl_no for s in rows)
-                    last_rest = {k: v.rest_seat_cnt for k, v in snaps.items()}
                     clock.now += timedelta(hours=1)  # the next hourly check
         finally:
             await store.close()
@@ -570,7 +538,6 @@ def report(timing: Pass, prof: Pass, mem: Pass, hot: HotSpots, latency: float, n
     row("seat-map requests (min)", [
         f"{x.fake['seats']} ({x.min_seats.candidates if x.min_seats else '?'})" for x in c
     ])  # fmt: skip
-    row("  of which decisive", [f"{x.min_seats.decisive if x.min_seats else '?'}" for x in c])
     row("requests total (checker says)", [f"{x.fake['total']} ({x.result.requests})" for x in c])
     row("errors / openings", [f"{len(x.result.errors)} / {len(x.result.openings)}" for x in c])
     row("wall time", [f"{x.wall:.1f} s" for x in c])

@@ -9,6 +9,7 @@ import sys
 import tempfile
 import time
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings, configure_logging, load_settings
@@ -79,7 +80,7 @@ async def check_once(settings: Settings, *, record: bool = False) -> int:
     store = await Store.open(url)
     try:
         if not record:
-            await _copy_watches(settings, store, now)
+            await _copy_watches(settings, store, now, Path(scratch.name))
         await sync_env_watch(store, settings, now)
         if not await store.watches(include_paused=False):
             print("No watch configured: set WATCH_MOVIE_NO and WATCH_BRANCHES in .env.")
@@ -98,19 +99,19 @@ async def check_once(settings: Settings, *, record: bool = False) -> int:
     return 3 if result.errors else 0
 
 
-def _database_exists(database_url: str) -> bool:
+async def _copy_watches(settings: Settings, scratch: Store, now: datetime, folder: Path) -> None:
+    """Watches added in Discord live in the real database: preview them too. The live file is
+    only read, into a copy in `folder` that is migrated and read instead: a preview writes
+    nothing to it, not even a migration (the bot that runs on it owns its schema)."""
     from bot.store.database import sqlite_path
-
-    return sqlite_path(database_url).exists()
-
-
-async def _copy_watches(settings: Settings, scratch: Store, now: datetime) -> None:
-    """Watches added in Discord live in the real database: preview them too, read-only."""
     from bot.watch_setup import ENV_HASH_KEY
 
-    if not _database_exists(settings.database_url):
+    live = sqlite_path(settings.database_url)
+    if not live.exists():
         return
-    real = await type(scratch).open(settings.database_url)
+    copy = folder / "live-copy.db"
+    await asyncio.to_thread(_snapshot, live, copy)
+    real = await type(scratch).open(f"sqlite:///{copy}")
     try:
         for watch in await real.watches():
             await scratch.add_watch(watch, now=now)
@@ -120,6 +121,29 @@ async def _copy_watches(settings: Settings, scratch: Store, now: datetime) -> No
             await scratch.set_value(ENV_HASH_KEY, env_hash)
     finally:
         await real.close()
+
+
+def _snapshot(live: Path, copy: Path) -> None:
+    """A consistent copy of the database `live`, read through a read-only connection.
+
+    With a -wal file (the bot runs, or was killed) SQLite reads the latest commits from it.
+    Without one every commit is in the main file, and immutable=1 keeps SQLite from creating
+    -wal/-shm files beside it: made by another user (root on the host) the bot could not
+    open them.
+    """
+    import sqlite3
+
+    wal = live.with_name(live.name + "-wal")
+    flags = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
+    source = sqlite3.connect(f"{live.resolve().as_uri()}?{flags}", uri=True)
+    try:
+        target = sqlite3.connect(copy)
+        try:
+            source.backup(target)
+        finally:
+            target.close()
+    finally:
+        source.close()
 
 
 if __name__ == "__main__":

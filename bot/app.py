@@ -8,6 +8,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import math
 import signal
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
@@ -32,7 +33,7 @@ from bot.watch_setup import sync_env_watch
 log = logging.getLogger(__name__)
 
 #: Loaded in this order; one failing is logged and does not stop the others.
-EXTENSIONS: tuple[str, ...] = ("cogs.watcher", "cogs.watches")
+EXTENSIONS: tuple[str, ...] = ("cogs.watcher", "cogs.inspect", "cogs.watches")
 
 _SYNC_HASH_KEY = "command_sync_hash"
 
@@ -50,6 +51,13 @@ class WatchTree(app_commands.CommandTree["WatchBot"]):
             text = "You need the **Manage Server** permission for this."
         elif isinstance(error, app_commands.NoPrivateMessage):
             text = "This command works in a server, not in DMs."
+        elif isinstance(error, app_commands.CommandOnCooldown):  # before CheckFailure: a subclass
+            name = interaction.command.qualified_name if interaction.command else "this"
+            text = (
+                f"You ran `/{name}` a moment ago, and each one is a full MEGABOX check (one "
+                f"per person every {error.cooldown.per:.0f} s). Try again in "
+                f"{math.ceil(error.retry_after)} s."
+            )
         elif isinstance(error, app_commands.CheckFailure):
             text = str(error) or "You can't use this command here."
         elif isinstance(error, app_commands.TransformerError):
@@ -104,7 +112,9 @@ class WatchBot(commands.Bot):
         self.exit_code = 0
         self._disconnected_since: float | None = None
         self._stopping = False
-        self._busy = 0
+        self._stop_by: float | None = None  # loop time by which the shutdown must be done
+        #: Tasks doing work a shutdown lets finish (or abandons): task → nesting depth.
+        self._work: dict[asyncio.Task[Any], int] = {}
         self._idle = asyncio.Event()
         self._idle.set()
 
@@ -158,15 +168,30 @@ class WatchBot(commands.Bot):
 
     @contextlib.asynccontextmanager
     async def working(self) -> AsyncIterator[None]:
-        """Mark work that a shutdown must let finish: a check with its deliveries and replies."""
-        self._busy += 1
+        """Mark work a shutdown waits for, for a while (a check and its reply); after that
+        the task is cancelled, which a check survives without storing anything half-way."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._work[task] = self._work.get(task, 0) + 1
         self._idle.clear()
         try:
             yield
         finally:
-            self._busy -= 1
-            if self._busy == 0:
+            self._work[task] -= 1
+            if not self._work[task]:
+                del self._work[task]
+            if not self._work:
                 self._idle.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
+    def time_to_stop(self) -> float | None:
+        """Seconds left of the shutdown's budget; None while not shutting down."""
+        if self._stop_by is None:
+            return None
+        return max(self._stop_by - asyncio.get_running_loop().time(), 0.0)
 
     # -- health ----------------------------------------------------------------------------
 
@@ -206,28 +231,47 @@ class WatchBot(commands.Bot):
     # -- shutdown --------------------------------------------------------------------------
 
     async def shutdown(self) -> None:
-        """Finish an in-flight check (bounded), stop the scheduler, close the gateway."""
+        """Stop within SHUTDOWN_TIMEOUT_SECONDS (docker allows 10 s by default): a running
+        check gets half of it, then it is abandoned (MEGABOX may hang; the check stores
+        nothing half-way, so nothing is lost); closing the bot lets the watcher deliver what
+        is stored in the rest (cogs/watcher.py); then the gateway closes."""
         if self._stopping:
             return
         self._stopping = True
+        budget = self.settings.shutdown_timeout_seconds
+        self._stop_by = asyncio.get_running_loop().time() + budget
         log.info("shutting down")
         if self.heartbeat.is_running():
             self.heartbeat.cancel()
         if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+            # Paused, not shut down yet: that would cancel a running scheduled check at once.
+            self.scheduler.pause()
         for task in list(self._background):
             if task is not asyncio.current_task():  # this shutdown runs as one of them
                 task.cancel()
         if not self._idle.is_set():
-            log.info(
-                "waiting up to %.0f s for the running check", self.settings.shutdown_timeout_seconds
-            )
+            log.info("waiting up to %.1f s for the running check", budget / 2)
             try:
-                async with asyncio.timeout(self.settings.shutdown_timeout_seconds):
+                async with asyncio.timeout(budget / 2):
                     await self._idle.wait()
             except TimeoutError:
-                log.warning("the running check did not finish in time; its state was not saved")
+                await self._abandon_work()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
         await self.close()
+
+    async def _abandon_work(self) -> None:
+        log.warning(
+            "the running check did not finish in time: abandoned (it stored nothing half-way; "
+            "the next check covers it)"
+        )
+        for task in list(self._work):
+            task.cancel()
+        try:
+            async with asyncio.timeout(max((self.time_to_stop() or 0.0) - 1.0, 0.1)):
+                await self._idle.wait()
+        except TimeoutError:
+            log.warning("the abandoned check is still unwinding; closing anyway")
 
 
 def _touch(path: Path) -> None:

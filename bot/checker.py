@@ -1,136 +1,68 @@
 """One check, end to end: plan → fetch → evaluate seats → openings → outbox (architecture.md).
 
-Returns a `CheckResult` value; nothing here knows about Discord. A failed request never turns
-into "no seats": what could not be fetched is reported as an error and keeps its state.
+Orchestration only: which screenings need a seat map is `seat_rule.py`, the state machine
+is `openings.py`, and the result is a frozen `results.CheckResult`. Nothing here knows about
+Discord. A failed request never turns into "no seats": what could not be fetched is reported
+as an error, keeps its state, and keeps the watches that needed it in their baseline.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from bot import recipients
 from bot.config import Settings
 from bot.megabox.client import MegaboxClient
-from bot.megabox.errors import Blocked, MegaboxError, RateLimited
+from bot.megabox.errors import Blocked, MegaboxError, Overloaded, RateLimited
 from bot.megabox.models import KST, BookingPage, Screening
 from bot.openings import Change, Key, OpeningState, Transition, advance
 from bot.planner import Chunk, make_chunks
+from bot.report import run_row
+from bot.results import CheckError, CheckResult, NewOpening, SeenScreening
+from bot.seat_rule import KNOWN_WHEELCHAIR_SEATS, HallFacts, needs_seat_map
 from bot.seats import SeatCount, estimate, evaluate
-from bot.store.repo import CheckRun, PendingAlert, Snapshot, Store, Subscription
+from bot.store.repo import Coverage, PendingAlert, Scope, Snapshot, Store
 from bot.watches import Watch
 
+__all__ = [
+    "KNOWN_WHEELCHAIR_SEATS",
+    "CheckBusy",
+    "CheckError",
+    "CheckResult",
+    "Checker",
+    "NewOpening",
+    "SeenScreening",
+]
+
 log = logging.getLogger(__name__)
-
-#: Wheelchair seats per hall from MEGABOX's seat maps of 2026-08-17 (README §6.5), used until
-#: this bot has read the hall's own seat map.
-KNOWN_WHEELCHAIR_SEATS: dict[tuple[str, str], int] = {
-    ("1351", "09"): 4,  # COEX MX4D, A13-A16
-    ("4651", "06"): 0,  # Hanam Starfield MX4D
-    ("0052", "04"): 0,  # Suwon AK Plaza MX4D
-}
-
 
 #: Screenings (with their openings and alerts) are forgotten this long after they started.
 RETENTION = timedelta(days=30)
 
-
-@dataclass(frozen=True, slots=True)
-class CheckError:
-    kind: str
-    message: str
-    scope: str  # what could not be checked, in words
-
-
-@dataclass(frozen=True, slots=True)
-class SeenScreening:
-    """A screening some watch wants (whatever its seats), with what we know of its seats."""
-
-    screening: Screening
-    count: SeatCount | None  # None: restSeatCnt alone ruled it out, no seat map needed
-    wanted_by: tuple[int, ...]
-    matched_by: tuple[int, ...]
-
-    @property
-    def usable(self) -> int:
-        """Best known usable count, for sorting near misses."""
-        if self.count is not None:
-            return self.count.usable
-        return self.screening.rest_seat_cnt
-
-
-@dataclass(frozen=True, slots=True)
-class NewOpening:
-    watch_id: int
-    screening: Screening
-    count: SeatCount
-
-
-@dataclass(slots=True)
-class CheckResult:
-    trigger: str
-    started_at: datetime
-    finished_at: datetime
-    watches: tuple[Watch, ...]
-    dates_checked: tuple[date, ...] = ()
-    screenings: tuple[SeenScreening, ...] = ()
-    rows_seen: int = 0
-    openings: tuple[NewOpening, ...] = ()
-    transitions: tuple[Transition, ...] = ()
-    errors: tuple[CheckError, ...] = ()  # parts that could not be checked
-    warnings: tuple[CheckError, ...] = ()  # checked, but with estimated seat counts
-    requests: int = 0
-    seat_maps: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    @property
-    def failed(self) -> bool:
-        """Nothing at all could be checked."""
-        return bool(self.errors) and not self.dates_checked
-
-    @property
-    def duration(self) -> timedelta:
-        return self.finished_at - self.started_at
-
-    @property
-    def matches(self) -> list[SeenScreening]:
-        return [s for s in self.screenings if s.matched_by]
-
-    def for_watch(self, watch_id: int) -> CheckResult:
-        """The same check seen from one watch: its screenings, its matches, its openings."""
-        return self.for_watches({watch_id})
-
-    def for_watches(self, watch_ids: Collection[int]) -> CheckResult:
-        """The same check seen from some watches (what one member may see): only their
-        screenings, matches and openings."""
-        ids = set(watch_ids)
-        return replace(
-            self,
-            watches=tuple(w for w in self.watches if w.id in ids),
-            screenings=tuple(
-                replace(
-                    s,
-                    wanted_by=tuple(i for i in s.wanted_by if i in ids),
-                    matched_by=tuple(i for i in s.matched_by if i in ids),
-                )
-                for s in self.screenings
-                if ids.intersection(s.wanted_by)
-            ),
-            openings=tuple(o for o in self.openings if o.watch_id in ids),
-        )
-
-    def near_misses(self, limit: int = 5) -> list[SeenScreening]:
-        misses = [s for s in self.screenings if not s.matched_by and s.screening.bookable]
-        return sorted(misses, key=lambda s: (-s.usable, s.screening.start))[:limit]
+#: These stop a check at once (§13.1): asking more would make them worse. An isolated
+#: timeout or 5xx is that part "not checked", and the check goes on; only a run of them
+#: (MEGABOX down, not one slow answer) stops it too, so a dead MEGABOX costs minutes, not
+#: a full round of timeouts.
+_STOPS_A_CHECK = (Overloaded, Blocked, RateLimited)
+_TRANSIENT_FAILURES_IN_A_ROW = 3
 
 
 class CheckBusy(Exception):
     """A check is already running; the caller may wait for it or say so."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Gap:
+    """A part of the listings this check could not read: these branches on `day` (None:
+    every date, the calendar itself is unknown), for `movies` (None: any movie)."""
+
+    branches: frozenset[str]
+    day: date | None
+    movies: frozenset[str] | None = None
 
 
 class Checker:
@@ -183,7 +115,10 @@ class Checker:
         on_progress: Callable[[], Awaitable[object]] | None = None,
     ) -> CheckResult:
         """One check. `on_progress` runs after each listing chunk's openings are stored, so
-        alerts can go out long before a large check ends."""
+        alerts can go out long before a large check ends.
+
+        Cancelling it (shutdown) is safe: each chunk is stored in one transaction, so what
+        was not stored keeps its state and is simply checked next time."""
         if not wait and self.lock.locked():
             raise CheckBusy
         async with self.lock:
@@ -201,42 +136,22 @@ class Checker:
             if await run.check_chunk(chunk) and on_progress is not None:
                 await on_progress()
         await run.finish()
-        result = run.result(trigger)
-        result.requests = self.client.requests_made - requests_before
-        result.finished_at = self.clock()
-        await self.store.record_run(
-            _run_row(result),
-            # A new watch's baseline is complete once a check saw everything it wants.
-            finished_baselines=[w.id for w in watches if w.baseline_pending and result.ok],
+        result = run.result(
+            trigger,
+            finished_at=self.clock(),
+            requests=self.client.requests_made - requests_before,
         )
+        complete = {w.id: w.revision for w in watches if w.id in result.covered}
+        await self.store.record_run(run_row(result), coverage=Coverage(complete))
         await self.store.prune(started - RETENTION)
         return result
 
-    async def _targets(self, watches: Iterable[Watch]) -> dict[int, list[PendingAlert]]:
-        """Who hears of an opening: the watch's channel (with its mention and the users who
-        asked to be mentioned), each DM subscriber, or the owner of a personal watch."""
-        subscribers: dict[int, list[Subscription]] = {}
-        for sub in await self.store.subscriptions():
-            if not sub.paused:
-                subscribers.setdefault(sub.watch_id, []).append(sub)
-        targets: dict[int, list[PendingAlert]] = {}
-        for watch in watches:
-            subs = subscribers.get(watch.id, [])
-            found = [PendingAlert("dm", s.user_id, "") for s in subs if s.delivery == "dm"]
-            if watch.personal and watch.owner_id is not None:
-                found.append(PendingAlert("dm", watch.owner_id, ""))
-            elif not watch.personal:
-                channel = watch.channel_id or self.default_channel_id
-                mentions = [watch.mention.to_text()]
-                mentions += [f"<@{s.user_id}>" for s in subs if s.delivery == "mention"]
-                if channel is not None:
-                    found.append(
-                        PendingAlert("channel", channel, " ".join(m for m in mentions if m))
-                    )
-                else:
-                    log.warning("watch %s has no alert channel: openings go to DMs only", watch.id)
-            targets[watch.id] = list(dict.fromkeys(found))
-        return targets
+    async def _targets(self, watches: Sequence[Watch]) -> dict[int, list[PendingAlert]]:
+        """Who hears of an opening (recipients.py), from the subscriptions as stored now."""
+        for watch in recipients.without_channel(watches, self.default_channel_id):
+            log.warning("watch %s has no alert channel: openings go to DMs only", watch.id)
+        subscriptions = await self.store.subscriptions()
+        return recipients.targets(watches, subscriptions, self.default_channel_id)
 
 
 class _Run:
@@ -255,24 +170,30 @@ class _Run:
         self.seen: list[SeenScreening] = []
         self.transitions: list[Transition] = []
         self.openings: list[NewOpening] = []
+        self.gaps: list[_Gap] = []
+        self.uncovered: set[int] = set()  # watches with a seat map this check could not read
         self.seat_maps = 0
-        self.seat_errors = 0
+        self.seat_errors: dict[str, str] = {}  # playSchdlNo → branch, maps not read
+        self.skipped_branches = 0
         self.rows_seen = 0
         self._stopped: MegaboxError | None = None
+        self._in_a_row = 0  # transient failures since the last answer
         self._by_branch: dict[str, list[Watch]] = {}
         for watch in watches:
             for branch in watch.branches:
                 self._by_branch.setdefault(branch, []).append(watch)
-        self._active = {w.id for w in watches}
+        self._watch = {w.id: w for w in watches}
+        self.revisions = {w.id: w.revision for w in watches}
 
     async def prepare(self, targets: dict[int, list[PendingAlert]]) -> None:
         """What every chunk needs from the store, read once."""
         self.targets = targets
-        self.wheelchair = {**KNOWN_WHEELCHAIR_SEATS, **await self.c.store.wheelchair_seats()}
+        self.halls = HallFacts.with_known(await self.c.store.wheelchair_seats())
         states = await self.c.store.opening_states(self.now - self.c.damping)
-        self.states = {k: v for k, v in states.items() if k[0] in self._active}
-        self.open_keys = {key for key, state in self.states.items() if state.open}
-        self.scopes = await self.c.store.screening_scopes(k[1] for k in self.states)
+        self.states = {k: v for k, v in states.items() if k[0] in self._watch}
+        self.scopes: dict[str, Scope] = await self.c.store.screening_scopes(
+            k[1] for k in self.states
+        )
 
     async def check_chunk(self, chunk: Chunk) -> bool:
         """Listings, seats and openings of one chunk, stored; True if it opened anything."""
@@ -280,14 +201,14 @@ class _Run:
         snapshots = await self.c.store.snapshots(r.play_schdl_no for r in rows)
         matching: set[Key] = set()
         unknown: set[Key] = set()  # open openings this check could not judge exactly
-        seen: list[SeenScreening] = []
+        seen: dict[str, SeenScreening] = {}
         halls: dict[tuple[str, str], tuple[int, int | None]] = {}
         for screening in sorted(rows, key=lambda s: (s.start, s.play_schdl_no)):
-            judged = await self._judge(screening, snapshots, halls)
+            judged = await self._judge(screening, halls)
             if judged is None:
                 continue
-            seen.append(judged)
             no = screening.play_schdl_no
+            seen[no] = judged
             matching.update((wid, no) for wid in judged.matched_by)
             if judged.count is not None and not judged.count.exact:
                 # An estimate cannot prove that seats went away: keep what was open, open.
@@ -295,43 +216,81 @@ class _Run:
                     (wid, no) for wid in judged.wanted_by if wid not in judged.matched_by
                 )
         for row in rows:
-            self.scopes[row.play_schdl_no] = (row.brch_no, row.play_de)
+            self.scopes[row.play_schdl_no] = Scope(
+                row.brch_no, row.play_de, (row.movie_no, row.rpst_movie_no or row.movie_no)
+            )
         mine = {
             key: state
             for key, state in self.states.items()
-            if (scope := self.scopes.get(key[1])) is not None and scope[0] in chunk.branches
+            if (scope := self.scopes.get(key[1])) is not None and scope.brch_no in chunk.branches
         }
         for key in mine:
             del self.states[key]
-        self.seen += seen
-        transitions = self._advance(mine, matching, unknown)
-        await self.c.store.record_progress(
-            now=self.now,
-            screenings=[s.screening for s in seen],
-            counts={s.screening.play_schdl_no: s.count for s in seen if s.count},
-            halls=halls,
-            transitions=transitions,
-            targets=self.targets,
-        )
-        return any(t.change is Change.OPENED for t in transitions)
+        unwatched = {
+            key
+            for key, state in mine.items()
+            if state.open and self._no_longer_watched(key, seen.get(key[1]), snapshots)
+        }
+        self.seen += seen.values()
+        applied = await self._store(
+            self._advance(mine, matching, unknown, unwatched), [s.screening for s in seen.values()],
+            {no: s.count for no, s in seen.items() if s.count}, halls,
+        )  # fmt: skip
+        return any(t.change is Change.OPENED for t in applied)
 
     async def finish(self) -> None:
-        """Openings no chunk looked at (their branch is no longer watched): only a started
-        screening ends them; and one summary warning for unreadable seat maps."""
-        transitions = self._advance(self.states, set(), set())
+        """Openings no chunk looked at (no active watch lists their branch any more): a
+        started screening ends them, and so does a watch that no longer wants them; one
+        summary warning for unreadable seat maps and rows."""
+        unwatched = {
+            key
+            for key, state in self.states.items()
+            if state.open and self._no_longer_watched(key, None, {})
+        }
+        transitions = self._advance(self.states, set(), set(), unwatched)
         if transitions:
-            await self.c.store.record_progress(
-                now=self.now, screenings=[], counts={}, halls={}, transitions=transitions,
-                targets=self.targets,
-            )  # fmt: skip
+            await self._store(transitions, [], {}, {})
         if self.seat_errors:
             self.warnings.append(
                 CheckError(
                     "seat-map",
-                    f"{self.seat_errors} seat map(s) unreadable: counts are estimates",
+                    f"{len(self.seat_errors)} seat map(s) unreadable: counts are estimates",
                     "seat maps",
+                    frozenset(self.seat_errors.values()),
                 )
             )
+        if self.skipped_branches:
+            self.warnings.append(
+                CheckError(
+                    "unreadable-row",
+                    f"{self.skipped_branches} unreadable branch entr(ies) skipped",
+                    "branch list",
+                )
+            )
+
+    async def _store(
+        self,
+        transitions: list[Transition],
+        screenings: list[Screening],
+        counts: dict[str, SeatCount],
+        halls: dict[tuple[str, str], tuple[int, int | None]],
+    ) -> list[Transition]:
+        applied = await self.c.store.record_progress(
+            now=self.now,
+            screenings=screenings,
+            counts=counts,
+            halls=halls,
+            transitions=transitions,
+            targets=self.targets,
+            revisions=self.revisions,
+        )
+        self.transitions += applied
+        counts_seen = {s.screening.play_schdl_no: s.count for s in self.seen}
+        for tr in applied:
+            count = counts_seen.get(tr.key[1])
+            if tr.change is Change.OPENED and count is not None:
+                self.openings.append(NewOpening(tr.key[0], self.rows[tr.key[1]], count))
+        return applied
 
     # -- listings --------------------------------------------------------------------------
 
@@ -341,36 +300,64 @@ class _Run:
         if probe is None:
             return []
         page = await self._fetch(chunk, probe)
-        if page is not None:
+        if page is None:
+            # Without the calendar, every date of these branches is unknown.
+            self.gaps.append(_Gap(frozenset(chunk.branches), None))
+        else:
             calendar = {entry.play_de: entry for entry in page.calendar}
             self.holidays.update({d: e.holiday for d, e in calendar.items()})
             for day in chunk.dates_to_fetch(calendar, self.today, self.c.horizon_days):
-                if day != probe:
-                    await self._fetch(chunk, day)
+                if day != probe and await self._fetch(chunk, day) is None:
+                    self.gaps.append(_Gap(frozenset(chunk.branches), day))
         return [row for no, row in self.rows.items() if no not in before]
 
     async def _fetch(self, chunk: Chunk, day: date) -> BookingPage | None:
         scope = f"{day:%m-%d} at {', '.join(chunk.branches)}"
+        branches = frozenset(chunk.branches)
         if self._stopped is not None:
             self.errors.append(
-                CheckError(self._stopped.kind, "not tried after an earlier failure", scope)
+                CheckError(
+                    self._stopped.kind, "not tried after an earlier failure", scope, branches
+                )
             )
             return None
         try:
             page = await self._listing(chunk, day)
         except MegaboxError as exc:
             log.warning("listing %s failed: %s", scope, exc.describe())
-            self.errors.append(CheckError(exc.kind, str(exc), scope))
-            if exc.transient or isinstance(exc, Blocked):
-                # Overload, blocks and timeouts: stop this check instead of hammering (§13.1).
-                self._stopped = exc
+            self.errors.append(CheckError(exc.kind, str(exc), scope, branches))
+            self._failed(exc)
             return None
+        self._in_a_row = 0
         for row in page.screenings:
             if row.brch_no in chunk.branches:
                 self.rows[row.play_schdl_no] = row
                 self.rows_seen += 1
+        self._skipped(chunk, day, page)
         self.observed.update((b, day) for b in chunk.branches)
         return page
+
+    def _skipped(self, chunk: Chunk, day: date, page: BookingPage) -> None:
+        """Unreadable rows cost only what they could be: their branch and date (every
+        branch of the chunk when even that is unreadable) for their movie, if known."""
+        for row in page.skipped:
+            if row.kind == "branch":
+                self.skipped_branches += 1  # only area names come from there: no gap
+                continue
+            if row.brch_no and row.brch_no not in chunk.branches:
+                continue
+            log.warning("skipped an unreadable row at %s %s: %s", row.brch_no, day, row.reason)
+            branches = frozenset([row.brch_no] if row.brch_no else chunk.branches)
+            movies = frozenset([row.movie_no]) if row.movie_no else None
+            self.gaps.append(_Gap(branches, row.play_de or day, movies))
+            self.errors.append(
+                CheckError(
+                    "unreadable-row",
+                    f"a screening row could not be read ({row.reason})",
+                    f"{day:%m-%d} at {row.brch_no or ', '.join(chunk.branches)}",
+                    branches,
+                )
+            )
 
     async def _listing(self, chunk: Chunk, day: date) -> BookingPage:
         try:
@@ -387,15 +374,16 @@ class _Run:
         rows = tuple(
             s for p in pages for s in p.screenings if any(s.matches_movie(m) for m in movies)
         )
-        return BookingPage(screenings=rows, calendar=pages[0].calendar if pages else ())
+        return BookingPage(
+            screenings=rows,
+            calendar=pages[0].calendar if pages else (),
+            skipped=tuple(r for p in pages for r in p.skipped),
+        )
 
     # -- seats and openings ----------------------------------------------------------------
 
     async def _judge(
-        self,
-        screening: Screening,
-        snapshots: dict[str, Snapshot],
-        halls: dict[tuple[str, str], tuple[int, int | None]],
+        self, screening: Screening, halls: dict[tuple[str, str], tuple[int, int | None]]
     ) -> SeenScreening | None:
         """The seats of one screening for the watches that want it; None if none does."""
         holiday = self.holidays.get(screening.play_de, False)
@@ -404,98 +392,126 @@ class _Run:
         ]
         if not wanting:
             return None
-        no = screening.play_schdl_no
-        known_wc = self.wheelchair.get((screening.brch_no, screening.theab_no))
-        need = min(w.min_seats for w in wanting)
         count: SeatCount | None = None
-        # Fewer free seats than needed, or not bookable: no map can change the answer.
-        if screening.bookable and screening.rest_seat_cnt >= need:
-            before = snapshots.get(no)
-            if _count_decides(screening, known_wc, wanting, before):
-                assert before is not None
-                count = before.count  # unchanged, and the count alone decides
-            elif self._needs_seat_map(screening, known_wc, need, before, wanting, self.open_keys):
-                count = await self._seats(screening, known_wc, halls)
+        if needs_seat_map(screening, wanting):
+            count = await self._seats(screening, wanting, halls)
         matched = tuple(
             w.id for w in wanting if count is not None and count.satisfies(w.min_seats, w.together)
         )
         return SeenScreening(screening, count, tuple(w.id for w in wanting), matched)
 
-    @staticmethod
-    def _needs_seat_map(
-        screening: Screening,
-        known_wc: int | None,
-        need: int,
-        before: Snapshot | None,
-        wanting: Sequence[Watch],
-        open_keys: set[Key],
-    ) -> bool:
-        """Whether restSeatCnt leaves the answer open (product.md "Check").
-
-        Usable seats are at least restSeatCnt minus the hall's wheelchair seats. Below that,
-        the map is read when the count moved (sold wheelchair seats hide there), when the
-        screening is open for a watch, or when its last map had enough usable seats: a
-        matching screening is never dropped for want of a look.
-        """
-        if screening.rest_seat_cnt - (known_wc or 0) >= need:
-            return True
-        if before is None or before.rest_seat_cnt != screening.rest_seat_cnt:
-            return True
-        if any((w.id, screening.play_schdl_no) in open_keys for w in wanting):
-            return True
-        return before.count is not None and before.count.usable >= need
-
     async def _seats(
         self,
         screening: Screening,
-        known_wc: int | None,
+        wanting: Sequence[Watch],
         halls: dict[tuple[str, str], tuple[int, int | None]],
     ) -> SeatCount:
         if self._stopped is None:
             try:
                 seat_map = await self.c.client.seat_map(screening.play_schdl_no, screening.brch_no)
                 self.seat_maps += 1
+                self._in_a_row = 0
                 count = evaluate(seat_map)
                 if count.wheelchair_seats is not None:
-                    hall = (screening.brch_no, screening.theab_no)
-                    halls[hall] = (count.wheelchair_seats, count.total)
-                    self.wheelchair[hall] = count.wheelchair_seats
+                    halls[(screening.brch_no, screening.theab_no)] = (
+                        count.wheelchair_seats,
+                        count.total,
+                    )
+                    self.halls.learn(screening, count.wheelchair_seats)
                 return count
             except MegaboxError as exc:
                 log.warning("seat map %s failed: %s", screening.play_schdl_no, exc.describe())
-                if exc.transient or isinstance(exc, Blocked):
-                    self._stopped = exc
-        self.seat_errors += 1
-        return estimate(screening, known_wc)
+                self._failed(exc)
+        # Not checked: an estimate may alert (marked as such) but never closes an opening,
+        # and the watches that wanted this map are not fully covered by this check.
+        self.seat_errors[screening.play_schdl_no] = screening.brch_no
+        self.uncovered.update(w.id for w in wanting)
+        return estimate(screening, self.halls.wheelchair_seats(screening))
+
+    def _failed(self, exc: MegaboxError) -> None:
+        """Stop the check on overload, blocks and rate limits, or a run of outages."""
+        if exc.transient:
+            self._in_a_row += 1
+        if isinstance(exc, _STOPS_A_CHECK) or self._in_a_row >= _TRANSIENT_FAILURES_IN_A_ROW:
+            self._stopped = exc
+
+    def _no_longer_watched(
+        self, key: Key, judged: SeenScreening | None, snapshots: dict[str, Snapshot]
+    ) -> bool:
+        """An open opening that stops matching because its watch changed, not its seats:
+        the watch no longer wants that branch, date, movie, format or time, or the seats are
+        as they were when it last matched (more seats or seats together asked now)."""
+        watch = self._watch[key[0]]
+        scope = self.scopes.get(key[1])
+        if scope is None:
+            return False
+        if scope.brch_no not in watch.branches or watch.movie_no not in scope.movies:
+            return True
+        if not watch.days.wants(scope.play_de, self.holidays.get(scope.play_de, False)):
+            return True
+        if key[1] not in self.rows:
+            return False  # not listed this check: gone (closed) or not looked at (kept)
+        if judged is None or key[0] not in judged.wanted_by:
+            return True  # listed, but not wanted: its format or time window
+        if key[0] in judged.matched_by or judged.count is None or not judged.count.exact:
+            return False
+        before = snapshots.get(key[1])
+        old = before.count if before is not None else None
+        return (
+            old is not None
+            and old.exact
+            and judged.count.usable >= old.usable
+            and judged.count.best_block >= old.best_block
+        )
 
     def _advance(
-        self, states: dict[Key, OpeningState], matching: set[Key], unknown: set[Key]
+        self,
+        states: dict[Key, OpeningState],
+        matching: set[Key],
+        unknown: set[Key],
+        unwatched: set[Key],
     ) -> list[Transition]:
         def observed(key: Key) -> bool:
             scope = self.scopes.get(key[1])
-            return key not in unknown and scope is not None and scope in self.observed
+            return key not in unknown and scope is not None and scope.listing in self.observed
 
-        transitions = advance(
+        return advance(
             states,
             matching,
             observed,
             baseline_watches={w.id for w in self.watches if w.baseline_pending},
             now=self.now,
             damping=self.c.damping,
+            unwatched=unwatched,
         )
-        counts = {s.screening.play_schdl_no: s.count for s in self.seen}
-        for tr in transitions:
-            count = counts.get(tr.key[1])
-            if tr.change is Change.OPENED and count is not None:
-                self.openings.append(NewOpening(tr.key[0], self.rows[tr.key[1]], count))
-        self.transitions += transitions
-        return transitions
 
-    def result(self, trigger: str) -> CheckResult:
+    def _covered(self) -> frozenset[int]:
+        """Watches this check saw whole: no gap in their branches × dates × movie, and
+        every seat map they needed was read."""
+
+        def hits(gap: _Gap, watch: Watch) -> bool:
+            if not gap.branches.intersection(watch.branches):
+                return False
+            if gap.movies is not None and watch.movie_no not in gap.movies:
+                return False
+            if gap.day is None:
+                return True
+            holiday = self.holidays.get(gap.day)
+            if holiday is None:
+                return watch.days.wants(gap.day, False) or watch.days.wants(gap.day, True)
+            return watch.days.wants(gap.day, holiday)
+
+        return frozenset(
+            w.id
+            for w in self.watches
+            if w.id not in self.uncovered and not any(hits(g, w) for g in self.gaps)
+        )
+
+    def result(self, trigger: str, *, finished_at: datetime, requests: int) -> CheckResult:
         return CheckResult(
             trigger=trigger,
             started_at=self.now,
-            finished_at=self.now,
+            finished_at=finished_at,
             watches=self.watches,
             dates_checked=tuple(sorted({d for _, d in self.observed})),
             screenings=tuple(self.seen),
@@ -504,44 +520,7 @@ class _Run:
             transitions=tuple(self.transitions),
             errors=tuple(self.errors),
             warnings=tuple(self.warnings),
+            requests=requests,
             seat_maps=self.seat_maps,
+            covered=self._covered(),
         )
-
-
-def _count_decides(
-    screening: Screening,
-    known_wc: int | None,
-    wanting: Sequence[Watch],
-    before: Snapshot | None,
-) -> bool:
-    """product.md: skipping a seat map by an unchanged count is allowed only where no watch
-    asks for seats together and restSeatCnt alone decides every watch's answer (certainly
-    enough: restSeatCnt minus all the hall's wheelchair seats; certainly not: restSeatCnt)."""
-    if known_wc is None or before is None or before.count is None or not before.count.exact:
-        return False
-    if before.rest_seat_cnt != screening.rest_seat_cnt:
-        return False
-    lower = screening.rest_seat_cnt - known_wc
-    return all(
-        not w.together and (lower >= w.min_seats or screening.rest_seat_cnt < w.min_seats)
-        for w in wanting
-    )
-
-
-def _run_row(result: CheckResult) -> CheckRun:
-    from bot.report import status_line
-
-    first = result.errors[0] if result.errors else None
-    return CheckRun(
-        trigger=result.trigger,
-        started_at=result.started_at,
-        finished_at=result.finished_at,
-        ok=result.ok,
-        requests=result.requests,
-        screenings_seen=len(result.screenings),
-        matches=len(result.matches),
-        openings=len(result.openings),
-        error_kind=first.kind if first else None,
-        error_text=first.message if first else None,
-        summary=status_line(result),
-    )

@@ -58,6 +58,13 @@ class Settings(BaseSettings):
     horizon_days: int = Field(21, ge=1, le=60)
     flap_damping_minutes: int = Field(30, ge=0, le=24 * 60)
     failure_alert_threshold: int = Field(3, ge=1, le=100)
+    #: Tries of an alert Discord refuses (400, 403, 404) before it is given up and the status
+    #: channel says so; 429 and 5xx are retried without limit.
+    alert_max_refusals: int = Field(5, ge=1, le=100)
+    #: One `/check` per member this often (0 = no limit): each one is a full check.
+    check_cooldown_seconds: int = Field(60, ge=0, le=24 * 3600)
+    #: What one member's personal watches may cost together, in MEGABOX requests per check.
+    personal_requests_per_check: int = Field(60, ge=1, le=10_000)
 
     watch_movie_no: str | None = None
     watch_branches: str | None = None
@@ -71,7 +78,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     heartbeat_file: Path = Path("./data/heartbeat")
     heartbeat_max_age_seconds: int = Field(180, ge=10)
-    shutdown_timeout_seconds: float = Field(20.0, gt=0, le=120)
+    #: The whole stop: a running check gets half of it, then it is abandoned (it stores
+    #: nothing half-way); stored alerts get the rest. Under docker's default 10 s.
+    shutdown_timeout_seconds: float = Field(8.0, gt=0, le=120)
     #: The gateway may be down this long before the process exits for compose to restart it.
     reconnect_give_up_minutes: float = Field(15.0, gt=0)
 

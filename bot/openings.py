@@ -22,6 +22,7 @@ class Change(StrEnum):
     REVIVED = "revived"  # matching again within the damping time: no new alert
     BASELINE = "baseline"  # a new watch's first check: remember, don't alert
     CLOSED = "closed"  # stopped matching (sold out, fewer seats, gone from an open date)
+    UNWATCHED = "unwatched"  # the watch was changed and no longer wants it: seats may be free
     STARTED = "started"  # the screening began: nothing more to watch
 
 
@@ -48,12 +49,14 @@ def advance(
     baseline_watches: Collection[int],
     now: datetime,
     damping: timedelta,
+    unwatched: Collection[Key] = (),
 ) -> list[Transition]:
     """Compare this check's matches with the stored states.
 
     `observed(key)` says whether this check saw the screening's branch and date: a key we
     could not look at (a failed request) keeps its state, so a failure never closes or
-    re-opens anything.
+    re-opens anything. A key in `unwatched` stopped matching because its watch was changed,
+    not because seats went: it closes as such, so nobody is told "sold out".
     """
     out: list[Transition] = []
     for key in sorted(matching):
@@ -71,6 +74,8 @@ def advance(
             continue
         if state.starts_at <= now:
             out.append(Transition(key, Change.STARTED))
+        elif key in unwatched:
+            out.append(Transition(key, Change.UNWATCHED))
         elif observed(key):
             out.append(Transition(key, Change.CLOSED))
     return out

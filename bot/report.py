@@ -5,8 +5,9 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
-from bot.checker import CheckResult, SeenScreening
 from bot.megabox.models import KST
+from bot.results import CheckResult, SeenScreening
+from bot.store.runs import CheckRun
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -134,9 +135,33 @@ def table(result: CheckResult) -> str:
     lines = [line(headers), "  ".join("-" * w for w in widths)]
     lines += [line(r) for r in rows]
     if not rows:
-        lines.append("(no screening matched the watches' movie, branches, formats and days)")
+        # An empty table says "nothing matched" only about what was actually checked.
+        if result.failed:
+            lines.append("(nothing could be checked: see below)")
+        elif result.errors:
+            lines.append("(no screening matched in the parts that could be checked)")
+        else:
+            lines.append("(no screening matched the watches' movie, branches, formats and days)")
     lines.append("")
     lines.append(status_line(result))
     for err in result.errors:
         lines.append(f"  not checked: {err.scope}: {err.kind}: {err.message}")
     return "\n".join(lines)
+
+
+def run_row(result: CheckResult) -> CheckRun:
+    """The check_runs row of a check: its numbers, first error and status line."""
+    first = result.errors[0] if result.errors else None
+    return CheckRun(
+        trigger=result.trigger,
+        started_at=result.started_at,
+        finished_at=result.finished_at,
+        ok=result.ok,
+        requests=result.requests,
+        screenings_seen=len(result.screenings),
+        matches=len(result.matches),
+        openings=len(result.openings),
+        error_kind=first.kind if first else None,
+        error_text=first.message if first else None,
+        summary=status_line(result),
+    )

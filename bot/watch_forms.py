@@ -13,7 +13,7 @@ from datetime import datetime, time
 from typing import TypeVar
 
 from bot.megabox.catalogue import Catalogue
-from bot.megabox.models import Branch, Movie
+from bot.megabox.models import KST, Branch, Movie
 from bot.watches import FORMATS, Days, Mention, TimeWindow, Watch, parse_format
 
 T = TypeVar("T")
@@ -104,10 +104,29 @@ def build_watch(
             watch = replace(watch, name=default_name(watch, movie, branches))
         return watch
     edited = replace(base, **changes)  # type: ignore[arg-type]
-    if {"movie_no", "branches", "days"} & changes.keys() and edited != base:
-        # Other screenings now: record what is open instead of alerting all of it at once.
+    if needs_baseline(base, edited):
+        # Other screenings may match now: record what is open instead of alerting it all.
         edited = replace(edited, baseline_pending=True)
     return edited
+
+
+def needs_baseline(old: Watch, new: Watch) -> bool:
+    """Whether an edit changes which screenings match, so the next check must record what is
+    already open instead of alerting each newly matching screening at once.
+
+    Any change of a matching rule counts, narrowing too: deciding "wider or narrower" per
+    field (a window, a format set, seats together) is easy to get wrong, and a baseline
+    never loses an alert that is already open (the checker keeps open openings open).
+    """
+    return (
+        old.movie_no != new.movie_no
+        or set(old.branches) != set(new.branches)
+        or old.formats != new.formats
+        or old.days != new.days
+        or old.window != new.window
+        or old.min_seats != new.min_seats
+        or old.together != new.together
+    )
 
 
 def default_name(watch: Watch, movie: Movie, branches: list[Branch]) -> str:
@@ -189,7 +208,8 @@ class QuietHours:
         return cls(time(h1, m1), time(h2, m2))
 
     def contains(self, moment: datetime) -> bool:
-        now = moment.timetz().replace(tzinfo=None)
+        # Quiet hours are KST clock times, whatever zone the moment was given in.
+        now = moment.astimezone(KST).time()
         if self.start < self.end:
             return self.start <= now < self.end
         return now >= self.start or now < self.end

@@ -170,10 +170,10 @@ def _parse_date(text: str) -> date:
 
 @dataclass(frozen=True, slots=True)
 class TimeWindow:
-    """Start times from `start` to `end` inclusive; `end` may pass 24:00 for late shows."""
+    """Start times from `start` to `end` inclusive, both within the play date (KST)."""
 
     start: time
-    end_minutes: int  # minutes after midnight of the play date, up to 47:59
+    end_minutes: int  # minutes after midnight of the play date, up to 23:59
 
     @classmethod
     def parse(cls, text: str) -> TimeWindow | None:
@@ -184,8 +184,16 @@ class TimeWindow:
         if not match:
             raise ValueError(f"time window must look like 18:00-23:30, got {text!r}")
         h1, m1, h2, m2 = (int(g) for g in match.groups())
-        if h1 > 23 or m1 > 59 or h2 > 47 or m2 > 59 or h2 * 60 + m2 < h1 * 60 + m1:
-            raise ValueError(f"time window {text!r} is not a valid range")
+        if h2 * 60 + m2 >= 24 * 60 and h1 <= 23 and m1 <= 59 and m2 <= 59:
+            # MEGABOX lists a show after midnight under the next date as 00:xx (README
+            # §4.3), so "18:00-25:30" could never match past 23:59. Say so instead.
+            raise ValueError(
+                f"time window {text!r} goes past midnight: MEGABOX lists shows after "
+                "midnight under the next day (00:00-01:30), so use a window up to 23:59 and "
+                "add a second watch for the next day's early shows"
+            )
+        if h1 > 23 or m1 > 59 or h2 > 23 or m2 > 59 or h2 * 60 + m2 < h1 * 60 + m1:
+            raise ValueError(f"time window {text!r} is not a valid range (00:00-23:59)")
         return cls(time(h1, m1), h2 * 60 + m2)
 
     def contains(self, start: datetime, play_de: date) -> bool:
@@ -258,6 +266,9 @@ class Watch:
     baseline_pending: bool = False
     source: str = "command"  # "env" for the WATCH_* watch
     scope: str = "guild"  # "user": a personal watch, delivered to its owner by DM
+    #: Bumped by every stored change: a check that read an older revision must not end the
+    #: new definition's baseline or record openings for it.
+    revision: int = 0
 
     @property
     def personal(self) -> bool:

@@ -1,12 +1,16 @@
-"""Helpers both cogs use: finding the watch a user means, and offering their watches."""
+"""Helpers the cogs share: what a member may see, finding the watch they mean, offering
+their watches, and what a watch costs MEGABOX."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord.app_commands import Choice
 
+from bot import cost
+from bot.megabox.models import KST
 from bot.watch_forms import FormError
 from bot.watches import Watch
 from cogs.render import safe, watch_embed
@@ -28,23 +32,36 @@ async def answer(interaction: discord.Interaction[WatchBot], **kwargs: Any) -> N
 
 
 async def show_watch(
-    interaction: discord.Interaction[WatchBot], watch: Watch, title: str | None = None
+    interaction: discord.Interaction[WatchBot],
+    watch: Watch,
+    title: str | None = None,
+    *,
+    spend: cost.Spend | None = None,
 ) -> None:
-    """One watch with what is open for it now, as a private answer."""
+    """One watch with what is open for it now and what it costs, as a private answer;
+    `spend`: the owner's budget after adding or editing a personal watch."""
     bot = interaction.client
+    price = cost.estimate([watch], today(bot), bot.settings.horizon_days)
     embed = watch_embed(
         watch,
         bot.catalogue,
         default_channel=bot.settings.alert_channel_id,
         open_now=(await bot.store.watch_states(watch.id)).get(watch.id, []),
+        cost=cost.summary(price, spend),
     )
     if title:
         embed.title = f"{title}: {safe(watch.label)}"
     await answer(interaction, embed=embed)
 
 
+def today(bot: WatchBot) -> date:
+    """The date in Seoul by the checker's clock: the first day a watch's dates count from."""
+    return bot.checker.clock().astimezone(KST).date()
+
+
 async def visible_watches(interaction: discord.Interaction[WatchBot]) -> list[Watch]:
-    """The server's watches and the user's own personal ones: all a user may pick from."""
+    """All a member may see or pick from: in a server, its watches and their own personal
+    ones; in DMs, only their personal ones (never another server's or member's)."""
     guild_id = interaction.guild.id if interaction.guild else None
     return await interaction.client.store.visible_watches(guild_id, interaction.user.id)
 

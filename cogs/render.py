@@ -12,9 +12,11 @@ from discord.utils import escape_markdown, escape_mentions
 from bot.checker import CheckResult, SeenScreening
 from bot.megabox.catalogue import Catalogue
 from bot.megabox.models import KST, at_clock
+from bot.outbox import AlertView
 from bot.report import WEEKDAYS, status_line, when
-from bot.store.repo import AlertJob, CheckRun
-from bot.watches import Mention, Watch, parse_mentions
+from bot.schedule import duration_text
+from bot.store.repo import CheckRun
+from bot.watches import Mention, Watch
 
 SITE = "https://www.megabox.co.kr"
 GREEN = discord.Colour.from_rgb(46, 204, 113)
@@ -57,12 +59,11 @@ def allowed_mentions(mentions: Sequence[Mention]) -> discord.AllowedMentions:
     )
 
 
-def span(row: Mapping[str, Any]) -> str:
+def span(view: AlertView) -> str:
     """ "22:20–00:44 (+1 day)": end times past 24:00 roll over (README §13.6)."""
-    play_de: date = row["play_de"]
-    start = at_clock(play_de, row["start_clock"])
-    end = at_clock(play_de, row["end_clock"])
-    later = " (+1 day)" if end.date() > play_de else ""
+    start = at_clock(view.play_de, view.start_clock)
+    end = at_clock(view.play_de, view.end_clock)
+    later = " (+1 day)" if end.date() > view.play_de else ""
     return f"{start:%H:%M}–{end:%H:%M}{later}"
 
 
@@ -74,57 +75,70 @@ def kst(moment: datetime) -> str:
     return f"{moment.astimezone(KST):%H:%M} KST"
 
 
-def seats_text(row: Mapping[str, Any]) -> str:
-    usable, total = row.get("usable"), row.get("total")
-    if usable is None:
-        return f"{row['rest_seat_cnt']} free (wheelchair seats included)"
-    text = f"**{usable}** usable free seats of {total or '?'}"
-    if not row.get("exact"):
+def seats_text(view: AlertView) -> str:
+    if view.usable is None:
+        return f"{view.rest_seat_cnt} free (wheelchair seats included)"
+    text = f"**{view.usable}** usable free seats of {view.total or '?'}"
+    if not view.exact:
         text += "\n⚠️ estimate: the seat map could not be read"
     return text
 
 
-def block_text(row: Mapping[str, Any]) -> str:
-    best, where = row.get("best_block"), row.get("best_row")
-    if not best or not where:
-        return "unknown" if not row.get("exact") else "none"
-    return f"{best} together in row {where}"
+def block_text(view: AlertView) -> str:
+    if not view.best_block or not view.best_row:
+        return "unknown" if not view.exact else "none"
+    return f"{view.best_block} together in row {view.best_row}"
 
 
-def alert_message(job: AlertJob, *, test: bool = False) -> dict[str, Any]:
+#: Why an opening closed (openings.Change) → the words of the edited alert.
+_CLOSED_BECAUSE = {
+    "started": "Screening started",
+    "unwatched": "No longer watched",
+    "superseded": "Replaced by a newer alert",  # a duplicate opening (migration 0003)
+}
+
+
+def closed_text(view: AlertView) -> tuple[str, str]:
+    """(short reason for the title, the description) of a closed alert."""
+    reason = _CLOSED_BECAUSE.get(view.close_reason or "", "Sold out again")
+    since = kst(view.closed_at) if view.closed_at else "now"
+    text = f"{reason} since {since}. (It had opened at {kst(view.opened_at)}.)"
+    if view.close_reason == "unwatched":
+        text += " The watch was changed and no longer covers it; seats may still be free."
+    return reason, text
+
+
+def alert_message(view: AlertView, *, test: bool = False) -> dict[str, Any]:
     """The keyword arguments for `send`/`edit` of one alert, open or closed."""
-    row = job.screening
-    movie = safe(row["movie_nm"])
-    if job.open:
+    movie = safe(view.movie_nm)
+    if view.open:
         title = f"🎟️ Seats open: {movie}"
         colour = GREEN
-        description = seats_text(row)
+        description = seats_text(view)
     else:
-        reason = "Screening started" if job.close_reason == "started" else "Sold out again"
+        reason, description = closed_text(view)
         title = f"~~{movie}~~ — {reason.lower()}"
         colour = GREY
-        since = kst(job.closed_at) if job.closed_at else "now"
-        description = f"{reason} since {since}. (It had opened at {kst(job.opened_at)}.)"
     if test:
         title = f"[TEST] {title}"
     embed = discord.Embed(title=title[:256], description=description, colour=colour)
-    embed.add_field(name="Branch", value=f"{safe(row['brch_nm'])} · {safe(row['theab_nm'])}")
-    embed.add_field(name="Format", value=safe(row.get("format") or "?"))
-    embed.add_field(name="Date", value=day_text(row["play_de"]))
-    embed.add_field(name="Time", value=span(row))
-    if job.open:
-        embed.add_field(name="Best block", value=block_text(row))
+    embed.add_field(name="Branch", value=f"{safe(view.brch_nm)} · {safe(view.theab_nm)}")
+    embed.add_field(name="Format", value=safe(view.format or "?"))
+    embed.add_field(name="Date", value=day_text(view.play_de))
+    embed.add_field(name="Time", value=span(view))
+    if view.open:
+        embed.add_field(name="Best block", value=block_text(view))
     embed.set_footer(text="megabox-watch" + (" · test alert, not a real opening" if test else ""))
-    embed.timestamp = job.opened_at
+    embed.timestamp = view.opened_at
     # A test pings nobody; a closed alert's edit must not ping again.
-    mentions = parse_mentions(job.mention) if job.open and not test else []
+    mentions = list(view.mentions) if view.open and not test else []
     content = " ".join(m.to_text() for m in mentions) or None
     if test:
         content = "(test alert: nobody was pinged)"
     return {
         "content": content,
         "embed": embed,
-        "view": links(row["play_schdl_no"], row["brch_no"], row["play_de"]),
+        "view": links(view.play_schdl_no, view.brch_no, view.play_de),
         "allowed_mentions": allowed_mentions(mentions),
     }
 
@@ -183,10 +197,18 @@ def _lines(lines: Any, limit: int = 1024) -> str:
 
 
 def run_text(run: CheckRun | None) -> str:
+    """When the last check ran, how long it took and how it went. Not its summary: that is
+    the status channel's line, which names every watch's matches, of every server."""
     if run is None:
         return "no check yet"
-    took = (run.finished_at - run.started_at).total_seconds()
-    return f"<t:{int(run.finished_at.timestamp())}:R> ({took:.1f} s, {run.trigger})\n{escape_markdown(run.summary)}"
+    if run.ok:
+        outcome = "✅ ok"
+    elif run.screenings_seen:
+        outcome = f"⚠️ partly failed (MEGABOX {safe(run.error_kind)})"
+    else:
+        outcome = f"❌ failed (MEGABOX {safe(run.error_kind)})"
+    took = duration_text(run.finished_at - run.started_at)
+    return f"<t:{int(run.finished_at.timestamp())}:R> · took {took} · {outcome} ({run.trigger})"
 
 
 def status_embed(
@@ -201,7 +223,10 @@ def status_embed(
     alerts_sent: int,
     problems: Sequence[str],
     checking: bool,
+    overrun: str | None = None,
 ) -> discord.Embed:
+    """`/status` for one member: everything about watches is about `watches` (those they may
+    see); `overrun` says when a check outlasts the schedule."""
     colour = RED if failures else GREEN
     embed = discord.Embed(title="megabox-watch status", colour=colour)
     embed.add_field(name="Uptime", value=uptime)
@@ -210,6 +235,8 @@ def status_embed(
     )
     embed.add_field(name="Alerts sent", value=str(alerts_sent))
     last = run_text(last_run) + ("\n⏳ a check is running now" if checking else "")
+    if overrun:
+        last += f"\n{overrun}"
     embed.add_field(name="Last check", value=last[:1024], inline=False)
     embed.add_field(
         name="Next check",
@@ -239,11 +266,14 @@ def watch_embed(
     *,
     default_channel: int | None,
     open_now: Sequence[Mapping[str, Any]] = (),
+    cost: str | None = None,
 ) -> discord.Embed:
-    """One stored watch, in words."""
+    """One stored watch, in words; `cost`: what it costs MEGABOX per check, in a sentence."""
     movie = catalogue.movies.get(watch.movie_no)
     embed = discord.Embed(
-        title=f"Watch {safe(watch.label)}", colour=GREY if watch.paused else GREEN
+        title=f"Watch {safe(watch.label)}",
+        description=cost,
+        colour=GREY if watch.paused else GREEN,
     )
     embed.add_field(
         name="Movie",

@@ -1,26 +1,35 @@
-"""The watcher cog: the scheduled check, alert delivery from the outbox, the status channel,
-and `/check` and `/status`. It translates; every decision is made in `bot/`."""
+"""The watcher cog: the scheduled check, alert delivery from the outbox and the status
+channel (`/check` and `/status` live in cogs/inspect.py). It translates; every decision is
+made in `bot/` (what to deliver and what a failure means: bot/outbox.py).
+
+Delivery runs in its own long-lived task, woken when a check stores alerts and every minute
+for retries: a check never waits on Discord, so a slow Discord neither delays MEGABOX checks
+nor makes `/check` say "busy".
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+import aiohttp
 import discord
 from apscheduler.triggers.cron import CronTrigger
-from discord import app_commands
-from discord.ext import commands, tasks
+from discord.ext import commands
 from discord.utils import escape_markdown
 
-from bot.checker import CheckBusy, CheckResult
+from bot import outbox
+from bot.checker import CheckResult
 from bot.megabox.models import KST
+from bot.outbox import AlertJob, Failure, FailureKind, GiveUp, Posted
 from bot.report import status_line
-from bot.store.repo import AlertJob
 from bot.watch_forms import QuietHours
-from cogs.common import answer, resolve_watch, show_watch, visible_watches, watch_choices
-from cogs.render import alert_message, check_embed, status_embed
+from cogs.render import alert_message, day_text, safe
 
 if TYPE_CHECKING:
     from bot.app import WatchBot
@@ -34,9 +43,10 @@ _DMS_CLOSED = (
     "`/subscribe` again (and `/watch resume` for your personal watches)."
 )
 _FAILURE_REPORTED_KEY = "failure_reported"
-#: Discord dedupes a repeated nonce for a few minutes (discord.py sends enforce_nonce), which
-#: covers a crash between Discord accepting an alert and us marking it sent.
-_NONCE_PREFIX = "mbw-alert-"
+#: A failed send (429, 5xx, a refusal under the bound) is tried again this often.
+RETRY_SECONDS = 60.0
+#: How long an unload outside a shutdown lets the outbox deliver what is stored.
+_UNLOAD_FLUSH_SECONDS = 5.0
 
 
 class NotATextChannel(Exception):
@@ -46,9 +56,17 @@ class NotATextChannel(Exception):
 class Watcher(commands.Cog):
     def __init__(self, bot: WatchBot) -> None:
         self.bot = bot
-        self._deliver_lock = asyncio.Lock()
-        #: Channel id → what is wrong with it; shown by /status, logged once.
+        #: Channel or user id → what is wrong with delivering there; shown by /status.
         self.problems: dict[int, str] = {}
+        self._round = asyncio.Lock()  # one delivery round at a time
+        self._wake = asyncio.Event()
+        self._asked = 0  # wake-ups so far
+        self._served = 0  # wake-ups that a finished round started after
+        self._rounds = asyncio.Condition()
+        #: nonce → a message Discord accepted whose sending the store failed to record; the
+        #: next round records it instead of sending again.
+        self._posted: dict[str, Posted] = {}
+        self._delivery: asyncio.Task[None] | None = None
 
     async def cog_load(self) -> None:
         settings = self.bot.settings
@@ -63,15 +81,15 @@ class Watcher(commands.Cog):
             misfire_grace_time=15 * 60,
             replace_existing=True,
         )
-        self.outbox.start()
+        self._delivery = asyncio.get_running_loop().create_task(
+            self._deliver_forever(), name="alert-delivery"
+        )
+        self.wake()  # what a restart left pending
 
     async def cog_unload(self) -> None:
-        # Cancel only between rounds: a query cancelled mid-flight can leave the database
-        # connection half-closed while the store shuts down.
-        async with self._deliver_lock:
-            self.outbox.cancel()
         if self.bot.scheduler.get_job(JOB_ID):
             self.bot.scheduler.remove_job(JOB_ID)
+        await self._stop_delivery()
 
     def next_run(self) -> datetime | None:
         job = self.bot.scheduler.get_job(JOB_ID)
@@ -82,109 +100,198 @@ class Watcher(commands.Cog):
     async def scheduled_check(self) -> None:
         try:
             await self.run_check("schedule")
+        except asyncio.CancelledError:
+            if not self.bot.stopping:
+                raise
+            # Abandoned by a shutdown: it stored nothing half-way, and the next start checks
+            # again. Ending quietly keeps APScheduler from logging it as a crash.
+            log.info("the scheduled check was abandoned for the shutdown")
         except Exception:
             log.exception("scheduled check crashed")
 
     async def run_check(self, trigger: str, *, wait: bool = True) -> CheckResult:
         async with self.bot.working():
-            # Alerts go out as each part of a long check finds them, not only at its end.
-            result = await self.bot.checker.run(trigger, wait=wait, on_progress=self._deliver_now)
-            log.info("%s", status_line(result))
             try:
-                await self.deliver()
+                # Alerts go out as each part of a long check stores them, not at its end.
+                result = await self.bot.checker.run(trigger, wait=wait, on_progress=self._stored)
             finally:
-                await self.report(result)  # the status line goes out whatever delivery did
+                self.wake()  # closings and revivals need their edits too
+            log.info("%s", status_line(result))
+            await self.report(result)
             return result
 
-    # -- alerts ----------------------------------------------------------------------------
+    async def _stored(self) -> None:
+        self.wake()
 
-    @tasks.loop(seconds=60)
-    async def outbox(self) -> None:
-        """Deliver what a failed send or a restart left pending, without waiting a whole hour."""
-        try:
-            async with self.bot.working():
-                await self.deliver()
-        except Exception:
-            log.exception("alert delivery crashed")
+    # -- the delivery task -----------------------------------------------------------------
 
-    async def _deliver_now(self) -> None:
-        try:
-            await self.deliver()
-        except Exception:
-            log.exception("alert delivery crashed; the outbox retries within a minute")
+    def wake(self) -> None:
+        """Alerts may be due: the delivery task runs a round as soon as it is free."""
+        self._asked += 1
+        self._wake.set()
 
-    @outbox.before_loop
-    async def _ready(self) -> None:
+    async def settle(self) -> None:
+        """Until a delivery round that started after every wake-up so far has finished."""
+        asked = self._asked
+        async with self._rounds:
+            await self._rounds.wait_for(lambda: self._served >= asked)
+
+    async def _deliver_forever(self) -> None:
         await self.bot.wait_until_ready()
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), RETRY_SECONDS)
+            self._wake.clear()
+            asked = self._asked
+            try:
+                await self.deliver()
+            except Exception:
+                log.exception("alert delivery crashed; retrying within a minute")
+            async with self._rounds:
+                self._served = asked
+                self._rounds.notify_all()
+
+    async def _stop_delivery(self) -> None:
+        """Deliver what is stored while the shutdown's time allows, then stop the task."""
+        task, self._delivery = self._delivery, None
+        if task is None:
+            return
+        left = self.bot.time_to_stop()
+        budget = _UNLOAD_FLUSH_SECONDS if left is None else max(left - 1.0, 0.0)
+        if self.bot.is_ready() and budget > 0:
+            self.wake()
+            try:
+                async with asyncio.timeout(budget):
+                    await self.settle()
+                    async with self._round:  # between rounds, not inside a database write
+                        task.cancel()
+            except TimeoutError:
+                log.warning("Discord is slow: undelivered alerts go out after the restart")
+        task.cancel()
+        await asyncio.wait([task])
+
+    # -- one delivery round ----------------------------------------------------------------
 
     async def deliver(self) -> int:
-        """Send pending alerts and fix alerts that show the wrong state; returns how many."""
-        async with self._deliver_lock:
+        """One round: send what is due, fix messages that show the wrong state, expire what
+        closed undelivered; returns how many messages were sent or edited."""
+        async with self._round:
+            store = self.bot.store
             now = self.bot.checker.clock()
-            await self.bot.store.expire_undelivered()
             quiet = {
                 user: QuietHours.parse(f"{start}-{end}")
-                for user, (start, end) in (await self.bot.store.quiet_hours()).items()
+                for user, (start, end) in (await store.quiet_hours()).items()
             }
+            jobs = await store.alert_jobs()
+            # Forget accepted messages whose alert is gone (its watch was removed).
+            nonces = {job.nonce for job in jobs}
+            self._posted = {n: p for n, p in self._posted.items() if n in nonces}
+            gave_up: list[GiveUp] = []
             done = 0
-            for job in await self.bot.store.alert_jobs():
-                hours = quiet.get(job.target_id) if job.target_kind == "dm" else None
-                if hours is not None and job.message_id is None and hours.contains(now):
-                    continue  # held until the quiet hours end; expired if the seats go first
-                done += await self._deliver(job, now)
+            for action in outbox.plan(jobs, now=now, quiet=quiet, posted=self._posted):
+                match action:
+                    case outbox.Send(job):
+                        done += await self._send(job, now, gave_up)
+                    case outbox.Edit(job):
+                        done += await self._edit(job, gave_up)
+                    case outbox.Record(job, posted):
+                        await self._record(job, posted, now)
+                    case outbox.Expire(job):
+                        await store.expire(job.alert_id)
+                    case outbox.Hold(job):
+                        log.debug("alert %s held for quiet hours", job.alert_id)
+            await self._report_give_ups(gave_up)
             return done
 
-    async def _deliver(self, job: AlertJob, now: datetime) -> int:
+    async def _send(self, job: AlertJob, now: datetime, gave_up: list[GiveUp]) -> int:
         try:
-            if job.message_id is None:
-                channel = await self._target(job)
-                message = await channel.send(
-                    **alert_message(job), nonce=f"{_NONCE_PREFIX}{job.alert_id}"
-                )
-                await self.bot.store.mark_sent(
-                    job.alert_id,
-                    message_id=message.id,
-                    channel_id=message.channel.id,
-                    shown_open=job.open,
-                    now=now,
-                )
-                log.info("alert %s delivered to %s", job.alert_id, job.target_id)
-            else:
-                assert job.channel_id is not None
-                partial = self.bot.get_partial_messageable(job.channel_id)
-                kwargs = alert_message(job)
-                kwargs.pop("allowed_mentions")
-                await partial.get_partial_message(job.message_id).edit(**kwargs)
-                await self.bot.store.mark_shown(job.alert_id, shown_open=job.open)
-            self.problems.pop(job.target_id, None)
-            return 1
-        except discord.NotFound as exc:
-            if job.message_id is not None:
-                # Someone deleted the alert: nothing left to edit.
-                await self.bot.store.mark_shown(job.alert_id, shown_open=job.open)
-                return 0
-            self._problem(job.target_id, f"channel {job.target_id} not found ({exc.text})")
-        except discord.Forbidden as exc:
-            if job.target_kind == "dm":
-                # Closed DMs: retrying forever would not help. Pause and tell the user once.
-                await self.bot.store.pause_dm_deliveries(job.target_id, _DMS_CLOSED)
-                await self.bot.store.mark_failed(
-                    job.alert_id, f"DM refused: {exc.text}", give_up=True
-                )
-                log.info("DMs to %s are closed: their DM alerts are paused", job.target_id)
-                return 0
-            self._problem(job.target_id, f"no permission to post in {job.target_id} ({exc.text})")
-        except NotATextChannel as exc:
-            self._problem(job.target_id, str(exc))
-        except discord.HTTPException as exc:
-            log.warning("alert %s not delivered yet: %s", job.alert_id, exc)
-        except Exception:
-            # A bug must not block every later alert: give this one up, loudly.
-            log.exception("alert %s cannot be rendered or sent", job.alert_id)
-            await self.bot.store.mark_failed(job.alert_id, "internal error", give_up=True)
+            target = await self._target(job)
+            # The same nonce on every try: if Discord stored an earlier try whose answer was
+            # lost, it returns that message instead of posting a second one.
+            message = await target.send(**alert_message(job.view), nonce=job.nonce)
+        except Exception as exc:
+            await self._failed(outbox.Send(job), self._failure(job, exc), gave_up)
             return 0
-        await self.bot.store.mark_failed(job.alert_id, "delivery failed; will retry")
-        return 0
+        posted = Posted(message.id, message.channel.id, job.open)
+        self._posted[job.nonce] = posted
+        self.problems.pop(job.target_id, None)
+        log.info("alert %s delivered to %s %s", job.alert_id, job.target_kind, job.target_id)
+        await self._record(job, posted, now)
+        return 1
+
+    async def _record(self, job: AlertJob, posted: Posted, now: datetime) -> None:
+        try:
+            await self.bot.store.mark_sent(
+                job.alert_id,
+                message_id=posted.message_id,
+                channel_id=posted.channel_id,
+                shown_open=posted.shown_open,
+                now=now,
+            )
+        except Exception:
+            # Discord has the message; only our note of it failed (database locked, disk
+            # full). The alert stays pending and the next round records this message instead
+            # of sending another (after a restart, the same nonce returns it).
+            log.exception(
+                "alert %s was delivered but not recorded; recording it later", job.alert_id
+            )
+            return
+        self._posted.pop(job.nonce, None)
+
+    async def _edit(self, job: AlertJob, gave_up: list[GiveUp]) -> int:
+        assert job.message_id is not None and job.channel_id is not None
+        kwargs = alert_message(job.view)
+        kwargs.pop("allowed_mentions")  # an edit never pings
+        try:
+            partial = self.bot.get_partial_messageable(job.channel_id)
+            await partial.get_partial_message(job.message_id).edit(**kwargs)
+        except Exception as exc:
+            await self._failed(outbox.Edit(job), self._failure(job, exc), gave_up)
+            return 0
+        if job.nonce in self._posted:  # sent, not recorded yet: remember what it says now
+            self._posted[job.nonce] = replace(self._posted[job.nonce], shown_open=job.open)
+        await self.bot.store.mark_shown(job.alert_id, shown_open=job.open)
+        return 1
+
+    async def _failed(
+        self, action: outbox.Send | outbox.Edit, failure: Failure, gave_up: list[GiveUp]
+    ) -> None:
+        store = self.bot.store
+        limit = self.bot.settings.alert_max_refusals
+        for step in outbox.after_failure(action, failure, max_refusals=limit):
+            match step:
+                case outbox.Retry(job, failure):
+                    log.warning("alert %s not delivered yet: %s", job.alert_id, failure.text)
+                    if step.refused:
+                        self._problem(job.target_id, _refusal_text(job, failure))
+                    await store.mark_failed(job.alert_id, failure.text, refused=step.refused)
+                case outbox.GiveUp(job, failure):
+                    if job.message_id is None:
+                        await store.mark_failed(
+                            job.alert_id, failure.text, refused=True, give_up=True
+                        )
+                    else:  # stop trying to edit it
+                        await store.mark_shown(job.alert_id, shown_open=job.open)
+                    if step.report:
+                        self._problem(job.target_id, _refusal_text(job, failure))
+                        gave_up.append(step)
+                case outbox.PauseDms(user_id):
+                    await store.pause_dm_deliveries(user_id, _DMS_CLOSED)
+                    log.info("DMs to %s are closed: their DM alerts are paused", user_id)
+                case outbox.Forget(job):
+                    # Someone deleted the alert: nothing left to edit.
+                    await store.mark_shown(job.alert_id, shown_open=job.open)
+
+    def _failure(self, job: AlertJob, exc: Exception) -> Failure:
+        """A Discord error as a value for bot/outbox.py; anything unexpected is our bug."""
+        if isinstance(exc, discord.HTTPException):
+            return outbox.http_failure(exc.status, exc.code or None, exc.text or str(exc))
+        if isinstance(exc, NotATextChannel):
+            return Failure(FailureKind.REFUSED, str(exc))
+        if isinstance(exc, discord.RateLimited | aiohttp.ClientError | OSError | TimeoutError):
+            return Failure(FailureKind.TRANSIENT, str(exc) or type(exc).__name__)
+        log.error("alert %s cannot be rendered or sent", job.alert_id, exc_info=exc)
+        return Failure(FailureKind.BUG, "internal error (see the log)")
 
     async def _target(self, job: AlertJob) -> discord.abc.Messageable:
         if job.target_kind == "dm":
@@ -200,10 +307,18 @@ class Watcher(commands.Cog):
             raise NotATextChannel(f"{channel_id} is not a text channel")
         return channel
 
-    def _problem(self, channel_id: int, text: str) -> None:
-        if self.problems.get(channel_id) != text:
+    def _problem(self, target_id: int, text: str) -> None:
+        if self.problems.get(target_id) != text:
             log.error("%s", text)  # once per problem, not once per retry
-        self.problems[channel_id] = text
+        self.problems[target_id] = text
+
+    async def _report_give_ups(self, gave_up: Sequence[GiveUp]) -> None:
+        """One status message per target that alerts were given up for in this round."""
+        by_target: dict[tuple[str, int], list[GiveUp]] = {}
+        for step in gave_up:
+            by_target.setdefault((step.job.target_kind, step.job.target_id), []).append(step)
+        for steps in by_target.values():
+            await self._status(_give_up_text(steps))
 
     # -- the status channel ----------------------------------------------------------------
 
@@ -244,55 +359,62 @@ class Watcher(commands.Cog):
         except discord.HTTPException as exc:
             log.warning("status line not posted: %s", exc)
 
-    # -- commands --------------------------------------------------------------------------
 
-    @app_commands.command(name="check", description="Check MEGABOX now and show what is open")
-    @app_commands.describe(watch="Only show this watch's screenings")
-    @app_commands.autocomplete(watch=watch_choices)
-    async def check(
-        self, interaction: discord.Interaction[WatchBot], watch: str | None = None
-    ) -> None:
-        # Defer first: Discord allows 3 s, a check can take far longer.
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        only = await resolve_watch(interaction, watch) if watch else None
-        async with self.bot.working():  # a shutdown lets the answer go out too
-            try:
-                result = await self.run_check("command", wait=False)
-            except CheckBusy:
-                await interaction.followup.send(
-                    "A check is already running. Its result will be in the status channel "
-                    "shortly; try `/check` again in a minute.",
-                    ephemeral=True,
-                )
-                return
-            shown = result.for_watch(only.id) if only else result
-            await answer(interaction, embed=check_embed(shown))
+# -- words for delivery problems ---------------------------------------------------------------
 
-    @app_commands.command(name="status", description="Show the bot's health and what it watches")
-    @app_commands.describe(watch="Show one watch in detail")
-    @app_commands.autocomplete(watch=watch_choices)
-    async def status(
-        self, interaction: discord.Interaction[WatchBot], watch: str | None = None
-    ) -> None:
-        store = self.bot.store
-        if watch:
-            await show_watch(interaction, await resolve_watch(interaction, watch))
-            return
-        runs = await store.last_runs(1)
-        latency = self.bot.latency
-        embed = status_embed(
-            uptime=str(self.bot.uptime),
-            latency_ms=latency * 1000 if latency == latency and latency != float("inf") else None,
-            last_run=runs[0] if runs else None,
-            next_run=self.next_run(),
-            failures=await store.consecutive_failures(),
-            watches=await visible_watches(interaction),
-            watch_states=await store.watch_states(),
-            alerts_sent=await store.alerts_sent(),
-            problems=list(self.problems.values()),
-            checking=self.bot.checker.busy,
+
+def _where(job: AlertJob) -> str:
+    return f"<@{job.target_id}> by DM" if job.target_kind == "dm" else f"<#{job.target_id}>"
+
+
+def _refusal_text(job: AlertJob, failure: Failure) -> str:
+    """Why Discord refuses delivering to this target, for /status and the log."""
+    why = f"{failure.status} {failure.text}" if failure.status else failure.text
+    return f"alerts to {_where(job)} refused: {why}"
+
+
+def _fix(job: AlertJob, failure: Failure) -> str:
+    """What a person can do about it."""
+    if failure.kind is FailureKind.BUG:
+        return "This is a bug in the bot: please report it with the log."
+    if job.target_kind == "dm":
+        return "The user may have left, or blocked the bot."
+    if failure.status == 403:
+        return (
+            f"Give me View Channel, Send Messages and Embed Links in <#{job.target_id}>, or "
+            "move the watch with `/watch edit channel:`."
         )
-        await answer(interaction, embed=embed)
+    if failure.status == 404 or failure.status is None:
+        return (
+            "Pick an existing text channel with `/watch edit channel:` (or fix ALERT_CHANNEL_ID "
+            "in .env for watches without a channel of their own)."
+        )
+    return "Discord rejected the message itself: this is likely a bug; please report it."
+
+
+def _give_up_text(steps: Sequence[GiveUp]) -> str:
+    first = steps[0]
+    job, failure = first.job, first.failure
+    alerts = ", ".join(
+        f"#{s.job.alert_id} ({safe(s.job.view.movie_nm)} · {day_text(s.job.view.play_de)} "
+        f"{s.job.view.start_clock} · {safe(s.job.view.brch_nm)})"
+        for s in steps
+    )
+    what = "an edit of alert" if job.message_id is not None else "alert"
+    if len(steps) > 1:
+        what += "s"
+    if failure.kind is FailureKind.BUG:
+        reason = "it could not be rendered or sent (an internal error, see the log)"
+    else:
+        tries = "once" if first.tries == 1 else f"{first.tries} times"
+        if failure.status is None:  # not a text channel: Discord was never asked
+            reason = f"it could not be posted there, {tries} ({safe(failure.text)})"
+        else:
+            reason = f"Discord refused it {tries} ({failure.status} {safe(failure.text)})"
+    return (
+        f"🚫 Gave up delivering {what} {alerts} to {_where(job)}: {reason}. "
+        f"{_fix(job, failure)} New alerts there will be tried again."
+    )
 
 
 async def setup(bot: WatchBot) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -57,12 +58,19 @@ def child_env(megabox: FakeMegabox, tmp_path: Path, **values: str) -> dict[str, 
     return env
 
 
+#: For tests of MEGABOX not answering (the fake's "timeout" mode): the client gives up soon.
+SHORT_TIMEOUT = 0.25
+
+
 def fast_options(base_url: str, **changes: float) -> ClientOptions:
     """No budget, no jitter, millisecond backoff: the same code paths, without waiting."""
     values: dict[str, float] = {
         "requests_per_second": 0,
         "jitter_seconds": 0,
-        "timeout_seconds": 0.25,  # the fake answers in ~1 ms; only "timeout" waits
+        # The fake answers in ~1 ms, but a loaded machine can stall for more than a quarter
+        # second: a spurious timeout would be retried and break exact request counts. Tests of
+        # the "timeout" mode pass timeout_seconds=SHORT_TIMEOUT.
+        "timeout_seconds": 1.0,
         "max_retries": 2,
         "backoff_seconds": 0.001,
         "backoff_max_seconds": 0.01,
@@ -120,6 +128,21 @@ class World:
         self.store = await Store.open(self.db_url)
         self.checker = self.make_checker()
 
+    @contextlib.asynccontextmanager
+    async def short_timeouts(self) -> AsyncIterator[None]:
+        """A client that gives up after SHORT_TIMEOUT, for tests of the "timeout" failure."""
+        normal = self.client
+        async with MegaboxClient(
+            fast_options(self.megabox.base_url, timeout_seconds=SHORT_TIMEOUT)
+        ) as client:
+            self.client = client
+            self.checker = self.make_checker()
+            try:
+                yield
+            finally:
+                self.client = normal
+                self.checker = self.make_checker()
+
     async def add(self, watch: Watch) -> Watch:
         return await self.store.add_watch(watch, now=self.clock.now)
 
@@ -127,6 +150,14 @@ class World:
 @pytest.fixture
 async def megabox() -> AsyncIterator[FakeMegabox]:
     async with FakeMegabox() as mb:
+        yield mb
+
+
+@pytest.fixture
+async def live_megabox() -> AsyncIterator[FakeMegabox]:
+    """For a bot process on the real clock (not FIXTURE_NOW): the fixture scenario moved by
+    whole weeks to the week ahead of today; `fixture_day` and `moved_id()` name what moved."""
+    async with FakeMegabox(today=datetime.now(KST).date()) as mb:
         yield mb
 
 

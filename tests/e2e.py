@@ -82,8 +82,9 @@ class Running:
         assert cog is not None
         return cast(Watcher, cog)
 
-    async def scheduled_check(self) -> None:
-        """Let APScheduler fire the real job now (instead of at the next full hour)."""
+    async def scheduled_check(self, *, settle: bool = True) -> None:
+        """Let APScheduler fire the real job now (instead of at the next full hour); with
+        `settle`, also until the delivery task has delivered what the check stored."""
         done = asyncio.get_running_loop().create_future()
         before = len(self.discord.messages_in(STATUS_CHANNEL))
 
@@ -103,6 +104,8 @@ class Running:
         finally:
             self.bot.scheduler.remove_listener(listener)
         await self.discord.wait_for_messages(STATUS_CHANNEL, before + 1)
+        if settle:
+            await asyncio.wait_for(self.watcher.settle(), timeout=10)
 
     def status_lines(self) -> list[str]:
         return [m.content for m in self.discord.messages_in(STATUS_CHANNEL)]

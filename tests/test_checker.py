@@ -3,12 +3,14 @@ restarts, flapping and failures (product.md "Opening", "Status and failures").""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 
 import pytest
 
 from bot.openings import Change
 from bot.report import status_line, table
+from bot.watches import Mention
 from tests.conftest import ALERT_CHANNEL, COEX_MX4D_1940, World, original_watch
 
 THREE_TOGETHER = "selectSeatList-coex-mx4d-three-together.json"
@@ -47,8 +49,8 @@ async def test_three_free_seats_open_once_and_alert_once(world: World) -> None:
     opening = first.openings[0]
     assert (opening.count.usable, opening.count.best_block, opening.count.best_row) == (5, 3, "F")
     jobs = await world.store.alert_jobs()
-    assert [(j.target_id, j.mention, j.message_id) for j in jobs] == [
-        (ALERT_CHANNEL, "@here", None)
+    assert [(j.target_id, j.view.mentions, j.message_id) for j in jobs] == [
+        (ALERT_CHANNEL, (Mention("here"),), None)
     ]
     await world.store.mark_sent(
         jobs[0].alert_id, message_id=1, channel_id=ALERT_CHANNEL, shown_open=True, now=world.clock()
@@ -148,7 +150,10 @@ async def test_failures_are_errors_and_lose_no_state(world: World, mode: str) ->
     world.megabox.sell_out(COEX_MX4D_1940)  # would close the opening, if we could see it
     world.megabox.fail_always("bokd", mode)
     world.megabox.fail_always("schedule", mode)
-    failed = await world.checker.run()
+    async with contextlib.AsyncExitStack() as stack:
+        if mode == "timeout":
+            await stack.enter_async_context(world.short_timeouts())
+        failed = await world.checker.run()
     assert failed.failed and not failed.ok
     assert failed.errors[0].kind != ""
     assert failed.screenings == () and failed.transitions == ()
@@ -269,7 +274,8 @@ async def test_an_open_screening_is_looked_at_every_check(world: World) -> None:
 
 async def test_odd_times_from_megabox_are_an_error_not_a_crash(world: World) -> None:
     await world.add(original_watch())
-    world.megabox.set_row_field(COEX_MX4D_1940, "playStartTime", "soon")
+    for row in world.megabox.rows():  # every row unreadable: the API changed
+        world.megabox.set_row_field(row["playSchdlNo"], "playStartTime", "soon")
     world.megabox.fail_always("schedule", "rejected")
     result = await world.checker.run()
     assert result.failed

@@ -47,6 +47,10 @@ def test_original_job_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
         ({"WATCH_MOVIE_NO": "abc"}, "WATCH_MOVIE_NO: movie numbers have 8 digits"),
         ({"WATCH_MOVIE_NO": "25008000"}, "WATCH_BRANCHES: required when WATCH_MOVIE_NO"),
         ({"WATCH_TIMES": "late"}, "WATCH_TIMES: time window must look like"),
+        (
+            {"WATCH_TIMES": "18:00-25:30"},
+            "WATCH_TIMES: time window '18:00-25:30' goes past midnight",
+        ),
         ({"WATCH_MENTION": "@someone"}, "WATCH_MENTION"),
         ({"CHECK_SCHEDULE": "every hour"}, "CHECK_SCHEDULE: not a cron expression"),
         ({"ALERT_CHANNEL_ID": "general"}, "ALERT_CHANNEL_ID"),
@@ -85,8 +89,11 @@ def test_days_and_windows() -> None:
     assert Days.parse(Days.parse("weekend, mon, 2026-12-09").to_text()) == Days.parse(
         "weekend,mon,2026-12-09"
     )
-    window = TimeWindow.parse("18:00-25:00")
+    window = TimeWindow.parse("18:00-23:30")
     assert window is not None
-    assert window.to_text() == "18:00-25:00"
+    assert window.to_text() == "18:00-23:30"
+    # MEGABOX lists after-midnight shows under the next date (00:xx): refused, with why.
+    with pytest.raises(ValueError, match="past midnight"):
+        TimeWindow.parse("18:00-25:30")
     assert parse_format("4dx") == parse_format("MX4D") == "MX4D"
     assert parse_format("Dolby Cinema") == "DBC"

@@ -9,7 +9,7 @@ import pytest
 from bot.megabox import errors
 from bot.megabox.client import MegaboxClient
 from bot.megabox.models import KST
-from tests.conftest import COEX_MX4D_1940, COEX_MX4D_2220, fast_options
+from tests.conftest import COEX_MX4D_1940, COEX_MX4D_2220, SHORT_TIMEOUT, fast_options
 from tests.fakes.megabox_server import FakeMegabox
 
 SAT = date(2026, 12, 5)
@@ -76,7 +76,10 @@ async def test_every_failure_is_typed_never_empty(
     megabox: FakeMegabox, mode: str, error: type[errors.MegaboxError]
 ) -> None:
     megabox.fail_always("bokd", mode)
-    options = fast_options(megabox.base_url, timeout_seconds=0.3)
+    # Only the timeout case waits for the client to give up; the others must never time out.
+    options = fast_options(
+        megabox.base_url, **({"timeout_seconds": SHORT_TIMEOUT} if mode == "timeout" else {})
+    )
     async with MegaboxClient(options) as client:
         with pytest.raises(error):
             await client.booking_page(SAT, ("1351",))

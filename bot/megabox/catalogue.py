@@ -57,8 +57,9 @@ class Catalogue:
             if not force and not self.stale:
                 return True
             try:
-                released = await self.client.movies()
-                upcoming = await self.client.movies(upcoming=True)
+                # Every page: a film past the first page must be pickable too.
+                released = await self.client.all_movies()
+                upcoming = await self.client.all_movies(upcoming=True)
                 page = await self.client.booking_page(self.clock().date(), [_PROBE_BRANCH])
             except MegaboxError as exc:
                 log.warning("catalogue not refreshed: %s", exc.describe())

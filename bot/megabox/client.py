@@ -14,7 +14,7 @@ from typing import Any, Self, TypeVar
 
 import aiohttp
 from aiolimiter import AsyncLimiter
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -34,7 +34,16 @@ from bot.megabox.errors import (
     Timeout,
     Unreachable,
 )
-from bot.megabox.models import BookingPage, Branch, CalendarDay, Movie, Screening, Seat, SeatMap
+from bot.megabox.models import (
+    BookingPage,
+    Branch,
+    CalendarDay,
+    Movie,
+    Screening,
+    Seat,
+    SeatMap,
+    SkippedRow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +55,9 @@ MOVIES_PATH = "/on/oh/oha/Movie/selectMovieList.do"
 #: selectBokdList.do takes at most three branch slots (README §4.1).
 MAX_BRANCHES_PER_CALL = 3
 MAX_MOVIES_PER_CALL = 3
+#: Page requests per catalogue list at most (500 films at 100 a page): a bound on the cost of
+#: a refresh, whatever `totCnt` says.
+MAX_MOVIE_PAGES = 5
 
 _USER_AGENT = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
@@ -53,6 +65,7 @@ _USER_AGENT = (
 )
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,17 +143,37 @@ def _parse(endpoint: str, build: Callable[[], T]) -> T:
 
 
 def parse_booking_page(data: Mapping[str, Any], endpoint: str = "selectBokdList") -> BookingPage:
+    """Rows and branch entries are read one by one: an unreadable one is skipped (and
+    reported by the check), unless none at all can be read, which is a changed API."""
     rows = _rows(data, "movieFormList", endpoint)
-    return _parse(
-        endpoint,
-        lambda: BookingPage(
-            screenings=tuple(Screening.model_validate(r) for r in rows),
-            calendar=tuple(
-                CalendarDay.model_validate(r) for r in data.get("movieFormDeList") or []
-            ),
-            branches=tuple(Branch.model_validate(r) for r in data.get("areaBrchList") or []),
+    screenings, skipped = _each(Screening, rows, "screening")
+    branches, skipped_branches = _each(Branch, data.get("areaBrchList") or [], "branch")
+    if rows and not screenings:
+        raise BadShape(f"no readable screening: {skipped[0].reason}", endpoint=endpoint)
+    return BookingPage(
+        screenings=screenings,
+        calendar=_parse(
+            endpoint,
+            lambda: tuple(CalendarDay.model_validate(r) for r in data.get("movieFormDeList") or []),
         ),
+        branches=branches,
+        skipped=skipped + skipped_branches,
     )
+
+
+def _each(model: type[M], raws: Any, kind: str) -> tuple[tuple[M, ...], tuple[SkippedRow, ...]]:
+    if not isinstance(raws, list):
+        return (), (SkippedRow(kind=kind, reason=f"{kind} list is not a list"),)
+    good: list[M] = []
+    bad: list[SkippedRow] = []
+    for raw in raws:
+        try:
+            good.append(model.model_validate(raw))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "row"
+            bad.append(SkippedRow.of(kind, raw, f"{where}: {first['msg']}"))
+    return tuple(good), tuple(bad)
 
 
 def parse_seat_map(data: Mapping[str, Any], play_schdl_no: str) -> SeatMap:
@@ -306,7 +339,36 @@ class MegaboxClient:
     async def movies(
         self, search: str = "", page: int = 1, per_page: int = 100, *, upcoming: bool = False
     ) -> list[Movie]:
-        """`selectMovieList.do`: the catalogue by booking share, or upcoming films (§7)."""
+        """`selectMovieList.do`: one page of the catalogue by booking share, or upcoming (§7)."""
+        movies, _ = await self._movie_page(search, page, per_page, upcoming=upcoming)
+        return movies
+
+    async def all_movies(
+        self, *, upcoming: bool = False, per_page: int = 100, max_pages: int = MAX_MOVIE_PAGES
+    ) -> list[Movie]:
+        """The whole list, page after page as far as its `totCnt`, at most `max_pages` requests.
+
+        Entries are unique by number: the list is ranked by booking share, which can move a
+        film between pages while we read them.
+        """
+        found: dict[str, Movie] = {}
+        for page in range(1, max_pages + 1):
+            movies, total = await self._movie_page("", page, per_page, upcoming=upcoming)
+            for movie in movies:
+                found.setdefault(movie.movie_no, movie)
+            # Without totals a full page is the only hint that another one follows.
+            more = len(movies) == per_page if total is None else page * per_page < total
+            if not movies or not more:
+                return list(found.values())
+        log.warning(
+            "movie list longer than %d pages of %d: the rest cannot be picked", max_pages, per_page
+        )
+        return list(found.values())
+
+    async def _movie_page(
+        self, search: str, page: int, per_page: int, *, upcoming: bool
+    ) -> tuple[list[Movie], int | None]:
+        """One page and the list's total (`totCnt`, repeated in every row) if it is given."""
         body = {
             "currentPage": str(page),
             "recordCountPerPage": str(per_page),
@@ -318,7 +380,12 @@ class MegaboxClient:
         }
         data = await self._post(MOVIES_PATH, body, "/movie")
         rows = _rows(data, "movieList", "selectMovieList")
-        return _parse("selectMovieList", lambda: [Movie.model_validate(r) for r in rows])
+        movies = _parse("selectMovieList", lambda: [Movie.model_validate(r) for r in rows])
+        total = rows[0].get("totCnt") if rows and isinstance(rows[0], dict) else None
+        try:
+            return movies, int(total) if total is not None else None
+        except (TypeError, ValueError):
+            return movies, None
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -224,9 +224,38 @@ class SeatMap(_Row):
     seats: tuple[Seat, ...]
 
 
+class SkippedRow(_Row):
+    """An entry of an answer that could not be read: skipped, with what little is known, so
+    one odd row does not cost the whole listing (the check reports it as not checked)."""
+
+    kind: str  # "screening" | "branch"
+    reason: str
+    brch_no: str | None = None
+    play_de: date | None = None
+    movie_no: str | None = None
+
+    @classmethod
+    def of(cls, kind: str, raw: Any, reason: str) -> SkippedRow:
+        fields = raw if isinstance(raw, dict) else {}
+
+        def code(key: str) -> str | None:
+            value = _str_code(fields.get(key))
+            return value if isinstance(value, str) and value else None
+
+        day = _yyyymmdd(fields.get("playDe"))
+        return cls(
+            kind=kind,
+            reason=reason,
+            brch_no=code("brchNo"),
+            play_de=day if isinstance(day, date) else None,
+            movie_no=code("rpstMovieNo") or code("movieNo"),
+        )
+
+
 class BookingPage(_Row):
     """What one `selectBokdList.do` (or `schedulePage.do`) answer gives us."""
 
     screenings: tuple[Screening, ...]
     calendar: tuple[CalendarDay, ...] = ()
     branches: tuple[Branch, ...] = ()
+    skipped: tuple[SkippedRow, ...] = ()

@@ -1,57 +1,99 @@
-"""The alerts outbox: what to deliver or fix, and what Discord said."""
+"""The alerts outbox: which alerts need attention, and what Discord said.
+
+An alert's mentions are stored as a JSON list of {"kind", "id"} (ids as strings, as Discord
+writes snowflakes: they exceed what a JSON double holds exactly), and every alert has a random
+nonce (migration 0002_outbox).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
+import json
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
 from typing import Any
 
 import aiosqlite
 
-from bot.store.base import Connection, dt, must_dt, screening_row, ts
+from bot.outbox import AlertJob, AlertView
+from bot.store.base import Connection, dt, must_dt, ts
+from bot.watches import Mention
+
+#: The nonce of a new alert, made by SQLite in the INSERT: 20 characters (Discord allows 25).
+NEW_NONCE_SQL = "'mbw-' || lower(hex(randomblob(8)))"
 
 
-@dataclass(frozen=True, slots=True)
-class AlertJob:
-    """An alert to deliver (no message yet) or to edit (its message shows the wrong state)."""
+def encode_mentions(mentions: Iterable[Mention]) -> str:
+    return json.dumps(
+        [
+            {"kind": m.kind} if m.target_id is None else {"kind": m.kind, "id": str(m.target_id)}
+            for m in mentions
+            if m.kind != "none"
+        ]
+    )
 
-    alert_id: int
-    opening_id: int
-    watch_id: int
-    target_kind: str
-    target_id: int
-    mention: str
-    message_id: int | None
-    channel_id: int | None
-    open: bool  # what the message must say now
-    closed_at: datetime | None
-    close_reason: str | None
-    opened_at: datetime
-    screening: Mapping[str, Any]  # the screenings row
+
+def decode_mentions(text: str | None) -> tuple[Mention, ...]:
+    return tuple(
+        Mention(item["kind"], int(item["id"]) if item.get("id") is not None else None)
+        for item in json.loads(text or "[]")
+    )
+
+
+def alert_view(
+    row: Mapping[str, Any] | aiosqlite.Row,
+    *,
+    opened_at: datetime,
+    closed_at: datetime | None = None,
+    close_reason: str | None = None,
+    mentions: tuple[Mention, ...] = (),
+) -> AlertView:
+    """The view of a `screenings` row (as stored, or as `screening_row` converted it)."""
+    play_de = row["play_de"]
+    return AlertView(
+        play_schdl_no=row["play_schdl_no"],
+        movie_nm=row["movie_nm"],
+        brch_no=row["brch_no"],
+        brch_nm=row["brch_nm"],
+        theab_nm=row["theab_nm"],
+        format=row["format"],
+        play_de=play_de if isinstance(play_de, date) else date.fromisoformat(play_de),
+        start_clock=row["start_clock"],
+        end_clock=row["end_clock"],
+        rest_seat_cnt=row["rest_seat_cnt"],
+        usable=row["usable"],
+        total=row["total"],
+        best_block=row["best_block"],
+        best_row=row["best_row"],
+        exact=bool(row["exact"]),
+        opened_at=opened_at,
+        closed_at=closed_at,
+        close_reason=close_reason,
+        mentions=mentions,
+    )
 
 
 class OutboxQueries(Connection):
     async def alert_jobs(self) -> list[AlertJob]:
-        """Alerts never delivered while their opening is open, and sent ones shown wrongly."""
+        """Alerts never delivered (whatever their opening's state: the outbox decides to
+        send, hold or expire them), and sent ones whose message shows the wrong state."""
         rows = await self._all(
-            "SELECT a.id AS alert_id, a.opening_id, a.target_kind, a.target_id, a.mention, "
-            "a.message_id, a.channel_id AS alert_channel_id, o.watch_id, o.closed_at, "
-            "o.close_reason, o.opened_at, s.* "
+            "SELECT a.id AS alert_id, a.target_kind, a.target_id, a.mentions, a.nonce, "
+            "a.message_id, a.channel_id AS alert_channel_id, a.shown_open, a.refusals, "
+            "o.watch_id, o.closed_at, o.close_reason, o.opened_at, s.* "
             "FROM alerts a JOIN openings o ON a.opening_id = o.id "
             "JOIN screenings s ON s.play_schdl_no = o.play_schdl_no "
-            "WHERE (a.status = 'pending' AND o.closed_at IS NULL) "
+            "WHERE a.status = 'pending' "
             "OR (a.status = 'sent' AND a.shown_open IS NOT (o.closed_at IS NULL)) "
             "ORDER BY a.id"
         )
         return [_job(r) for r in rows]
 
-    async def expire_undelivered(self) -> int:
-        """Alerts whose opening closed before delivery: nothing true is left to say."""
-        return await self._write(
+    async def expire(self, alert_id: int) -> None:
+        """Closed before delivery; a revived opening makes it pending again."""
+        await self._write(
             "UPDATE alerts SET status = 'expired', last_error = 'closed before delivery' "
-            "WHERE status = 'pending' AND opening_id IN "
-            "(SELECT id FROM openings WHERE closed_at IS NOT NULL)"
+            "WHERE id = ? AND status = 'pending'",
+            [alert_id],
         )
 
     async def mark_sent(
@@ -59,18 +101,24 @@ class OutboxQueries(Connection):
     ) -> None:
         await self._write(
             "UPDATE alerts SET status = 'sent', message_id = ?, channel_id = ?, shown_open = ?, "
-            "sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
+            "sent_at = ?, attempts = attempts + 1, refusals = 0, last_error = NULL WHERE id = ?",
             [message_id, channel_id, shown_open, ts(now), alert_id],
         )
 
     async def mark_shown(self, alert_id: int, *, shown_open: bool) -> None:
-        await self._write("UPDATE alerts SET shown_open = ? WHERE id = ?", [shown_open, alert_id])
+        await self._write(
+            "UPDATE alerts SET shown_open = ?, refusals = 0 WHERE id = ?", [shown_open, alert_id]
+        )
 
-    async def mark_failed(self, alert_id: int, error: str, *, give_up: bool = False) -> None:
+    async def mark_failed(
+        self, alert_id: int, error: str, *, refused: bool = False, give_up: bool = False
+    ) -> None:
+        """One failed try; `refused` counts toward the bound of permanent refusals."""
         status = ", status = 'failed'" if give_up else ""
         await self._write(
-            f"UPDATE alerts SET attempts = attempts + 1, last_error = ?{status} WHERE id = ?",
-            [error[:500], alert_id],
+            "UPDATE alerts SET attempts = attempts + 1, refusals = refusals + ?, "
+            f"last_error = ?{status} WHERE id = ?",
+            [int(refused), error[:500], alert_id],
         )
 
     async def alerts_sent(self) -> int:
@@ -79,18 +127,22 @@ class OutboxQueries(Connection):
 
 
 def _job(row: aiosqlite.Row) -> AlertJob:
+    shown = row["shown_open"]
     return AlertJob(
         alert_id=row["alert_id"],
-        opening_id=row["opening_id"],
         watch_id=row["watch_id"],
         target_kind=row["target_kind"],
         target_id=row["target_id"],
-        mention=row["mention"],
+        nonce=row["nonce"],
         message_id=row["message_id"],
         channel_id=row["alert_channel_id"],
-        open=row["closed_at"] is None,
-        closed_at=dt(row["closed_at"]),
-        close_reason=row["close_reason"],
-        opened_at=must_dt(row["opened_at"]),
-        screening=screening_row(row),
+        shown_open=None if shown is None else bool(shown),
+        refusals=row["refusals"],
+        view=alert_view(
+            row,
+            opened_at=must_dt(row["opened_at"]),
+            closed_at=dt(row["closed_at"]),
+            close_reason=row["close_reason"],
+            mentions=decode_mentions(row["mentions"]),
+        ),
     )

@@ -3,13 +3,24 @@ concern: watches, users and subscriptions, screenings and openings, the outbox, 
 
 from __future__ import annotations
 
-from bot.store.outbox import AlertJob, OutboxQueries
-from bot.store.runs import CheckRun, RunQueries
-from bot.store.screenings import PendingAlert, ScreeningQueries, Snapshot
+from bot.outbox import AlertJob
+from bot.recipients import PendingAlert
+from bot.store.outbox import OutboxQueries
+from bot.store.runs import CheckRun, Coverage, RunQueries
+from bot.store.screenings import Scope, ScreeningQueries, Snapshot
 from bot.store.users import Subscription, UserQueries
 from bot.store.watches import WatchQueries
 
-__all__ = ["AlertJob", "CheckRun", "PendingAlert", "Snapshot", "Store", "Subscription"]
+__all__ = [
+    "AlertJob",
+    "CheckRun",
+    "Coverage",
+    "PendingAlert",
+    "Scope",
+    "Snapshot",
+    "Store",
+    "Subscription",
+]
 
 
 class Store(WatchQueries, UserQueries, ScreeningQueries, OutboxQueries, RunQueries):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.store.base import Connection, must_dt, ts
@@ -24,12 +24,25 @@ class CheckRun:
     summary: str
 
 
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """Per watch that a check saw whole (its branches × its dates, every seat map it
+    needed), the revision of the watch the check read."""
+
+    complete: Mapping[int, int] = field(default_factory=dict)
+
+
 class RunQueries(Connection):
-    async def record_run(self, run: CheckRun, *, finished_baselines: Iterable[int] = ()) -> None:
-        """The check's summary row; only a complete check ends a new watch's baseline."""
+    async def record_run(self, run: CheckRun, *, coverage: Coverage | None = None) -> None:
+        """The check's summary row. A watch's baseline ends when the check covered all that
+        watch needs, and only for the revision the check read (an edit meanwhile starts a
+        new baseline that this check did not see)."""
         async with self.transaction() as db:
-            for watch_id in set(finished_baselines):
-                await db.execute("UPDATE watches SET baseline_pending = 0 WHERE id = ?", [watch_id])
+            for watch_id, revision in sorted((coverage or Coverage()).complete.items()):
+                await db.execute(
+                    "UPDATE watches SET baseline_pending = 0 WHERE id = ? AND revision = ?",
+                    [watch_id, revision],
+                )
             await db.execute(
                 "INSERT INTO check_runs (trigger, started_at, finished_at, ok, requests, "
                 "screenings_seen, matches, openings, error_kind, error_text, summary) "

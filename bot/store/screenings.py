@@ -11,8 +11,10 @@ import aiosqlite
 
 from bot.megabox.models import Screening
 from bot.openings import Change, Key, OpeningState, Transition
+from bot.recipients import PendingAlert
 from bot.seats import SeatCount
 from bot.store.base import EPOCH, Connection, chunks, dt, marks, must_dt, screening_row, ts
+from bot.store.outbox import NEW_NONCE_SQL, encode_mentions
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,10 +26,17 @@ class Snapshot:
 
 
 @dataclass(frozen=True, slots=True)
-class PendingAlert:
-    target_kind: str
-    target_id: int
-    mention: str
+class Scope:
+    """Where a screening is listed and which movie it shows (its number and the
+    representative one), as last seen."""
+
+    brch_no: str
+    play_de: date
+    movies: tuple[str, str]
+
+    @property
+    def listing(self) -> tuple[str, date]:
+        return (self.brch_no, self.play_de)
 
 
 class ScreeningQueries(Connection):
@@ -58,16 +67,18 @@ class ScreeningQueries(Connection):
                 found[r["play_schdl_no"]] = Snapshot(r["rest_seat_cnt"], count)
         return found
 
-    async def screening_scopes(self, keys: Iterable[str]) -> dict[str, tuple[str, date]]:
-        """playSchdlNo → (branch, play date) for screenings seen before."""
-        found: dict[str, tuple[str, date]] = {}
+    async def screening_scopes(self, keys: Iterable[str]) -> dict[str, Scope]:
+        """playSchdlNo → where and what it is, for screenings seen before."""
+        found: dict[str, Scope] = {}
         for part in chunks(sorted(set(keys))):
             rows = await self._all(
-                "SELECT play_schdl_no, brch_no, play_de FROM screenings "
+                "SELECT play_schdl_no, brch_no, play_de, movie_no, rpst_movie_no FROM screenings "
                 f"WHERE play_schdl_no IN ({marks(len(part))})",
                 part,
             )
-            found.update({r[0]: (r[1], date.fromisoformat(r[2])) for r in rows})
+            found.update(
+                {r[0]: Scope(r[1], date.fromisoformat(r[2]), (r[3], r[4] or r[3])) for r in rows}
+            )
         return found
 
     async def sample_screening(
@@ -106,14 +117,19 @@ class ScreeningQueries(Connection):
         halls: Mapping[tuple[str, str], tuple[int, int | None]],
         transitions: Sequence[Transition],
         targets: Mapping[int, Sequence[PendingAlert]],
-    ) -> list[int]:
-        """What one part of a check learnt, in one transaction; returns new opening ids.
+        revisions: Mapping[int, int],
+    ) -> list[Transition]:
+        """What one part of a check learnt, in one transaction; returns the transitions
+        applied.
 
         Alerts are committed here, before any delivery: a crash after this point loses
         nothing, and the unique (opening, target) constraint makes a second send impossible.
+        A watch removed or changed since the check read it (`revisions`) gets nothing: the
+        next check judges it as it is now. One open opening per key (a unique index) means
+        a second writer (`check --record`, another replica) cannot double an alert.
         """
         starts = {s.play_schdl_no: s.start for s in screenings}
-        opened: list[int] = []
+        applied: list[Transition] = []
         async with self.transaction() as db:
             await _upsert_screenings(db, screenings, counts, now)
             for (brch, theab), (wheelchair, total) in halls.items():
@@ -122,11 +138,14 @@ class ScreeningQueries(Connection):
                     "total_seats, seen_at) VALUES (?, ?, ?, ?, ?)",
                     [brch, theab, wheelchair, total, ts(now)],
                 )
+            current = await _revisions(db, {tr.key[0] for tr in transitions})
             for tr in transitions:
-                new_id = await _apply_transition(db, tr, starts, targets, now)
-                if new_id is not None:
-                    opened.append(new_id)
-        return opened
+                watch_id = tr.key[0]
+                if watch_id not in current or current[watch_id] != revisions.get(watch_id):
+                    continue
+                if await _apply_transition(db, tr, starts, targets, now):
+                    applied.append(tr)
+        return applied
 
     async def prune(self, before: datetime) -> int:
         """Forget screenings that started before `before`, with their openings and alerts
@@ -207,25 +226,34 @@ async def _apply_transition(
     starts: Mapping[str, datetime],
     targets: Mapping[int, Sequence[PendingAlert]],
     now: datetime,
-) -> int | None:
+) -> bool:
+    """Apply one transition; False if it no longer applies (the key is already open)."""
     watch_id, play_schdl_no = tr.key
     if tr.change in (Change.OPENED, Change.BASELINE):
         alerted = tr.change is Change.OPENED
         async with db.execute(
-            "INSERT INTO openings (watch_id, play_schdl_no, starts_at, opened_at, alerted) "
-            "VALUES (?, ?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO openings (watch_id, play_schdl_no, starts_at, opened_at, "
+            "alerted) VALUES (?, ?, ?, ?, ?)",
             [watch_id, play_schdl_no, ts(starts[play_schdl_no]), ts(now), alerted],
         ) as cursor:
+            if not cursor.rowcount:
+                return False  # open already: someone else recorded this opening
             opening_id = cursor.lastrowid
         if not alerted:
-            return None
+            return True
         for target in targets.get(watch_id, ()):
             await db.execute(
-                "INSERT INTO alerts (opening_id, target_kind, target_id, mention, created_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [opening_id, target.target_kind, target.target_id, target.mention, ts(now)],
+                "INSERT INTO alerts (opening_id, target_kind, target_id, mentions, nonce, "
+                f"created_at) VALUES (?, ?, ?, ?, {NEW_NONCE_SQL}, ?)",
+                [
+                    opening_id,
+                    target.target_kind,
+                    target.target_id,
+                    encode_mentions(target.mentions),
+                    ts(now),
+                ],
             )
-        return opening_id
+        return True
     latest = "(SELECT max(id) FROM openings WHERE watch_id = ? AND play_schdl_no = ?)"
     if tr.change is Change.REVIVED:
         await db.execute(
@@ -238,9 +266,19 @@ async def _apply_transition(
             f"AND opening_id = {latest}",
             [watch_id, play_schdl_no],
         )
-    else:  # CLOSED or STARTED
+    else:  # CLOSED, UNWATCHED or STARTED
         await db.execute(
             f"UPDATE openings SET closed_at = ?, close_reason = ? WHERE id = {latest}",
             [ts(now), tr.change.value, watch_id, play_schdl_no],
         )
-    return None
+    return True
+
+
+async def _revisions(db: aiosqlite.Connection, watch_ids: Iterable[int]) -> dict[int, int]:
+    ids = sorted(set(watch_ids))
+    if not ids:
+        return {}
+    async with db.execute(
+        f"SELECT id, revision FROM watches WHERE id IN ({marks(len(ids))})", ids
+    ) as cursor:
+        return {r[0]: r[1] for r in await cursor.fetchall()}

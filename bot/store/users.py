@@ -69,7 +69,9 @@ class UserQueries(Connection):
                 [user_id],
             )
             await db.execute(
-                "UPDATE watches SET paused = 1 WHERE owner_id = ? AND scope = 'user'", [user_id]
+                "UPDATE watches SET paused = 1, revision = revision + 1 "
+                "WHERE owner_id = ? AND scope = 'user'",
+                [user_id],
             )
             await _upsert_user(db, user_id, dm_closed_notice=notice)
 

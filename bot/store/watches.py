@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -24,7 +25,10 @@ class WatchQueries(Connection):
     async def update_watch(self, watch: Watch, *, now: datetime) -> None:
         values = _watch_values(watch) | {"updated_at": ts(now)}
         sets = ", ".join(f"{k} = ?" for k in values)
-        await self._write(f"UPDATE watches SET {sets} WHERE id = ?", [*values.values(), watch.id])
+        await self._write(
+            f"UPDATE watches SET {sets}, revision = revision + 1 WHERE id = ?",
+            [*values.values(), watch.id],
+        )
 
     async def remove_watch(self, watch_id: int) -> bool:
         return bool(await self._write("DELETE FROM watches WHERE id = ?", [watch_id]))
@@ -71,6 +75,18 @@ class WatchQueries(Connection):
             async with db.execute("DELETE FROM watches WHERE guild_id = ?", [guild_id]) as cursor:
                 return cursor.rowcount
 
+    async def alerts_sent_for_watches(self, watch_ids: Sequence[int]) -> int:
+        """Alerts sent for these watches (to every target): what `/status` may tell a member
+        about the watches they can see."""
+        if not watch_ids:
+            return 0
+        row = await self._one(
+            "SELECT count(*) FROM alerts a JOIN openings o ON o.id = a.opening_id "
+            f"WHERE a.status = 'sent' AND o.watch_id IN ({marks(len(watch_ids))})",
+            list(watch_ids),
+        )
+        return int(row[0]) if row else 0
+
 
 def _watch_values(watch: Watch) -> dict[str, Any]:
     return {
@@ -111,4 +127,5 @@ def _watch(row: aiosqlite.Row) -> Watch:
         baseline_pending=bool(row["baseline_pending"]),
         source=row["source"],
         scope=row["scope"],
+        revision=row["revision"],
     )

@@ -9,6 +9,12 @@ Everything the client sends is recorded as plain JSON dicts, so tests assert on 
 :meth:`FakeDiscord.wait_for` (an ``asyncio.Condition`` notified after every request and gateway
 event) instead of sleeping.
 
+As Discord does with ``enforce_nonce`` (discord.py sends it with every nonce), a message create
+whose nonce the bot used in the last few minutes answers with that earlier message and posts
+nothing (:attr:`FakeDiscord.nonce_replays`). Failures can be injected (:meth:`FakeDiscord.fail_next`,
+also "stored, but the reply was lost"), and requests held like a slow Discord
+(:meth:`FakeDiscord.hold`).
+
 Usage::
 
     async with FakeDiscord(guilds=[guild]) as fake, fake.patch_client():
@@ -223,6 +229,14 @@ class _Failure:
     retry_after: float
     body: JSONDict | None
     is_global: bool
+    after_store: bool = False  # handle the request, then answer with the failure anyway
+
+
+@dataclass
+class _Hold:
+    method: str
+    path: str  # fnmatch pattern
+    gate: asyncio.Event
 
 
 @dataclass
@@ -557,6 +571,13 @@ class FakeDiscord:
         self._closed_dms: set[int] = set()
         self._forbidden_channels: set[int] = set()
         self._failures: list[_Failure] = []
+        self._holds: list[_Hold] = []
+        #: (author id, nonce) -> (monotonic time, message): Discord's enforce_nonce memory.
+        self._nonces: dict[tuple[int, str], tuple[float, RecordedMessage]] = {}
+        #: How long Discord remembers a nonce ("the past few minutes").
+        self.nonce_window_seconds = 300.0
+        #: Message creates answered with an earlier message because of a repeated nonce.
+        self.nonce_replays: list[RecordedMessage] = []
         self._interactions: dict[int, _InteractionState] = {}
         self._tokens: dict[str, int] = {}
         self._conns: list[_GatewayConn] = []
@@ -600,6 +621,9 @@ class FakeDiscord:
         await web.SockSite(self._runner, sock).start()
 
     async def close(self) -> None:
+        for hold in self._holds:  # a held request must not keep the server from stopping
+            hold.gate.set()
+        self._holds.clear()
         for conn in list(self._conns):
             conn.ready = False
             await conn.ws.close(code=1001, message=b"fake server shutting down")
@@ -934,16 +958,44 @@ class FakeDiscord:
         retry_after: float = 0.05,
         body: JSONDict | None = None,
         is_global: bool = False,
+        after_store: bool = False,
     ) -> None:
         """Answer the next ``times`` matching requests with ``status``.
 
         ``path`` is relative to /api/v10 and may use fnmatch wildcards (``/webhooks/*``).
         429s carry the headers discord.py needs to wait ``retry_after`` and retry by itself.
         Note discord.py retries 500/502/504/524 (not 503) up to 5 times, sleeping 1, 3, 5, 7 s.
+        ``after_store``: Discord did the work (e.g. stored the message) but the reply that
+        says so is lost: the client sees ``status``.
         """
         self._failures.append(
-            _Failure(method.upper(), path, status, times, retry_after, body, is_global)
+            _Failure(method.upper(), path, status, times, retry_after, body, is_global, after_store)
         )
+
+    def clear_failures(self) -> None:
+        """Drop every failure still queued by :meth:`fail_next`."""
+        self._failures.clear()
+
+    def hold(self, method: str, path: str) -> None:
+        """Keep matching requests waiting (a slow Discord) until :meth:`release`.
+
+        ``path`` is relative to /api/v10 and may use fnmatch wildcards. The request is
+        recorded (and waiters notified) when it arrives, before it waits.
+        """
+        self._holds.append(_Hold(method.upper(), path, asyncio.Event()))
+
+    def release(self, method: str, path: str) -> None:
+        for hold in [h for h in self._holds if (h.method, h.path) == (method.upper(), path)]:
+            hold.gate.set()
+            self._holds.remove(hold)
+
+    def requests_to(self, method: str, path: str) -> list[RecordedRequest]:
+        """Recorded requests matching ``method`` and the fnmatch pattern ``path``."""
+        return [
+            r
+            for r in self.request_log
+            if r.method == method.upper() and fnmatch.fnmatchcase(r.path, path)
+        ]
 
     def set_channel_forbidden(self, channel_id: int, forbidden: bool = True) -> None:
         """Posting/reading there answers 403 Missing Permissions (50013)."""
@@ -959,14 +1011,14 @@ class FakeDiscord:
     def open_dms(self, user_id: int) -> None:
         self._closed_dms.discard(user_id)
 
-    def _take_failure(self, method: str, path: str) -> web.Response | None:
+    def _take_failure(self, method: str, path: str) -> _Failure | None:
         for failure in self._failures:
             if failure.method == method and fnmatch.fnmatchcase(path, failure.path):
                 failure.times -= 1
                 if failure.times <= 0:
                     self._failures.remove(failure)
                 self.injected_failures.append((method, path, failure.status))
-                return self._failure_response(failure)
+                return failure
         return None
 
     @staticmethod
@@ -1050,9 +1102,15 @@ class FakeDiscord:
         self.requests.append((method, path))
         self.request_log.append(record)
         try:
-            response = self._take_failure(method, path) or await self._route(
-                request, method, path, body, files
-            )
+            for hold in [h for h in self._holds if h.method == method]:
+                if fnmatch.fnmatchcase(path, hold.path):
+                    await self._notify()  # arrived: a test may wait for this
+                    await hold.gate.wait()
+            failure = self._take_failure(method, path)
+            if failure is None or failure.after_store:
+                response = await self._route(request, method, path, body, files)
+            if failure is not None:
+                response = self._failure_response(failure)
             record.status = response.status
             return response
         finally:
@@ -1342,10 +1400,22 @@ class FakeDiscord:
         invalid = _validate_message(payload, n_files=len(call.files), creating=True)
         if invalid is not None:
             return invalid
+        # enforce_nonce (discord.py sends it with every nonce): a nonce this author used in
+        # the last few minutes returns that earlier message, and nothing new is posted.
+        nonce = payload.get("nonce")
+        key = (self.bot_user_id, str(nonce))
+        enforced = nonce is not None and bool(payload.get("enforce_nonce"))
+        if enforced and key in self._nonces:
+            used_at, earlier = self._nonces[key]
+            if time.monotonic() - used_at < self.nonce_window_seconds:
+                self.nonce_replays.append(earlier)
+                return _json(earlier.data)
         msg = self._make_message(channel_id, payload, call.files)
         record = RecordedMessage(channel_id, int(msg["id"]), payload, data=msg)
         self.messages.append(record)
         self._messages_by_id[record.id] = record
+        if enforced:
+            self._nonces[key] = (time.monotonic(), record)
         if self.echo_message_create and self.connected:
             await self.dispatch("MESSAGE_CREATE", msg)
         return _json(msg)

@@ -8,7 +8,9 @@ exact format of tests/fixtures/, from mutable in-memory state::
         mb.fail("bokd", "overload", times=2)
         ...  # point the client at mb.base_url
 
-Default state is the fixture scenario (MEGABOX clock Thu 2026-12-03 14:15):
+Default state is the fixture scenario (MEGABOX clock Thu 2026-12-03 14:15). A bot on the real
+clock gets the same scenario moved by whole weeks to the week ahead of today:
+``FakeMegabox(today=...)``, then ``mb.fixture_day`` and ``mb.moved_id(...)`` name what moved.
 
 - Sat 2026-12-05 holds the 18 rows of selectBokdList-coex-mx4d-open.json. The other open dates
   (12-03–12-08, 12-10–12-13, 12-25) are open in the calendar but have NO rows until a test adds
@@ -35,6 +37,7 @@ import math
 import re
 import signal
 import socket
+import sys
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -115,6 +118,7 @@ class _Failure:
     endpoint: str | None
     mode: str
     remaining: int  # -1 = until recover()
+    when: dict[str, str] = field(default_factory=dict)  # only requests whose body has these
 
 
 @dataclass
@@ -163,6 +167,28 @@ def rewrite_id(play_schdl_no: str, play_de: str) -> str:
     return play_de[2:8] + play_schdl_no[6:]
 
 
+#: The Saturday that holds the fixture scenario's rows (its MEGABOX clock is Thu 12-03).
+FIXTURE_DAY = dt.date(2026, 12, 5)
+
+
+def days_to_week_of(today: dt.date) -> int:
+    """Whole weeks (in days) that move FIXTURE_DAY to the first Saturday after `today`.
+
+    Whole weeks keep every weekday (a weekend watch still matches); "after" keeps the fixture
+    screenings ahead of a bot on the real clock even if KST midnight passes during a test.
+    """
+    return 7 * math.ceil(((today - FIXTURE_DAY).days + 1) / 7)
+
+
+def _shift_de(play_de: str, days: int) -> str:
+    day = dt.date(int(play_de[:4]), int(play_de[4:6]), int(play_de[6:])) + dt.timedelta(days)
+    return f"{day:%Y%m%d}"
+
+
+def _shift_id(play_schdl_no: str, days: int) -> str:
+    return rewrite_id(play_schdl_no, _shift_de("20" + play_schdl_no[:6], days))
+
+
 class FakeMegabox:
     """Stateful MEGABOX fake. Mutate state between client calls; see the module docstring."""
 
@@ -172,7 +198,9 @@ class FakeMegabox:
         schedule_extras: bool = False,
         host: str = "127.0.0.1",
         port: int = 0,
+        today: dt.date | None = None,
     ) -> None:
+        """`today`: move the scenario to the week ahead of it (see days_to_week_of)."""
         self.host = host
         self.port = port
         self.latency: float = 0.0
@@ -217,6 +245,10 @@ class FakeMegabox:
                 if row["playSchdlNo"] not in self._rows:
                     self.add_screening(row, mark_open=False)
         self.set_seat_map(COEX_MX4D_NO, "selectSeatList-coex-mx4d-wheelchair-only.json")
+        #: Days the scenario was moved by: fixture dates and ids + this = served ones.
+        self.shifted_days = 0
+        if today is not None:
+            self._shift(days_to_week_of(today))
 
         self._failures: list[_Failure] = []
         self._shutdown = asyncio.Event()
@@ -286,18 +318,31 @@ class FakeMegabox:
 
     # ------------------------------------------------------------------ failure injection
 
-    def fail(self, endpoint: str | None, mode: str, times: int = 1) -> None:
-        """Queue a failure. Queued failures are consumed in order, first match per request."""
+    def fail(
+        self,
+        endpoint: str | None,
+        mode: str,
+        times: int = 1,
+        *,
+        when: Mapping[str, str] | None = None,
+    ) -> None:
+        """Queue a failure. Queued failures are consumed in order, first match per request.
+
+        `when` limits it to requests whose body has these values, e.g. {"playDe": "20261205"}
+        (one part of a check fails) or {"currentPage": "2"}.
+        """
         if endpoint is not None and endpoint not in ENDPOINTS:
             raise ValueError(f"unknown endpoint {endpoint!r}; use one of {sorted(ENDPOINTS)}")
         if mode not in FAIL_MODES:
             raise ValueError(f"unknown failure mode {mode!r}; use one of {sorted(FAIL_MODES)}")
         if times == 0 or times < -1:
             raise ValueError("times must be >= 1, or -1 for 'until recover()'")
-        self._failures.append(_Failure(endpoint, mode, times))
+        self._failures.append(_Failure(endpoint, mode, times, dict(when or {})))
 
-    def fail_always(self, endpoint: str | None, mode: str) -> None:
-        self.fail(endpoint, mode, times=-1)
+    def fail_always(
+        self, endpoint: str | None, mode: str, *, when: Mapping[str, str] | None = None
+    ) -> None:
+        self.fail(endpoint, mode, times=-1, when=when)
 
     def recover(self, endpoint: str | None = None) -> None:
         """Drop queued failures (all, or those aimed at `endpoint`)."""
@@ -305,15 +350,43 @@ class FakeMegabox:
             f for f in self._failures if endpoint is not None and f.endpoint != endpoint
         ]
 
-    def _take_failure(self, endpoint: str) -> str | None:
+    def _take_failure(self, endpoint: str, body: Mapping[str, str]) -> str | None:
         for f in self._failures:
-            if f.endpoint is None or f.endpoint == endpoint:
+            wanted = all(body.get(k) == v for k, v in f.when.items())
+            if (f.endpoint is None or f.endpoint == endpoint) and wanted:
                 if f.remaining > 0:
                     f.remaining -= 1
                     if f.remaining == 0:
                         self._failures.remove(f)
                 return f.mode
         return None
+
+    # ------------------------------------------------------------------ moving the scenario
+
+    @property
+    def fixture_day(self) -> dt.date:
+        """The Saturday that holds the fixture rows (2026-12-05 unless moved)."""
+        return FIXTURE_DAY + dt.timedelta(self.shifted_days)
+
+    def moved_id(self, play_schdl_no: str) -> str:
+        """A fixture screening id (e.g. "2612051351045") as served after the move."""
+        return _shift_id(play_schdl_no, self.shifted_days)
+
+    def _shift(self, days: int) -> None:
+        """Move calendar, rows (and ids), seat maps and MEGABOX's clock by `days`."""
+        self.shifted_days += days
+        self.crt_de = _shift_de(self.crt_de, days)
+        self._calendar = {_shift_de(d, days) for d in self._calendar}
+        self._open = {_shift_de(d, days) for d in self._open}
+        self._holidays = {_shift_de(d, days) for d in self._holidays}
+        rows, maps = list(self._rows.values()), self._seat_maps
+        self._rows, self._days, self._seat_maps = {}, {}, {}
+        for row in rows:
+            play_de = _shift_de(str(row["playDe"]), days)
+            no = rewrite_id(str(row["playSchdlNo"]), play_de)
+            self.add_screening({**row, "playDe": play_de, "playSchdlNo": no}, mark_open=False)
+        self._seat_maps = {_shift_id(no, days): data for no, data in maps.items()}
+        self._event_texts = {_shift_id(no, days): e for no, e in self._event_texts.items()}
 
     # ------------------------------------------------------------------ calendar
 
@@ -689,7 +762,7 @@ class FakeMegabox:
             return web.Response(
                 status=405, text=_ERROR_PAGE.format("405"), content_type="text/html"
             )
-        mode = self._take_failure(endpoint)
+        mode = self._take_failure(endpoint, body)
         if (
             mode is None
             and self.require_headers
@@ -1197,9 +1270,15 @@ def _hall_extras(seats: list[Json]) -> Json:
 
 
 async def _serve(args: argparse.Namespace) -> None:
-    mb = FakeMegabox(schedule_extras=args.schedule_extras, host=args.host, port=args.port)
+    kst = dt.timezone(dt.timedelta(hours=9))
+    today = dt.datetime.now(kst).date() if args.live else None
+    mb = FakeMegabox(
+        schedule_extras=args.schedule_extras, host=args.host, port=args.port, today=today
+    )
     mb.latency = args.latency
     mb.bom = not args.no_bom
+    if args.live:
+        print(f"the fixture rows are on {mb.fixture_day} (Sat)", file=sys.stderr, flush=True)
     await serve_until_signalled(mb)
 
 
@@ -1222,6 +1301,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added per request")
     parser.add_argument("--no-bom", action="store_true", help="no UTF-8 BOM on selectBokdList")
     parser.add_argument("--schedule-extras", action="store_true", help="add the 오디세이 rows")
+    parser.add_argument(
+        "--live",
+        action="store_true",
+        help="move the scenario to the week ahead of today (KST), for a bot on the real clock",
+    )
     asyncio.run(_serve(parser.parse_args(argv)))
 
 

@@ -4,19 +4,18 @@ personal subscriptions managed from Discord. Validation lives in `bot.watch_form
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import replace
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.app_commands import Choice, Range
 from discord.ext import commands
 
-from bot.megabox.catalogue import describe_branch, describe_movie
-from bot.megabox.models import at_clock
-from bot.store.repo import AlertJob
+from bot import cost
+from bot.outbox import AlertView
+from bot.store.outbox import alert_view
 from bot.watch_forms import (
     MAX_GUILD_WATCHES,
     MAX_USER_WATCHES,
@@ -24,11 +23,25 @@ from bot.watch_forms import (
     QuietHours,
     WatchForm,
     build_watch,
-    format_choices,
 )
 from bot.watches import Watch
-from cogs.common import answer, resolve_watch, show_watch, visible_watches, watch_choices
+from cogs.common import (
+    answer,
+    resolve_watch,
+    show_watch,
+    today,
+    visible_watches,
+    watch_choices,
+)
 from cogs.render import GREEN, alert_message, safe
+from cogs.watches.access import can_manage_guild, check_channel, check_may_change
+from cogs.watches.autocomplete import (
+    branches_autocomplete,
+    days_autocomplete,
+    formats_autocomplete,
+    movie_autocomplete,
+)
+from cogs.watches.views import RemoveButton
 
 if TYPE_CHECKING:
     from bot.app import WatchBot
@@ -57,84 +70,12 @@ WATCH_OPTION_HELP = {
     "mention": "A role to ping with each alert (default: nobody)",
     "name": "A short name for this watch",
 }
-_DAY_SUGGESTIONS = ("weekend", "weekdays", "all", "sat,sun", "fri,sat,sun", "sat", "sun")
-
-
-def _can_manage_guild(interaction: Interaction) -> bool:
-    return bool(interaction.guild is not None and interaction.permissions.manage_guild)
-
-
-def _check_may_change(interaction: Interaction, watch: Watch) -> None:
-    """Run-time permission check: Discord's default permissions are only a hint."""
-    if watch.personal:
-        if watch.owner_id != interaction.user.id:
-            raise FormError("That is someone else's personal watch.")
-    elif not _can_manage_guild(interaction):
-        raise FormError(
-            "Changing this server's watches needs the **Manage Server** permission. "
-            "You can add your own with `/watch add … scope: just me`, or `/subscribe` to one."
-        )
-
-
-def _check_channel(channel: discord.abc.GuildChannel, me: discord.Member | None) -> None:
-    if me is None:
-        return
-    perms = channel.permissions_for(me)
-    if not (perms.view_channel and perms.send_messages and perms.embed_links):
-        raise FormError(
-            f"I can't post alerts in {channel.mention}: give me View Channel, Send Messages "
-            "and Embed Links there, or pick another channel."
-        )
 
 
 def _mention_text(role: discord.Role | None) -> str | None:
     if role is None:
         return None
     return "@everyone" if role.is_default() else f"<@&{role.id}>"
-
-
-class RemoveButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mbw:rm:(?P<watch>\d+):(?P<user>\d+)"
-):
-    """The confirm button of `/watch remove`; works after a restart too (its state is its id)."""
-
-    def __init__(self, watch_id: int, user_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Remove it",
-                style=discord.ButtonStyle.danger,
-                custom_id=f"mbw:rm:{watch_id}:{user_id}",
-            )
-        )
-        self.watch_id = watch_id
-        self.user_id = user_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> RemoveButton:
-        return cls(int(match["watch"]), int(match["user"]))
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        if interaction.user.id != self.user_id:
-            await interaction.response.send_message(
-                "Only the person who asked can confirm this.", ephemeral=True
-            )
-            return
-        store = cast("WatchBot", interaction.client).store
-        watch = await store.watch(self.watch_id)
-        if watch is None:
-            await interaction.response.edit_message(content="Already removed.", view=None)
-            return
-        try:
-            _check_may_change(interaction, watch)
-        except FormError as exc:
-            await interaction.response.edit_message(content=str(exc), view=None)
-            return
-        await store.remove_watch(watch.id)
-        await interaction.response.edit_message(
-            content=f"🗑️ Removed watch **{safe(watch.label)}** and its subscriptions.", view=None
-        )
 
 
 class Watches(commands.Cog):
@@ -165,68 +106,6 @@ class Watches(commands.Cog):
         removed = await self.bot.store.forget_guild(guild.id)
         log.info("left guild %s: removed %d watches and its subscriptions", guild.id, removed)
         self.bot.dispatch("guild_forgotten", guild.id)
-
-    # -- autocomplete ----------------------------------------------------------------------
-
-    async def _catalogue_ready(self) -> bool:
-        catalogue = self.bot.catalogue
-        if catalogue.stale:
-            # Autocomplete must answer within Discord's 3 s: refresh in the background.
-            self.bot.in_background(catalogue.refresh())
-        return catalogue.loaded
-
-    async def movie_autocomplete(self, interaction: Interaction, current: str) -> list[Choice[str]]:
-        if not await self._catalogue_ready():
-            return []
-        return [
-            Choice(name=describe_movie(m)[:100], value=m.movie_no)
-            for m in self.bot.catalogue.search_movies(current)
-        ]
-
-    async def branches_autocomplete(
-        self, interaction: Interaction, current: str
-    ) -> list[Choice[str]]:
-        """Several branches as a comma list: complete the part after the last comma."""
-        if not await self._catalogue_ready():
-            return []
-        head, _, last = current.rpartition(",")
-        picked = [p.strip() for p in head.split(",") if p.strip()]
-        catalogue = self.bot.catalogue
-        prefix = catalogue.branch_names(picked)
-        choices = []
-        for branch in catalogue.search_branches(last.strip()):
-            if branch.brch_no in picked:
-                continue
-            value = ",".join([*picked, branch.brch_no])
-            name = f"{prefix} + {describe_branch(branch)}" if prefix else describe_branch(branch)
-            choices.append(Choice(name=name[:100], value=value[:100]))
-        return choices
-
-    async def formats_autocomplete(
-        self, interaction: Interaction, current: str
-    ) -> list[Choice[str]]:
-        """MEGABOX's formats by readable name ("4DX" finds MX4D); several as a comma list."""
-        head, _, last = current.rpartition(",")
-        picked = [p.strip().upper() for p in head.split(",") if p.strip()]
-        typed = last.strip().casefold()
-        choices = []
-        for label, code in format_choices():
-            if code in picked or (picked and code == "any"):
-                continue
-            if typed and typed not in f"{label} {code}".casefold():
-                continue
-            value = ",".join([*picked, code])
-            name = " + ".join([*picked, label]) if picked else label
-            choices.append(Choice(name=name[:100], value=value[:100]))
-        return choices[:25]
-
-    async def days_autocomplete(self, interaction: Interaction, current: str) -> list[Choice[str]]:
-        today = self.bot.checker.clock().date()
-        weekends = [today + timedelta(days=n) for n in range(21)]
-        dates = [d.isoformat() for d in weekends if d.weekday() >= 5][:4]
-        options = [current.strip()] if current.strip() else []
-        options += [o for o in (*_DAY_SUGGESTIONS, *dates) if current.lower() in o]
-        return [Choice(name=o[:100], value=o[:100]) for o in dict.fromkeys(options)][:25]
 
     # -- /watch add ------------------------------------------------------------------------
 
@@ -264,7 +143,7 @@ class Watches(commands.Cog):
         assert interaction.guild is not None
         store = self.bot.store
         if scope == "guild":
-            if not _can_manage_guild(interaction):
+            if not can_manage_guild(interaction):
                 raise FormError(
                     "Adding a watch for the whole server needs the **Manage Server** "
                     "permission. Use `scope: just me` for a personal watch delivered by DM."
@@ -282,7 +161,7 @@ class Watches(commands.Cog):
         if channel is not None:
             if scope == "user":
                 raise FormError("A personal watch is delivered by DM; leave `channel` empty.")
-            _check_channel(channel, interaction.guild.me)
+            check_channel(channel, interaction.guild.me)
         elif scope == "guild" and self.bot.settings.alert_channel_id is None:
             raise FormError(
                 "Where should the alerts go? Give a `channel` (this bot has no default "
@@ -309,8 +188,9 @@ class Watches(commands.Cog):
             scope=scope,
             baseline=not alert_now,
         )
+        spend = await self._afford(watch)
         watch = await store.add_watch(watch, now=self.bot.checker.clock())
-        await show_watch(interaction, watch, "✅ Watch added")
+        await show_watch(interaction, watch, "✅ Watch added", spend=spend)
 
     # -- list, show, edit, pause, resume, remove, test --------------------------------------
 
@@ -368,11 +248,11 @@ class Watches(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         assert interaction.guild is not None
         found = await resolve_watch(interaction, watch)
-        _check_may_change(interaction, found)
+        check_may_change(interaction, found)
         if channel is not None:
             if found.personal:
                 raise FormError("A personal watch is delivered by DM; it has no channel.")
-            _check_channel(channel, interaction.guild.me)
+            check_channel(channel, interaction.guild.me)
         if mention is not None and no_mention:
             raise FormError("Give either `mention` or `no_mention`, not both.")
         if movie is not None or branches is not None:
@@ -392,8 +272,26 @@ class Watches(commands.Cog):
         if form == WatchForm():
             raise FormError("Nothing to change: give at least one option besides `watch`.")
         changed = build_watch(form, self.bot.catalogue, base=found)
+        spend = await self._afford(changed)
         await self.bot.store.update_watch(changed, now=self.bot.checker.clock())
-        await show_watch(interaction, changed, "✏️ Watch updated")
+        await show_watch(interaction, changed, "✏️ Watch updated", spend=spend)
+
+    async def _afford(self, watch: Watch) -> cost.Spend | None:
+        """A personal watch's owner's budget with this watch added or changed; a FormError
+        (nothing stored) if it would take them over it. None for a server watch."""
+        if not watch.personal or watch.owner_id is None:
+            return None
+        settings = self.bot.settings
+        spend = cost.personal_spend(
+            watch,
+            await self.bot.store.visible_watches(None, watch.owner_id),
+            budget=settings.personal_requests_per_check,
+            today=today(self.bot),
+            horizon_days=settings.horizon_days,
+        )
+        if spend.refused:
+            raise FormError(cost.refusal(spend, watch))
+        return spend
 
     @watch.command(name="pause", description="Stop checking a watch for now")
     @app_commands.autocomplete(watch=watch_choices)
@@ -407,7 +305,7 @@ class Watches(commands.Cog):
 
     async def _set_paused(self, interaction: Interaction, text: str, paused: bool) -> None:
         found = await resolve_watch(interaction, text)
-        _check_may_change(interaction, found)
+        check_may_change(interaction, found)
         if found.paused == paused:
             state = "paused" if paused else "active"
             await answer(interaction, content=f"**{safe(found.label)}** is already {state}.")
@@ -422,7 +320,7 @@ class Watches(commands.Cog):
     @app_commands.autocomplete(watch=watch_choices)
     async def remove(self, interaction: Interaction, watch: str) -> None:
         found = await resolve_watch(interaction, watch)
-        _check_may_change(interaction, found)
+        check_may_change(interaction, found)
         view = discord.ui.View(timeout=None)
         view.add_item(RemoveButton(found.id, interaction.user.id))
         await answer(
@@ -435,10 +333,9 @@ class Watches(commands.Cog):
     @app_commands.autocomplete(watch=watch_choices)
     async def test(self, interaction: Interaction, watch: str) -> None:
         found = await resolve_watch(interaction, watch)
-        _check_may_change(interaction, found)
+        check_may_change(interaction, found)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        job = await self._sample_job(found)
-        kwargs = alert_message(job, test=True)
+        kwargs = alert_message(await self._sample_view(found), test=True)
         if found.personal:
             await interaction.user.send(**kwargs)
             await answer(interaction, content="📨 Test alert sent to you by DM.")
@@ -450,49 +347,36 @@ class Watches(commands.Cog):
             raise FormError(
                 "This watch has no alert channel I can find. Set one with `/watch edit channel:`."
             )
-        _check_channel(channel, interaction.guild.me)
+        check_channel(channel, interaction.guild.me)
         await channel.send(**kwargs)
         await answer(interaction, content=f"📨 Test alert posted in {channel.mention}.")
 
-    async def _sample_job(self, watch: Watch) -> AlertJob:
+    async def _sample_view(self, watch: Watch) -> AlertView:
         """A real rendering: the latest screening seen for this watch, else a made-up one."""
         now = self.bot.checker.clock()
         row = await self.bot.store.sample_screening(watch.movie_no, watch.branches)
-        if row is None:
-            play_de = now.date() + timedelta(days=(5 - now.weekday()) % 7 or 7)
-            movie = self.bot.catalogue.movies.get(watch.movie_no)
-            row = {
-                "play_schdl_no": "0000000000000",
-                "brch_no": watch.branches[0],
-                "brch_nm": self.bot.catalogue.branch_names(watch.branches[:1]),
-                "theab_nm": "—",
-                "format": "/".join(sorted(watch.formats)) or "any",
-                "movie_nm": movie.movie_nm if movie else watch.movie_no,
-                "play_de": play_de,
-                "start_clock": "19:40",
-                "end_clock": "22:04",
-                "starts_at": at_clock(play_de, "19:40"),
-                "rest_seat_cnt": watch.min_seats,
-                "usable": watch.min_seats,
-                "total": None,
-                "best_block": watch.min_seats,
-                "best_row": "F",
-                "exact": True,
-            }
-        return AlertJob(
-            alert_id=0,
-            opening_id=0,
-            watch_id=watch.id,
-            target_kind="dm" if watch.personal else "channel",
-            target_id=0,
-            mention=watch.mention.to_text(),
-            message_id=None,
-            channel_id=None,
-            open=True,
-            closed_at=None,
-            close_reason=None,
+        if row is not None:
+            return alert_view(row, opened_at=now, mentions=(watch.mention,))
+        play_de = now.date() + timedelta(days=(5 - now.weekday()) % 7 or 7)
+        movie = self.bot.catalogue.movies.get(watch.movie_no)
+        return AlertView(
+            play_schdl_no="0000000000000",
+            movie_nm=movie.movie_nm if movie else watch.movie_no,
+            brch_no=watch.branches[0],
+            brch_nm=self.bot.catalogue.branch_names(watch.branches[:1]),
+            theab_nm="—",
+            format="/".join(sorted(watch.formats)) or "any",
+            play_de=play_de,
+            start_clock="19:40",
+            end_clock="22:04",
+            rest_seat_cnt=watch.min_seats,
+            usable=watch.min_seats,
+            total=None,
+            best_block=watch.min_seats,
+            best_row="F",
+            exact=True,
             opened_at=now,
-            screening=row,
+            mentions=(watch.mention,),
         )
 
     # -- subscriptions ---------------------------------------------------------------------
@@ -567,7 +451,3 @@ class Watches(commands.Cog):
             content=f"🌙 Quiet hours {window.to_text()} KST: DMs wait until they end, and are "
             "dropped if the seats are gone by then.",
         )
-
-
-async def setup(bot: WatchBot) -> None:
-    await bot.add_cog(Watches(bot))

@@ -1,0 +1,169 @@
+"""What watches cost MEGABOX per check, and one member's budget for their personal watches.
+
+A watch count alone does not bound the load: ten personal watches of ten branches in any
+format cost hundreds of seat maps (and DMs) at every check. So a member's personal watches
+share a budget in requests (`PERSONAL_REQUESTS_PER_CHECK`); server watches are governed by
+the members with Manage Server and the 25-watch limit.
+
+The figures are upper estimates, made before any request:
+
+- **Listings**: one `selectBokdList` request covers one date and up to three branches
+  (planner.py), so per wanted date within the horizon ceil(branches / 3). A check shares
+  listings between all watches, so a watch's own figure is the most it adds; only dates
+  MEGABOX lists as open are asked for, which are usually fewer.
+- **Seat maps**: a check reads the map of every screening whose free count could satisfy a
+  watch (product.md "Check"); which ones that will be is unknown in advance, so we assume
+  every screening may need one: per wanted date and branch, halls × screenings per hall.
+  A named format is one hall (MEGABOX's special formats are one hall per branch); any format
+  is `HALLS_ANY_FORMAT` halls. A hall starts a screening about every `MINUTES_PER_SCREENING`,
+  at most `SCREENINGS_PER_HALL_DAY` a day, so a start-time window lowers the count.
+
+Holidays that MEGABOX adds to a weekend watch are not counted (they are few and unknown in
+advance).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from bot.megabox.client import MAX_BRANCHES_PER_CALL
+from bot.watches import TimeWindow, Watch
+
+#: COEX's MX4D hall shows the 144-minute film six times on Sat 2026-12-05, every 160 minutes
+#: from 09:00 to 22:20 (tests/fixtures/README.md).
+SCREENINGS_PER_HALL_DAY = 6
+MINUTES_PER_SCREENING = 160
+#: Halls one film plays in at a branch in any format (COEX: MX4D, recliner, LED).
+HALLS_ANY_FORMAT = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Cost:
+    """MEGABOX requests per check."""
+
+    listings: int = 0
+    seat_maps: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.listings + self.seat_maps
+
+    def describe(self) -> str:
+        return (
+            f"about {self.total} MEGABOX requests per check ({_plural(self.listings, 'listing')}"
+            f" and up to {_plural(self.seat_maps, 'seat map')})"
+        )
+
+
+def estimate(watches: Iterable[Watch], today: date, horizon_days: int) -> Cost:
+    """What checking these watches together costs, shared as one check shares it."""
+    branches_by_date: dict[date, set[str]] = defaultdict(set)
+    wanting: dict[tuple[date, str, str], list[Watch]] = defaultdict(list)
+    for watch in watches:
+        for day in watch.days.candidate_dates(today, horizon_days):
+            branches_by_date[day].update(watch.branches)
+            for branch in watch.branches:
+                wanting[(day, branch, watch.movie_no)].append(watch)
+    listings = sum(math.ceil(len(b) / MAX_BRANCHES_PER_CALL) for b in branches_by_date.values())
+    return Cost(listings, sum(_seat_maps(ws) for ws in wanting.values()))
+
+
+def _seat_maps(watches: Sequence[Watch]) -> int:
+    """Seat maps for one film at one branch on one date, for the watches that want it."""
+    formats = frozenset().union(*(w.formats for w in watches))
+    if any(not w.formats for w in watches):
+        halls = max(HALLS_ANY_FORMAT, len(formats))
+    else:
+        halls = len(formats)
+    per_hall = min(SCREENINGS_PER_HALL_DAY, sum(_screenings_per_hall(w.window) for w in watches))
+    return halls * per_hall
+
+
+def _screenings_per_hall(window: TimeWindow | None) -> int:
+    if window is None:
+        return SCREENINGS_PER_HALL_DAY
+    start = window.start.hour * 60 + window.start.minute
+    span = max(0, window.end_minutes - start)
+    return min(SCREENINGS_PER_HALL_DAY, span // MINUTES_PER_SCREENING + 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Spend:
+    """A member's personal watches before and after adding or editing one, and their budget."""
+
+    watch: Cost  # the new or edited watch alone
+    others: Cost  # the member's other personal watches
+    before: Cost  # all their personal watches as stored
+    after: Cost  # all of them with the change
+    budget: int
+
+    @property
+    def refused(self) -> bool:
+        # Narrowing is always allowed, also for someone a lowered budget left above it.
+        return self.after.total > self.budget and self.after.total > self.before.total
+
+    @property
+    def left(self) -> int:
+        """What the other personal watches leave of the budget."""
+        return max(0, self.budget - self.others.total)
+
+
+def personal_spend(
+    watch: Watch, mine: Sequence[Watch], *, budget: int, today: date, horizon_days: int
+) -> Spend:
+    """`mine`: the member's personal watches as stored (paused ones too: resuming one is not
+    checked again). `watch` replaces the stored one with its id, or is new."""
+    others = [w for w in mine if w.id != watch.id]
+    return Spend(
+        watch=estimate([watch], today, horizon_days),
+        others=estimate(others, today, horizon_days),
+        before=estimate(mine, today, horizon_days),
+        after=estimate([*others, watch], today, horizon_days),
+        budget=budget,
+    )
+
+
+def refusal(spend: Spend, watch: Watch) -> str:
+    """Why a personal watch was refused, what is left, and how to narrow it."""
+    tips: list[str] = []
+    if len(watch.branches) > 1:
+        tips.append("fewer branches")
+    if watch.window is None:
+        tips.append("a start-time window (`times: 18:00-23:00`)")
+    if not watch.formats:
+        tips.append("one format instead of any (`format: MX4D`)")
+    tips.append("fewer days (`days: sat`, or dates like 2026-12-05)")
+    if spend.others.total:
+        tips.append("removing or narrowing another of your personal watches (`/watch list`)")
+    share = f"Your personal watches may use {spend.budget} requests per check together"
+    if spend.others.total:
+        share += f"; your others use about {spend.others.total}, which leaves {spend.left}"
+    return (
+        f"That personal watch would cost {spend.watch.describe()}. {share}. Nothing was saved. "
+        f"To make it fit, try {_or_list(tips)}."
+    )
+
+
+def summary(cost: Cost, spend: Spend | None = None) -> str:
+    """The cost line of a watch's confirmation, with the member's budget for a personal one."""
+    text = f"This watch costs {cost.describe()}."
+    if spend is not None:
+        text += (
+            f" Your personal watches together: about {spend.after.total} of your "
+            f"{spend.budget} per check."
+        )
+    return text
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _or_list(items: Sequence[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} or {items[-1]}"

@@ -1,0 +1,244 @@
+"""What to do with the alerts outbox: plain values in, a list of actions out.
+
+The store hands over every alert that needs attention (`AlertJob`); `plan` decides for each
+whether to send it, edit its message (it shows the wrong open/closed state), record a message
+Discord already accepted, hold it for the recipient's quiet hours, or expire it (its opening
+closed before delivery). When Discord refuses, `after_failure` decides: retry (429, 5xx, no
+answer: without limit), retry a bounded number of times (400, 403, 404: a refusal that only a
+person can fix), give up and say so, or pause a user's DMs (Discord refuses DMs to them).
+The watcher cog executes the actions and turns them into words; nothing here knows Discord.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Protocol
+
+from bot.recipients import TargetKind
+from bot.watches import Mention
+
+
+@dataclass(frozen=True, slots=True)
+class AlertView:
+    """Everything an alert message shows: one screening's opening, open or closed."""
+
+    play_schdl_no: str
+    movie_nm: str
+    brch_no: str
+    brch_nm: str
+    theab_nm: str
+    format: str | None
+    play_de: date
+    start_clock: str  # "HH:MM"; MEGABOX writes times past midnight as "24:40"
+    end_clock: str
+    rest_seat_cnt: int  # MEGABOX's count, wheelchair seats included
+    usable: int | None  # None: no seat map was read
+    total: int | None
+    best_block: int | None
+    best_row: str | None
+    exact: bool  # False: `usable` is an estimate
+    opened_at: datetime
+    closed_at: datetime | None = None
+    close_reason: str | None = None  # closed | started | unwatched (openings.Change)
+    mentions: tuple[Mention, ...] = ()
+
+    @property
+    def open(self) -> bool:
+        return self.closed_at is None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertJob:
+    """An alert that needs attention: not delivered yet, or its message shows the wrong
+    state. `nonce` is random per alert, so Discord's nonce dedupe never swallows a new alert
+    whose row id SQLite reused."""
+
+    alert_id: int
+    watch_id: int
+    target_kind: TargetKind
+    target_id: int  # channel id, or user id for a DM
+    nonce: str
+    view: AlertView
+    message_id: int | None = None  # None: no message recorded yet
+    channel_id: int | None = None  # where the message landed (a DM channel too)
+    shown_open: bool | None = None  # what the message says now
+    refusals: int = 0  # permanent refusals so far (400, 403, 404)
+
+    @property
+    def open(self) -> bool:
+        return self.view.open
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """A message Discord accepted for an alert, remembered until the store has recorded it."""
+
+    message_id: int
+    channel_id: int
+    shown_open: bool
+
+
+class QuietHoursLike(Protocol):
+    def contains(self, moment: datetime) -> bool: ...
+
+
+# -- actions ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    job: AlertJob
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """Make the message say what `job.view` says (open again, sold out, started…)."""
+
+    job: AlertJob
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """Discord has the message already (the store failed to note it): only note it now."""
+
+    job: AlertJob
+    posted: Posted
+
+
+@dataclass(frozen=True, slots=True)
+class Expire:
+    """The opening closed before anything was sent: nothing true is left to say."""
+
+    job: AlertJob
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """Quiet hours: the DM waits (and expires if the seats go first)."""
+
+    job: AlertJob
+
+
+class FailureKind(StrEnum):
+    TRANSIENT = "transient"  # 429, 5xx, no answer: retried without limit
+    REFUSED = "refused"  # 400, 403, 404, not a text channel: retried a bounded number of times
+    BUG = "bug"  # our own error (e.g. rendering): retrying cannot help
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    kind: FailureKind
+    text: str
+    status: int | None = None  # the HTTP status Discord answered with
+    code: int | None = None  # Discord's JSON error code (50013 Missing Permissions, …)
+
+
+def http_failure(status: int, code: int | None, text: str) -> Failure:
+    """Discord's answer as a failure: 429 and 5xx pass, other 4xx need a person to act."""
+    transient = status == 429 or status >= 500
+    kind = FailureKind.TRANSIENT if transient else FailureKind.REFUSED
+    return Failure(kind, text, status, code)
+
+
+@dataclass(frozen=True, slots=True)
+class Retry:
+    job: AlertJob
+    failure: Failure
+
+    @property
+    def refused(self) -> bool:
+        """Counts toward the bound (a transient failure does not)."""
+        return self.failure.kind is FailureKind.REFUSED
+
+
+@dataclass(frozen=True, slots=True)
+class GiveUp:
+    """Stop trying this alert (or this edit); `report`: say so once in the status channel."""
+
+    job: AlertJob
+    failure: Failure
+    tries: int
+    report: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class PauseDms:
+    """Discord refuses DMs to this user: pause their DM alerts and tell them once."""
+
+    user_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Forget:
+    """The message to edit is gone (deleted): nothing left to fix."""
+
+    job: AlertJob
+
+
+Action = Send | Edit | Record | Expire | Hold
+Step = Retry | GiveUp | PauseDms | Forget
+
+
+def plan(
+    jobs: Iterable[AlertJob],
+    *,
+    now: datetime,
+    quiet: Mapping[int, QuietHoursLike],
+    posted: Mapping[str, Posted],
+) -> list[Action]:
+    """One delivery round: what to do with each alert, in the store's order.
+
+    `quiet`: user id → their quiet hours; `posted`: nonce → a message Discord accepted
+    that the store has not recorded yet (the cog remembers those).
+    """
+    actions: list[Action] = []
+    for job in jobs:
+        if job.message_id is not None:
+            if job.shown_open != job.open:
+                actions.append(Edit(job))
+            continue
+        done = posted.get(job.nonce)
+        if done is not None:
+            actions.append(Record(job, done))
+            if done.shown_open != job.open:
+                shown = replace(
+                    job,
+                    message_id=done.message_id,
+                    channel_id=done.channel_id,
+                    shown_open=done.shown_open,
+                )
+                actions.append(Edit(shown))
+        elif not job.open:
+            actions.append(Expire(job))
+        elif job.target_kind == "dm" and _quiet(quiet.get(job.target_id), now):
+            actions.append(Hold(job))
+        else:
+            actions.append(Send(job))
+    return actions
+
+
+def after_failure(action: Send | Edit, failure: Failure, *, max_refusals: int) -> list[Step]:
+    """What a failed send or edit leads to. `max_refusals`: permanent refusals (400, 403,
+    404) an alert gets before it is given up; transient failures never count."""
+    job = action.job
+    tries = job.refusals + 1
+    if failure.kind is FailureKind.BUG:
+        return [GiveUp(job, failure, tries)]
+    if isinstance(action, Edit) and failure.status == 404:
+        return [Forget(job)]  # someone deleted the alert (or its channel)
+    if failure.kind is FailureKind.TRANSIENT:
+        return [Retry(job, failure)]
+    if isinstance(action, Send) and job.target_kind == "dm" and failure.status == 403:
+        # Closed DMs (50007): retrying would not help; the user hears of it once, not the
+        # status channel.
+        return [PauseDms(job.target_id), GiveUp(job, failure, tries, report=False)]
+    if tries >= max_refusals:
+        return [GiveUp(job, failure, tries)]
+    return [Retry(job, failure)]
+
+
+def _quiet(hours: QuietHoursLike | None, now: datetime) -> bool:
+    return hours is not None and hours.contains(now)

@@ -1,0 +1,2 @@
+DROP INDEX IF EXISTS uq_openings_open;
+ALTER TABLE watches DROP COLUMN revision;

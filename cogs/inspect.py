@@ -1,0 +1,142 @@
+"""`/check` and `/status`: what a member may see of the checks. The check itself, delivery
+and the status channel belong to the watcher cog; this cog asks it, keeps to the watches the
+member may see (cogs/common.py `visible_watches`) and renders."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.checker import CheckBusy
+from bot.schedule import overrun_warning, schedule_gap
+from bot.watches import Watch
+from cogs.common import answer, resolve_watch, show_watch, visible_watches, watch_choices
+from cogs.render import check_embed, safe, status_embed
+
+if TYPE_CHECKING:
+    from bot.app import WatchBot
+    from cogs.watcher import Watcher
+
+Interaction = discord.Interaction["WatchBot"]
+
+
+def _check_cooldown(interaction: Interaction) -> app_commands.Cooldown | None:
+    """Every `/check` is a full check of every watch: one per member per
+    CHECK_COOLDOWN_SECONDS (0: no limit)."""
+    per = interaction.client.settings.check_cooldown_seconds
+    return app_commands.Cooldown(1, per) if per else None
+
+
+def _per_member(interaction: Interaction) -> Hashable:
+    # The cooldown's buckets live in the command's check, which every bot made in one process
+    # shares (tests make many): key by bot as well as by member.
+    return (interaction.client, interaction.user.id)
+
+
+class Inspect(commands.Cog):
+    def __init__(self, bot: WatchBot) -> None:
+        self.bot = bot
+
+    def _watcher(self) -> Watcher:
+        # By name: load_extension imports its own module copy, so no isinstance check.
+        cog = self.bot.get_cog("Watcher")
+        if cog is None:
+            raise RuntimeError("the Watcher extension is not loaded")
+        return cog  # type: ignore[return-value]
+
+    @app_commands.command(name="check", description="Check MEGABOX now and show what is open")
+    @app_commands.describe(watch="Only show this watch's screenings")
+    @app_commands.autocomplete(watch=watch_choices)
+    @app_commands.checks.dynamic_cooldown(_check_cooldown, key=_per_member)
+    async def check(self, interaction: Interaction, watch: str | None = None) -> None:
+        # Defer first: Discord allows 3 s, a check can take far longer.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        only = await resolve_watch(interaction, watch) if watch else None
+        mine = [only] if only else await visible_watches(interaction)
+        if not any(not w.paused for w in mine):
+            # Nothing of theirs would be checked: don't run a check for everyone else.
+            await answer(interaction, content=_nothing_to_check(mine, interaction))
+            return
+        async with self.bot.working():  # a shutdown lets the answer go out too
+            try:
+                result = await self._watcher().run_check("command", wait=False)
+            except CheckBusy:
+                await interaction.followup.send(
+                    "A check is already running. Its result will be in the status channel "
+                    "shortly; try `/check` again in a minute.",
+                    ephemeral=True,
+                )
+                return
+            # The check covers every watch; the member sees only theirs.
+            shown = result.for_watches({w.id for w in mine})
+            await answer(interaction, embed=check_embed(shown))
+
+    @app_commands.command(name="status", description="Show the bot's health and what it watches")
+    @app_commands.describe(watch="Show one watch in detail")
+    @app_commands.autocomplete(watch=watch_choices)
+    async def status(self, interaction: Interaction, watch: str | None = None) -> None:
+        store = self.bot.store
+        if watch:
+            await show_watch(interaction, await resolve_watch(interaction, watch))
+            return
+        watcher = self._watcher()
+        mine = await visible_watches(interaction)
+        ids = [w.id for w in mine]
+        states = await store.watch_states()
+        runs = await store.last_runs(1)
+        last = runs[0] if runs else None
+        overrun = None
+        if last is not None:
+            gap = schedule_gap(self.bot.settings.check_schedule, self.bot.checker.clock())
+            overrun = overrun_warning(last.finished_at - last.started_at, gap)
+        own = self._own_targets(interaction, mine)
+        latency = self.bot.latency
+        embed = status_embed(
+            uptime=str(self.bot.uptime),
+            latency_ms=latency * 1000 if latency == latency and latency != float("inf") else None,
+            last_run=last,
+            next_run=watcher.next_run(),
+            failures=await store.consecutive_failures(),
+            watches=mine,
+            watch_states={i: states[i] for i in ids if i in states},
+            alerts_sent=await store.alerts_sent_for_watches(ids),
+            problems=[text for target, text in watcher.problems.items() if target in own],
+            checking=self.bot.checker.busy,
+            overrun=overrun,
+        )
+        await answer(interaction, embed=embed)
+
+    def _own_targets(self, interaction: Interaction, mine: list[Watch]) -> set[int]:
+        """Channels and DMs whose delivery problems this member may see: their watches'
+        channels, the status channel if it is in this server, and their own DMs."""
+        settings = self.bot.settings
+        own = {interaction.user.id}
+        for watch in mine:
+            channel = watch.channel_id or settings.alert_channel_id
+            if not watch.personal and channel is not None:
+                own.add(channel)
+        status = settings.status_channel_id
+        if status is not None and interaction.guild and interaction.guild.get_channel(status):
+            own.add(status)
+        return own
+
+
+def _nothing_to_check(mine: list[Watch], interaction: Interaction) -> str:
+    if len(mine) == 1 and mine[0].paused:
+        return f"**{safe(mine[0].label)}** is paused: `/watch resume` it, then `/check` again."
+    if mine:
+        return "Your watches here are all paused: `/watch resume` one, then `/check` again."
+    if interaction.guild is None:
+        return (
+            "You have no personal watches, so there is nothing to check here. Add one with "
+            "`/watch add … scope: just me` in a server."
+        )
+    return "There are no watches here yet. Add one with `/watch add`."
+
+
+async def setup(bot: WatchBot) -> None:
+    await bot.add_cog(Inspect(bot))

@@ -1,0 +1,81 @@
+"""Autocomplete for the `/watch` options: MEGABOX's own movie and branch lists, formats by
+readable name, day words and the next weekend dates."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import discord
+from discord.app_commands import Choice
+
+from bot.megabox.catalogue import describe_branch, describe_movie
+from bot.watch_forms import format_choices
+
+if TYPE_CHECKING:
+    from bot.app import WatchBot
+
+Interaction = discord.Interaction["WatchBot"]
+
+_DAY_SUGGESTIONS = ("weekend", "weekdays", "all", "sat,sun", "fri,sat,sun", "sat", "sun")
+
+
+async def _catalogue_ready(bot: WatchBot) -> bool:
+    catalogue = bot.catalogue
+    if catalogue.stale:
+        # Autocomplete must answer within Discord's 3 s: refresh in the background.
+        bot.in_background(catalogue.refresh())
+    return catalogue.loaded
+
+
+async def movie_autocomplete(interaction: Interaction, current: str) -> list[Choice[str]]:
+    if not await _catalogue_ready(interaction.client):
+        return []
+    return [
+        Choice(name=describe_movie(m)[:100], value=m.movie_no)
+        for m in interaction.client.catalogue.search_movies(current)
+    ]
+
+
+async def branches_autocomplete(interaction: Interaction, current: str) -> list[Choice[str]]:
+    """Several branches as a comma list: complete the part after the last comma."""
+    if not await _catalogue_ready(interaction.client):
+        return []
+    head, _, last = current.rpartition(",")
+    picked = [p.strip() for p in head.split(",") if p.strip()]
+    catalogue = interaction.client.catalogue
+    prefix = catalogue.branch_names(picked)
+    choices = []
+    for branch in catalogue.search_branches(last.strip()):
+        if branch.brch_no in picked:
+            continue
+        value = ",".join([*picked, branch.brch_no])
+        name = f"{prefix} + {describe_branch(branch)}" if prefix else describe_branch(branch)
+        choices.append(Choice(name=name[:100], value=value[:100]))
+    return choices
+
+
+async def formats_autocomplete(interaction: Interaction, current: str) -> list[Choice[str]]:
+    """MEGABOX's formats by readable name ("4DX" finds MX4D); several as a comma list."""
+    head, _, last = current.rpartition(",")
+    picked = [p.strip().upper() for p in head.split(",") if p.strip()]
+    typed = last.strip().casefold()
+    choices = []
+    for label, code in format_choices():
+        if code in picked or (picked and code == "any"):
+            continue
+        if typed and typed not in f"{label} {code}".casefold():
+            continue
+        value = ",".join([*picked, code])
+        name = " + ".join([*picked, label]) if picked else label
+        choices.append(Choice(name=name[:100], value=value[:100]))
+    return choices[:25]
+
+
+async def days_autocomplete(interaction: Interaction, current: str) -> list[Choice[str]]:
+    today = interaction.client.checker.clock().date()
+    weekends = [today + timedelta(days=n) for n in range(21)]
+    dates = [d.isoformat() for d in weekends if d.weekday() >= 5][:4]
+    options = [current.strip()] if current.strip() else []
+    options += [o for o in (*_DAY_SUGGESTIONS, *dates) if current.lower() in o]
+    return [Choice(name=o[:100], value=o[:100]) for o in dict.fromkeys(options)][:25]

@@ -1,0 +1,118 @@
+"""bot/cost.py: what watches cost MEGABOX per check, and a member's budget."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from bot.cost import (
+    HALLS_ANY_FORMAT,
+    SCREENINGS_PER_HALL_DAY,
+    Cost,
+    estimate,
+    personal_spend,
+    refusal,
+    summary,
+)
+from bot.watches import Days, TimeWindow, Watch
+
+TODAY = date(2026, 12, 3)  # a Thursday: 21 days hold six weekend days (12-05 … 12-20)
+HORIZON = 21
+
+
+def watch(**changes: object) -> Watch:
+    base = Watch(
+        movie_no="25008000",
+        branches=("1351",),
+        formats=frozenset({"MX4D"}),
+        days=Days.parse("weekend"),
+        scope="user",
+        owner_id=7,
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def cost(*watches: Watch) -> Cost:
+    return estimate(watches, TODAY, HORIZON)
+
+
+def test_the_original_job_costs_a_listing_and_a_hall_of_seat_maps_per_weekend_day() -> None:
+    assert cost(watch()) == Cost(listings=6, seat_maps=6 * SCREENINGS_PER_HALL_DAY)
+    assert cost(watch()).total == 6 + 6 * SCREENINGS_PER_HALL_DAY
+
+
+def test_one_listing_covers_three_branches_of_a_date() -> None:
+    three = cost(watch(branches=("1351", "4651", "0052")))
+    four = cost(watch(branches=("1351", "4651", "0052", "1372")))
+    assert three.listings == cost(watch()).listings
+    assert four.listings == 2 * three.listings
+    assert four.seat_maps == 4 * cost(watch()).seat_maps
+
+
+def test_watches_wanting_the_same_share_listings_and_seat_maps() -> None:
+    one = cost(watch())
+    assert cost(watch(), watch(min_seats=1, together=True)) == one
+    # Another branch on the same dates: its listing rides along (up to three branches).
+    both = cost(watch(), watch(branches=("4651",)))
+    assert both.listings == one.listings
+    assert both.seat_maps == 2 * one.seat_maps
+
+
+def test_any_format_counts_several_halls_and_a_window_fewer_screenings() -> None:
+    assert cost(watch(formats=frozenset())).seat_maps == HALLS_ANY_FORMAT * cost(watch()).seat_maps
+    evening = cost(watch(window=TimeWindow.parse("18:00-23:00")))
+    assert evening.listings == cost(watch()).listings
+    assert 0 < evening.seat_maps < cost(watch()).seat_maps
+    one_start = cost(watch(window=TimeWindow.parse("19:40-19:40")))
+    assert one_start.seat_maps == 6  # one screening a weekend day
+
+
+def test_more_days_cost_more_and_dates_past_the_horizon_nothing() -> None:
+    assert cost(watch(days=Days.parse("all"))).total > cost(watch()).total
+    assert cost(watch(days=Days.parse("sat"))).total < cost(watch()).total
+    assert cost(watch(days=Days.parse("2027-06-01"))) == Cost()
+
+
+def test_a_member_over_budget_is_refused_with_what_it_costs_and_what_is_left() -> None:
+    mine = [watch(id=1)]
+    wide = watch(branches=("1351", "4651"), formats=frozenset())
+    spend = personal_spend(wide, mine, budget=60, today=TODAY, horizon_days=HORIZON)
+    assert spend.refused
+    assert spend.others == cost(watch())
+    assert spend.left == 60 - cost(watch()).total
+    text = refusal(spend, wide)
+    assert f"about {cost(wide).total} MEGABOX requests per check" in text
+    assert f"leaves {spend.left}" in text
+    assert "fewer branches" in text and "start-time window" in text and "one format" in text
+    assert "Nothing was saved" in text
+
+
+def test_within_budget_is_accepted_and_the_confirmation_says_so() -> None:
+    spend = personal_spend(watch(), [], budget=60, today=TODAY, horizon_days=HORIZON)
+    assert not spend.refused
+    text = summary(spend.watch, spend)
+    assert f"costs about {cost(watch()).total} MEGABOX requests per check" in text
+    assert f"about {cost(watch()).total} of your 60" in text
+
+
+def test_an_edit_replaces_the_watch_and_narrowing_is_allowed_over_budget() -> None:
+    stored = watch(id=1, branches=("1351", "4651"))
+    # Over a (since lowered) budget already: narrowing is fine, widening is not.
+    narrower = personal_spend(
+        replace(stored, branches=("1351",)), [stored], budget=10, today=TODAY, horizon_days=21
+    )
+    assert narrower.others == Cost()
+    assert not narrower.refused
+    wider = personal_spend(
+        replace(stored, formats=frozenset()), [stored], budget=10, today=TODAY, horizon_days=21
+    )
+    assert wider.refused
+
+
+def test_a_first_watch_over_budget_is_told_the_budget_alone() -> None:
+    wide = watch(branches=("1351", "4651", "0052", "1372"), formats=frozenset())
+    spend = personal_spend(wide, [], budget=60, today=TODAY, horizon_days=HORIZON)
+    assert spend.refused and spend.left == 60
+    text = refusal(spend, wide)
+    assert "may use 60 requests per check together." in text
+    assert "your others" not in text and "another of your personal watches" not in text

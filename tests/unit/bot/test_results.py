@@ -1,0 +1,76 @@
+"""A check seen from some watches: what one member may be shown."""
+
+from __future__ import annotations
+
+from dataclasses import FrozenInstanceError
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from bot.megabox.models import KST, Screening
+from bot.openings import Change, Transition
+from bot.results import CheckError, CheckResult, NewOpening, SeenScreening
+from bot.seats import SeatCount
+from bot.watches import Days, Watch
+
+NOW = datetime(2026, 12, 3, 14, 0, tzinfo=KST)
+
+
+def screening(no: str) -> Screening:
+    row: dict[str, Any] = {
+        "playSchdlNo": no,
+        "playDe": "20261205",
+        "playStartTime": "19:40",
+        "playEndTime": "22:04",
+        "brchNo": "1351",
+        "restSeatCnt": 9,
+        "movieNo": "25008000",
+    }
+    return Screening.model_validate(row)
+
+
+COUNT = SeatCount(9, 5, 3, "F", ("F6", "F7", "F8"), 192, 4, 4, True)
+
+
+def result() -> CheckResult:
+    watches = tuple(
+        Watch(movie_no="25008000", branches=("1351",), days=Days.parse("weekend"), id=i)
+        for i in (1, 2)
+    )
+    both, only_two = screening("A"), screening("B")
+    return CheckResult(
+        trigger="command",
+        started_at=NOW,
+        finished_at=NOW,
+        watches=watches,
+        screenings=(
+            SeenScreening(both, COUNT, (1, 2), (1, 2)),
+            SeenScreening(only_two, COUNT, (2,), (2,)),
+        ),
+        openings=(NewOpening(1, both, COUNT), NewOpening(2, only_two, COUNT)),
+        transitions=(Transition((1, "A"), Change.OPENED), Transition((2, "B"), Change.OPENED)),
+        covered=frozenset({1, 2}),
+        errors=(
+            CheckError("timeout", "no answer", "12-05 at 4651", frozenset({"4651"})),
+            CheckError("timeout", "no answer", "12-05 at 1351", frozenset({"1351"})),
+        ),
+    )
+
+
+def test_a_member_sees_only_their_watches() -> None:
+    mine = result().for_watches({1})
+    assert [w.id for w in mine.watches] == [1]
+    assert [(s.screening.play_schdl_no, s.wanted_by, s.matched_by) for s in mine.screenings] == [
+        ("A", (1,), (1,))
+    ]
+    assert [o.watch_id for o in mine.openings] == [1]
+    assert [t.key for t in mine.transitions] == [(1, "A")]
+    assert mine.covered == {1}
+    # Another server's branch failing is not this member's business.
+    assert [e.scope for e in mine.errors] == ["12-05 at 1351"]
+
+
+def test_a_result_is_frozen() -> None:
+    with pytest.raises(FrozenInstanceError):
+        result().requests = 3  # type: ignore[misc]

@@ -1,0 +1,77 @@
+"""bot/watch_forms.py: an edit that changes what matches starts a baseline."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from bot.megabox.catalogue import Catalogue
+from bot.megabox.client import ClientOptions, MegaboxClient
+from bot.watch_forms import WatchForm, build_watch, needs_baseline
+from bot.watches import Days, Mention, TimeWindow, Watch
+
+BASE = Watch(
+    movie_no="25008000",
+    branches=("1351", "4651"),
+    formats=frozenset({"MX4D"}),
+    days=Days.parse("weekend"),
+    window=TimeWindow.parse("18:00-23:00"),
+    min_seats=3,
+    together=True,
+    id=1,
+    name="coex",
+)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"movie_no": "26018900"},
+        {"branches": ("1351",)},
+        {"branches": ("1351", "4651", "0052")},
+        {"formats": frozenset()},
+        {"formats": frozenset({"MX4D", "DBC"})},
+        {"days": Days.parse("all")},
+        {"window": None},
+        {"window": TimeWindow.parse("12:00-23:00")},
+        {"min_seats": 1},
+        {"min_seats": 4},
+        {"together": False},
+    ],
+)
+def test_a_change_of_what_matches_needs_a_baseline(changes: dict[str, object]) -> None:
+    assert needs_baseline(BASE, replace(BASE, **changes))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"name": "renamed"},
+        {"channel_id": 900_000_000_000_000_003},
+        {"mention": Mention.parse("@here")},
+        {"paused": True},
+        {"branches": ("4651", "1351")},  # the same branches in another order
+    ],
+)
+def test_other_changes_do_not(changes: dict[str, object]) -> None:
+    assert not needs_baseline(BASE, replace(BASE, **changes))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("form", "pending"),
+    [
+        (WatchForm(min_seats=1), True),
+        (WatchForm(together=False), True),
+        (WatchForm(format="any"), True),
+        (WatchForm(times="any"), True),
+        (WatchForm(min_seats=3), False),  # given, but the same value
+        (WatchForm(name="renamed"), False),
+    ],
+)
+def test_an_edit_sets_baseline_pending_when_it_needs_one(form: WatchForm, pending: bool) -> None:
+    # Options that need no MEGABOX lists: the catalogue is never asked.
+    catalogue = Catalogue(MegaboxClient(ClientOptions(base_url="http://127.0.0.1:9")))
+    edited = build_watch(form, catalogue, base=BASE)
+    assert edited.baseline_pending is pending
