@@ -294,8 +294,8 @@ async def open_bot(
     store = await Store.open(settings.database_url)
     try:
         async with MegaboxClient(client_options or settings.client_options()) as client:
-            await sync_env_watch(store, settings, datetime.now(KST))
             checker = Checker.from_settings(client, store, settings, clock)
+            await sync_env_watch(store, settings, checker.clock())
             bot = WatchBot(settings, store=store, client=client, checker=checker, **bot_options)
             async with bot:
                 yield bot

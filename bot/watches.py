@@ -239,11 +239,6 @@ class Mention:
         }[self.kind]
 
 
-def parse_mentions(text: str) -> list[Mention]:
-    """An alert's stored mention text: the watch's mention plus mention-subscribers."""
-    return [Mention.parse(token) for token in text.split()]
-
-
 @dataclass(frozen=True, slots=True)
 class Watch:
     """One thing to watch for. `id` is the storage id (0 before it is stored)."""

@@ -4,6 +4,8 @@ member may see (cogs/common.py `visible_watches`) and renders."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Hashable
 from typing import TYPE_CHECKING
 
@@ -64,6 +66,16 @@ class Inspect(commands.Cog):
         async with self.bot.working():  # a shutdown lets the answer go out too
             try:
                 result = await self._watcher().run_check("command", wait=False)
+            except asyncio.CancelledError:
+                # A shutdown abandoned the check (nothing half-stored): say so, then go.
+                with contextlib.suppress(discord.HTTPException, TimeoutError):
+                    async with asyncio.timeout(2):
+                        await interaction.followup.send(
+                            "The bot is restarting, so this check was stopped before it "
+                            "finished. Nothing was lost; try `/check` again in a minute.",
+                            ephemeral=True,
+                        )
+                raise
             except CheckBusy:
                 await interaction.followup.send(
                     "A check is already running. Its result will be in the status channel "

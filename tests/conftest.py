@@ -62,6 +62,12 @@ def child_env(megabox: FakeMegabox, tmp_path: Path, **values: str) -> dict[str, 
 SHORT_TIMEOUT = 0.25
 
 
+def quiet_schedule() -> str:
+    """A cron schedule that cannot fire while a test runs: at the minute half an hour away.
+    Tests start checks themselves; a scheduled one on the real clock would race them."""
+    return f"{(datetime.now(KST).minute + 30) % 60} * * * *"
+
+
 def fast_options(base_url: str, **changes: float) -> ClientOptions:
     """No budget, no jitter, millisecond backoff: the same code paths, without waiting."""
     values: dict[str, float] = {

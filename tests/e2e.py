@@ -16,7 +16,7 @@ from bot.app import WatchBot, open_bot
 from bot.config import Settings
 from bot.megabox.models import KST
 from cogs.watcher import JOB_ID, Watcher
-from tests.conftest import ALERT_CHANNEL, Clock, fast_options
+from tests.conftest import ALERT_CHANNEL, Clock, fast_options, quiet_schedule
 from tests.fakes.discord_server import FakeChannel, FakeDiscord, FakeGuild, FakeMember, FakeRole
 from tests.fakes.megabox_server import FakeMegabox
 
@@ -61,6 +61,7 @@ def make_settings(megabox: FakeMegabox, db_url: str, tmp_path: Path, **changes: 
         "watch_mention": "@here",
         "heartbeat_file": tmp_path / "heartbeat",
         "failure_alert_threshold": 3,
+        "check_schedule": quiet_schedule(),  # tests fire the job themselves
     }
     values.update(changes)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

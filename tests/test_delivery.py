@@ -317,6 +317,9 @@ async def test_sigterm_while_megabox_hangs_exits_zero_within_10_s(
     assert stopped_after < 10, text  # docker's default stop timeout
     assert "abandoned" in text
     assert "Traceback" not in text
+    # The member whose /check was abandoned is told, not left with "thinking…".
+    stopped = await fake.wait_for_followup(second, timeout=5)
+    assert "restarting" in json.dumps(stopped, ensure_ascii=False)
     # Nothing was lost: the first check and its delivered alert are stored; the abandoned
     # one stored nothing.
     db = f"sqlite:///{tmp_path / 'bot.db'}"

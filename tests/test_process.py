@@ -8,13 +8,11 @@ import sqlite3
 import sys
 import time
 from collections.abc import AsyncIterator
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from bot.megabox.models import KST
-from tests.conftest import ALERT_CHANNEL, COEX_MX4D_1940, child_env
+from tests.conftest import ALERT_CHANNEL, COEX_MX4D_1940, child_env, quiet_schedule
 from tests.e2e import GUILD_ID, STATUS_CHANNEL, TOKEN, make_guild
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.megabox_server import FakeMegabox
@@ -34,12 +32,6 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 def megabox(live_megabox: FakeMegabox) -> FakeMegabox:
     """The bot runs on the real clock here: the scenario moved to the week ahead of today."""
     return live_megabox
-
-
-def quiet_schedule() -> str:
-    """A cron schedule that cannot fire while a test runs: at the minute half an hour away.
-    The tests start checks themselves (/check); a scheduled one would race them."""
-    return f"{(datetime.now(KST).minute + 30) % 60} * * * *"
 
 
 def bot_env(fake: FakeDiscord, megabox: FakeMegabox, tmp_path: Path) -> dict[str, str]:
