@@ -189,6 +189,7 @@ def bot_env(fake: FakeDiscord, mb: FakeMegabox, tmp: Path, **values: str) -> dic
         "WATCH_DAYS": "weekend",
         "WATCH_MENTION": "@here",
         "CHECK_SCHEDULE": NEVER,
+        "CHECK_COOLDOWN_SECONDS": "0",  # the bench sends /check back to back on purpose
         "LOG_LEVEL": "INFO",
     }
     base.update(values)
@@ -361,7 +362,13 @@ async def bot_in_process(
 ) -> AsyncIterator[tuple[WatchBot, Clock]]:
     """tests/e2e.running_bot with production client timeouts (its 0.25 s would trip at 0.5 s)."""
     clock = Clock()
-    settings = make_settings(mb, f"sqlite+aiosqlite:///{tmp / 'bot.db'}", tmp, check_schedule=NEVER)
+    settings = make_settings(
+        mb,
+        f"sqlite+aiosqlite:///{tmp / 'bot.db'}",
+        tmp,
+        check_schedule=NEVER,
+        check_cooldown_seconds=0,
+    )
     options = ClientOptions(base_url=mb.base_url, requests_per_second=0, jitter_seconds=0)
     with fake.patch_client():
         async with open_bot(

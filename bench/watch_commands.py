@@ -134,7 +134,7 @@ async def main(runs: int) -> None:
                 second = await run.watcher.run_check("bench")
                 print(
                     f"second check, nothing moved: listing requests {mb.count('bokd')}, seat maps"
-                    f" {mb.count('seats')} (together watches and undecided counts only),"
+                    f" {mb.count('seats')} (every candidate again: an unchanged count proves nothing),"
                     f" total {second.requests}"
                 )
                 print(f"listing requests without coalescing (one per watch, branch and date): "

@@ -1,14 +1,17 @@
-"""bot/watch_forms.py: an edit that changes what matches starts a baseline."""
+"""bot/watch_forms.py: an edit that changes what matches starts a baseline; quiet hours are
+KST clock times."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 
 from bot.megabox.catalogue import Catalogue
 from bot.megabox.client import ClientOptions, MegaboxClient
-from bot.watch_forms import WatchForm, build_watch, needs_baseline
+from bot.megabox.models import KST
+from bot.watch_forms import QuietHours, WatchForm, build_watch, needs_baseline
 from bot.watches import Days, Mention, TimeWindow, Watch
 
 BASE = Watch(
@@ -75,3 +78,11 @@ def test_an_edit_sets_baseline_pending_when_it_needs_one(form: WatchForm, pendin
     catalogue = Catalogue(MegaboxClient(ClientOptions(base_url="http://127.0.0.1:9")))
     edited = build_watch(form, catalogue, base=BASE)
     assert edited.baseline_pending is pending
+
+
+def test_quiet_hours_compare_in_kst_for_a_utc_moment() -> None:
+    night = QuietHours.parse("23:00-08:00")
+    # 15:30 UTC is 00:30 KST: inside the quiet hours, although 15:30 is not.
+    assert night.contains(datetime(2026, 12, 2, 15, 30, tzinfo=UTC))
+    assert not night.contains(datetime(2026, 12, 2, 3, 0, tzinfo=UTC))  # 12:00 KST
+    assert night.contains(datetime(2026, 12, 3, 0, 30, tzinfo=KST))
