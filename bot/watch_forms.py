@@ -6,6 +6,7 @@ until the whole form is valid.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -132,7 +133,7 @@ def build_watch(
     edited = replace(base, **changes)  # type: ignore[arg-type]
     if needs_baseline(base, edited):
         # Other screenings may match now: record what is open instead of alerting it all.
-        edited = replace(edited, baseline_pending=True)
+        edited = replace(edited, baseline_pending=True, news_baseline_pending=True)
     return edited
 
 
@@ -177,12 +178,16 @@ def _movie(text: str, catalogue: Catalogue) -> Movie | Awaited:
             return Awaited(title=found.movie_nm, movie_no=found.movie_no)
         return found
     title = re.sub(r"\s+", " ", text).strip()
-    if catalogue.search_movies(title, limit=2) or re.fullmatch(r"\d+", title):
-        # Several films contain this text, or it is a number MEGABOX does not know.
+    near = [
+        m
+        for m in catalogue.movies.values()
+        if difflib.SequenceMatcher(None, norm_title(m.movie_nm), norm_title(title)).ratio() >= 0.9
+    ]
+    if catalogue.search_movies(title, limit=2) or near or re.fullmatch(r"\d+", title):
+        # Several films contain this text, it is all but a film's title (a typo, not a film
+        # to wait for), or it is a number MEGABOX does not know.
         hint = f" Did you mean: {'; '.join(found)}?" if found else ""
-        raise FormError(
-            f"MEGABOX has no single movie matching {title!r}.{hint} Pick one from the list."
-        )
+        raise FormError(f"MEGABOX has no movie matching {title!r}.{hint} Pick one from the list.")
     if len(norm_title(title)) < 2 or len(title) > MAX_TITLE:
         raise FormError(
             f"To wait for a film not on sale yet, give its title (2 to {MAX_TITLE} characters)."

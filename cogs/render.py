@@ -313,7 +313,7 @@ def watch_embed(
             "MEGABOX's film list per check; when it is on sale the watch says so and its "
             "first screenings come as new screenings"
         )
-    if watch.baseline_pending:
+    if watch.baseline_pending and watch.awaiting is None:
         state += " · its first check records what is already open and alerts only new openings"
     embed.add_field(name="Status", value=state, inline=False)
     if open_now:

@@ -175,3 +175,78 @@ async def test_a_restart_between_storing_and_sending_does_not_duplicate_it(
         assert message.id in [m.id for m in fake.nonce_replays]
         await next_check(run)
         assert len(run.alerts()) == 1
+
+
+# -- watches for films not on sale yet --------------------------------------------------------
+
+UPCOMING = {"movieNo": "26120200", "rpstMovieNo": "26120200", "movieNm": "겨울 왕국 3",
+            "movieStatCd": "MSC02", "bokdAbleAt": "N", "rfilmDe": "2027.01.20"}  # fmt: skip
+VOYAGE = {"movieNo": "26120300", "rpstMovieNo": "26120300", "movieNm": "마지막 항해",
+          "movieEngNm": "The Last  Voyage", "movieStatCd": "MSC01", "bokdAbleAt": "Y"}  # fmt: skip
+
+
+async def command(run: Running, options: dict[str, Any], sub: str) -> str:
+    interaction = await run.discord.send_command(
+        GUILD_ID, GENERAL_CHANNEL, ADMIN, "watch", options, subcommand=sub
+    )
+    callback = await run.discord.wait_for_callback(interaction)
+    if callback["type"] == 4:  # answered at once, not deferred
+        return str(callback["data"])
+    return str(await run.discord.wait_for_followup(interaction))
+
+
+async def test_a_title_watch_binds_when_the_film_appears_and_alerts_its_first_screenings_once(
+    fake: FakeDiscord, megabox: FakeMegabox, db_url: str, tmp_path: Path
+) -> None:
+    megabox.add_movie(UPCOMING)
+    async with running_bot(fake, megabox, make_settings(megabox, db_url, tmp_path)) as run:
+        await run.scheduled_check()
+        await run.bot.catalogue.refresh()
+        asked = await run.discord.send_autocomplete(
+            GUILD_ID, GENERAL_CHANNEL, ADMIN, "watch", {"movie": "겨울 왕국"}, focused="movie",
+            subcommand="add",
+        )  # fmt: skip
+        choices = (await run.discord.wait_for_callback(asked))["data"]["choices"]
+        assert [c["name"] for c in choices] == ["겨울 왕국 3 (2027.01.20) · 26120200 · upcoming"]
+        # By title text (English, other spacing and case), and from the upcoming list.
+        by_title = await command(
+            run, {"movie": "the last voyage", "branches": "1351", "format": "MX4D"}, "add"
+        )
+        assert "waiting for the film" in by_title and "the last voyage" in by_title
+        upcoming = await command(run, {"movie": "26120200", "branches": "1351"}, "add")
+        assert "waiting for the film: “겨울 왕국 3” (upcoming, 26120200)" in upcoming
+        listing = await command(run, {}, "list")
+        assert listing.count("waiting for the film") == 2
+        # Waiting costs one catalogue read per check, shared; no listing for them.
+        reads = megabox.count("movies")
+        await next_check(run)
+        assert megabox.count("movies") == reads + 1
+        assert run.alerts() == []
+        # The film goes on sale with two COEX MX4D shows, one of them a stage greeting
+        # (its own movieNo, under the film's rpstMovieNo).
+        megabox.add_movie(VOYAGE)
+        film = {"rpstMovieNo": "26120300", "playDe": "20261212"}
+        megabox.clone_screening(COEX_MX4D_1940, "2612121351071", movieNo="26120300",
+                                movieNm="마지막 항해", **film)  # fmt: skip
+        megabox.clone_screening(COEX_MX4D_1940, "2612121351072", movieNo="26120301",
+                                movieNm="[무대인사] 마지막 항해", playStartTime="10:00",
+                                playEndTime="12:24", **film)  # fmt: skip
+        await next_check(run)
+        found, grouped = run.alerts()
+        assert found.embeds[0]["title"] == "🎬 On sale now: 마지막 항해"
+        assert "the last voyage" in found.embeds[0]["description"]
+        assert grouped.embeds[0]["title"] == "🆕 New screenings: 마지막 항해"
+        [(name, value)] = fields(grouped).items()
+        assert name == "Sat 2026-12-12 · 코엑스 · MEGA \\| MX4D관"
+        assert ["2612121351072" in value.split("\n")[0], "2612121351071" in value] == [True, True]
+        assert seat_alerts(run) == []
+        shown = await command(run, {"watch": "2"}, "show")
+        assert "waiting" not in shown and "26120300" in shown
+        assert "waiting for the film" in await command(run, {"watch": "3"}, "show")
+        # Once: nothing more at the next checks.
+        await next_check(run)
+        await next_check(run)
+        assert len(run.alerts()) == 2
+        assert db_rows(db_url, "SELECT kind, status FROM notices ORDER BY id") == [
+            ("bound", "sent"), ("new", "sent"),
+        ]  # fmt: skip
