@@ -9,6 +9,7 @@ film itself are watched together (README §13.10-11).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -21,6 +22,7 @@ _PREFIX = re.compile(r"^\s*(\[[^\]]*\]\s*)+")
 MAX_TITLE = 100
 
 
+@functools.lru_cache(maxsize=4096)  # every waiting watch compares every film, every check
 def norm_title(text: str) -> str:
     """How titles are compared: NFKC, case-folded, without any whitespace."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text).casefold())
