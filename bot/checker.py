@@ -19,13 +19,17 @@ from bot.config import Settings
 from bot.megabox.client import MegaboxClient
 from bot.megabox.errors import Blocked, MegaboxError, Overloaded, RateLimited
 from bot.megabox.models import KST, BookingPage, Screening
+from bot.new_screenings import News, NewScreening, sort_out
+from bot.notices import NewsBody
 from bot.openings import Change, Key, OpeningState, Transition, advance
 from bot.planner import Chunk, make_chunks
 from bot.report import run_row
 from bot.results import CheckError, CheckResult, NewOpening, SeenScreening
 from bot.seat_rule import KNOWN_WHEELCHAIR_SEATS, HallFacts, needs_seat_map
 from bot.seats import SeatCount, estimate, evaluate
+from bot.store.news import NewNotice, Seen
 from bot.store.repo import Coverage, PendingAlert, Scope, Snapshot, Store
+from bot.waiting import bind_waiting
 from bot.watches import Watch
 
 __all__ = [
@@ -129,9 +133,31 @@ class Checker:
     ) -> CheckResult:
         started = self.clock()
         requests_before = self.client.requests_made
-        watches = tuple(await self.store.watches(include_paused=False))
+        stored = await self.store.watches(include_paused=False)
+        subscriptions = await self.store.subscriptions()
+        # Watches waiting for a film cost one catalogue read, together; one that finds its
+        # film is checked as any watch from this check on.
+        binding = await bind_waiting(
+            self.client,
+            self.store,
+            [w for w in stored if w.waiting],
+            lambda w: self._targets([w], subscriptions, news=not w.tells_seats)[w.id],
+            started,
+        )
+        watches = tuple(binding.bound.get(w.id, w) for w in stored)
+        watches = tuple(w for w in watches if not w.waiting)
         run = _Run(self, watches, started)
-        await run.prepare(await self._targets(watches))
+        for watch in recipients.without_channel(watches, self.default_channel_id):
+            log.warning("watch %s has no alert channel: openings go to DMs only", watch.id)
+        seat_targets = self._targets(watches, subscriptions)
+        await run.prepare(
+            {w.id: seat_targets[w.id] if w.tells_seats else [] for w in watches},
+            self._targets(watches, subscriptions, news=True),
+        )
+        if binding.error is not None:
+            run.warnings.append(
+                CheckError(binding.error.kind, str(binding.error), "the film list (catalogue)")
+            )
         for chunk in make_chunks(watches, run.today, self.horizon_days):
             if await run.check_chunk(chunk) and on_progress is not None:
                 await on_progress()
@@ -144,14 +170,20 @@ class Checker:
         complete = {w.id: w.revision for w in watches if w.id in result.covered}
         await self.store.record_run(run_row(result), coverage=Coverage(complete))
         await self.store.prune(started - RETENTION)
+        await self.store.forget_seen(started - RETENTION)
         return result
 
-    async def _targets(self, watches: Sequence[Watch]) -> dict[int, list[PendingAlert]]:
-        """Who hears of an opening (recipients.py), from the subscriptions as stored now."""
-        for watch in recipients.without_channel(watches, self.default_channel_id):
-            log.warning("watch %s has no alert channel: openings go to DMs only", watch.id)
-        subscriptions = await self.store.subscriptions()
-        return recipients.targets(watches, subscriptions, self.default_channel_id)
+    def _targets(
+        self,
+        watches: Sequence[Watch],
+        subscriptions: Sequence[recipients.SubscriptionLike],
+        *,
+        news: bool = False,
+    ) -> dict[int, list[PendingAlert]]:
+        """Who hears of an opening (recipients.py), or with `news` of new screenings (the
+        watch's own channel and mention for them, where set)."""
+        seen_as = [w.as_news() for w in watches] if news else watches
+        return recipients.targets(seen_as, subscriptions, self.default_channel_id)
 
 
 class _Run:
@@ -184,10 +216,20 @@ class _Run:
                 self._by_branch.setdefault(branch, []).append(watch)
         self._watch = {w.id: w for w in watches}
         self.revisions = {w.id: w.revision for w in watches}
+        self.news_baseline = {w.id for w in watches if w.news_baseline_pending}
+        self.announce = {w.id for w in watches if w.tells_news}
+        self.news: dict[int, list[NewScreening]] = {}  # watch → its new screenings so far
+        self.seen_by: list[Seen] = []
 
-    async def prepare(self, targets: dict[int, list[PendingAlert]]) -> None:
+    async def prepare(
+        self,
+        targets: dict[int, list[PendingAlert]],
+        news_targets: dict[int, list[PendingAlert]],
+    ) -> None:
         """What every chunk needs from the store, read once."""
         self.targets = targets
+        self.news_targets = news_targets
+        self.known = await self.c.store.known_screenings(self._watch)
         self.halls = HallFacts.with_known(await self.c.store.wheelchair_seats())
         states = await self.c.store.opening_states(self.now - self.c.damping)
         self.states = {k: v for k, v in states.items() if k[0] in self._watch}
@@ -232,11 +274,29 @@ class _Run:
             if state.open and self._no_longer_watched(key, seen.get(key[1]), snapshots)
         }
         self.seen += seen.values()
+        news = self._news(seen)
         applied = await self._store(
             self._advance(mine, matching, unknown, unwatched), [s.screening for s in seen.values()],
-            {no: s.count for no, s in seen.items() if s.count}, halls,
+            {no: s.count for no, s in seen.items() if s.count}, halls, news.folded,
         )  # fmt: skip
         return any(t.change is Change.OPENED for t in applied)
+
+    def _news(self, seen: dict[str, SeenScreening]) -> News:
+        """New screenings in this chunk's listings (bot/new_screenings.py); they are
+        announced and remembered together at the end of the check."""
+        news = sort_out(
+            ((no, s.wanted_by) for no, s in seen.items()),
+            self.known,
+            baseline=self.news_baseline,
+            announce=self.announce,
+        )
+        for wid, nos in news.new.items():
+            self.news.setdefault(wid, []).extend(
+                NewScreening.of(seen[no].screening, seen[no].count, wid in seen[no].matched_by)
+                for no in nos
+            )
+        self.seen_by += [Seen(w, no, seen[no].screening.start) for w, no in news.remember]
+        return news
 
     async def finish(self) -> None:
         """Openings no chunk looked at (no active watch lists their branch any more): a
@@ -250,6 +310,15 @@ class _Run:
         transitions = self._advance(self.states, set(), set(), unwatched)
         if transitions:
             await self._store(transitions, [], {}, {})
+        await self.c.store.record_news(
+            now=self.now,
+            seen=self.seen_by,
+            notices=[
+                NewNotice(wid, "new", self._news_body(wid, items), self.news_targets[wid])
+                for wid, items in sorted(self.news.items())
+            ],
+            revisions=self.revisions,
+        )
         if self.seat_errors:
             self.warnings.append(
                 CheckError(
@@ -274,6 +343,7 @@ class _Run:
         screenings: list[Screening],
         counts: dict[str, SeatCount],
         halls: dict[tuple[str, str], tuple[int, int | None]],
+        folded: set[Key] | None = None,
     ) -> list[Transition]:
         applied = await self.c.store.record_progress(
             now=self.now,
@@ -283,6 +353,7 @@ class _Run:
             transitions=transitions,
             targets=self.targets,
             revisions=self.revisions,
+            folded=folded or set(),
         )
         self.transitions += applied
         counts_seen = {s.screening.play_schdl_no: s.count for s in self.seen}
@@ -291,6 +362,13 @@ class _Run:
             if tr.change is Change.OPENED and count is not None:
                 self.openings.append(NewOpening(tr.key[0], self.rows[tr.key[1]], count))
         return applied
+
+    def _news_body(self, watch_id: int, items: list[NewScreening]) -> NewsBody:
+        watch = self._watch[watch_id]
+        rows = [self.rows[i.play_schdl_no] for i in items]
+        # The film's own name, not an event version's "[무대인사] …", where there is one.
+        name = next((r for r in rows if r.movie_no == watch.movie_no), rows[0]).movie_nm
+        return NewsBody(watch.label, watch.movie_no, name, tuple(items))
 
     # -- listings --------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from bot.watches import (
     parse_branch,
     parse_formats,
     parse_movie_no,
+    parse_notify,
 )
 
 DEFAULT_DATABASE_URL = "sqlite:///./data/megabox-watch.db"
@@ -74,6 +75,9 @@ class Settings(BaseSettings):
     watch_min_seats: int = Field(3, ge=1, le=10)
     watch_together: bool = False
     watch_mention: str = ""
+    watch_notify: str = "both"
+    watch_news_channel_id: Snowflake | None = None
+    watch_news_mention: str | None = None
 
     log_level: str = "INFO"
     heartbeat_file: Path = Path("./data/heartbeat")
@@ -150,6 +154,19 @@ class Settings(BaseSettings):
         Mention.parse(value)
         return value
 
+    @field_validator("watch_notify")
+    @classmethod
+    def _notify(cls, value: str) -> str:
+        return parse_notify(value)
+
+    @field_validator("watch_news_mention")
+    @classmethod
+    def _news_mention(cls, value: str | None) -> str | None:
+        if value is not None and value.strip():
+            Mention.parse(value)
+            return value
+        return None
+
     @model_validator(mode="after")
     def _watch_complete(self) -> Settings:
         if self.watch_movie_no and not self.watch_branches:
@@ -182,6 +199,11 @@ class Settings(BaseSettings):
             mention=Mention.parse(self.watch_mention),
             guild_id=self.discord_guild_id,
             name="default",
+            notify=self.watch_notify,
+            news_channel_id=self.watch_news_channel_id,
+            news_mention=Mention.parse(self.watch_news_mention)
+            if self.watch_news_mention
+            else None,
         )
 
     def require_token(self) -> str:

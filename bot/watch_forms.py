@@ -6,6 +6,7 @@ until the whole form is valid.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -14,7 +15,8 @@ from typing import TypeVar
 
 from bot.megabox.catalogue import Catalogue
 from bot.megabox.models import KST, Branch, Movie
-from bot.watches import FORMATS, Days, Mention, TimeWindow, Watch, parse_format
+from bot.title_watch import MAX_TITLE, Awaited, norm_title, on_sale
+from bot.watches import FORMATS, Days, Mention, TimeWindow, Watch, parse_format, parse_notify
 
 T = TypeVar("T")
 
@@ -42,6 +44,11 @@ class WatchForm:
     channel_id: int | None = None
     mention: str | None = None
     name: str | None = None
+    notify: str | None = None
+    news_channel_id: int | None = None
+    news_mention: str | None = None
+    #: Edits: new-screening messages go where the seat alerts go again.
+    news_like_alerts: bool = False
 
 
 def build_watch(
@@ -62,11 +69,17 @@ def build_watch(
         raise FormError(
             f"I couldn't load MEGABOX's movie and branch lists ({reason}). Try again in a minute."
         )
-    movie = _movie(form.movie, catalogue) if form.movie is not None else None
+    found = _movie(form.movie, catalogue) if form.movie is not None else None
+    movie = found if isinstance(found, Movie) else None
     branches = _branches(form.branches, catalogue) if form.branches is not None else None
     changes: dict[str, object] = {}
     if movie is not None:
         changes["movie_no"] = movie.movie_no
+        changes["awaiting"] = None
+    elif isinstance(found, Awaited):
+        # Not on sale yet: the watch waits for the film (bot/title_watch.py), then binds.
+        changes["movie_no"] = ""
+        changes["awaiting"] = found
     if branches is not None:
         changes["branches"] = tuple(b.brch_no for b in branches)
     if form.format is not None:
@@ -87,11 +100,22 @@ def build_watch(
         changes["mention"] = _parsed("mention", Mention.parse, form.mention)
     if form.name is not None:
         changes["name"] = _name(form.name)
+    if form.notify is not None:
+        changes["notify"] = _parsed("notify", parse_notify, form.notify)
+    if form.news_like_alerts and (form.news_channel_id or form.news_mention is not None):
+        raise FormError("Give `news_like_alerts` or a news channel or role, not both.")
+    if form.news_like_alerts:
+        changes["news_channel_id"] = None
+        changes["news_mention"] = None
+    if form.news_channel_id is not None:
+        changes["news_channel_id"] = form.news_channel_id
+    if form.news_mention is not None:
+        changes["news_mention"] = _parsed("news_mention", Mention.parse, form.news_mention)
 
     if base is None:
-        assert movie is not None and branches is not None
+        assert found is not None and branches is not None
         watch = Watch(
-            movie_no=movie.movie_no,
+            movie_no=movie.movie_no if movie else "",
             branches=tuple(b.brch_no for b in branches),
             days=Days.parse("weekend"),
             guild_id=guild_id,
@@ -101,12 +125,15 @@ def build_watch(
         )
         watch = replace(watch, **changes)  # type: ignore[arg-type]
         if "name" not in changes:
-            watch = replace(watch, name=default_name(watch, movie, branches))
+            title = movie.movie_nm if movie else ""
+            if isinstance(found, Awaited):
+                title = found.title or found.describe()
+            watch = replace(watch, name=default_name(watch, title, branches))
         return watch
     edited = replace(base, **changes)  # type: ignore[arg-type]
     if needs_baseline(base, edited):
         # Other screenings may match now: record what is open instead of alerting it all.
-        edited = replace(edited, baseline_pending=True)
+        edited = replace(edited, baseline_pending=True, news_baseline_pending=True)
     return edited
 
 
@@ -129,10 +156,10 @@ def needs_baseline(old: Watch, new: Watch) -> bool:
     )
 
 
-def default_name(watch: Watch, movie: Movie, branches: list[Branch]) -> str:
+def default_name(watch: Watch, title: str, branches: list[Branch]) -> str:
     formats = "/".join(sorted(watch.formats))
     where = branches[0].brch_nm + (f"+{len(branches) - 1}" if len(branches) > 1 else "")
-    return _name(f"{movie.movie_nm[:30]} {where} {formats}".strip())
+    return _name(f"{title[:30]} {where} {formats}".strip())
 
 
 def _name(text: str) -> str:
@@ -142,14 +169,30 @@ def _name(text: str) -> str:
     return name
 
 
-def _movie(text: str, catalogue: Catalogue) -> Movie:
+def _movie(text: str, catalogue: Catalogue) -> Movie | Awaited:
+    """A film on sale; or one not on sale yet (picked from the upcoming list, or a title no
+    film in the catalogue has yet), which the watch waits for."""
     found = catalogue.resolve_movie(text)
     if isinstance(found, Movie):
+        if not on_sale(found):
+            return Awaited(title=found.movie_nm, movie_no=found.movie_no)
         return found
-    hint = f" Did you mean: {'; '.join(found)}?" if found else ""
-    raise FormError(
-        f"MEGABOX has no movie matching {text.strip()!r}.{hint} Pick one from the list."
-    )
+    title = re.sub(r"\s+", " ", text).strip()
+    near = [
+        m
+        for m in catalogue.movies.values()
+        if difflib.SequenceMatcher(None, norm_title(m.movie_nm), norm_title(title)).ratio() >= 0.9
+    ]
+    if catalogue.search_movies(title, limit=2) or near or re.fullmatch(r"\d+", title):
+        # Several films contain this text, it is all but a film's title (a typo, not a film
+        # to wait for), or it is a number MEGABOX does not know.
+        hint = f" Did you mean: {'; '.join(found)}?" if found else ""
+        raise FormError(f"MEGABOX has no movie matching {title!r}.{hint} Pick one from the list.")
+    if len(norm_title(title)) < 2 or len(title) > MAX_TITLE:
+        raise FormError(
+            f"To wait for a film not on sale yet, give its title (2 to {MAX_TITLE} characters)."
+        )
+    return Awaited(title=title)
 
 
 def _branches(text: str, catalogue: Catalogue) -> list[Branch]:

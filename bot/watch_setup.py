@@ -28,6 +28,8 @@ async def sync_env_watch(store: Store, settings: Settings, now: datetime) -> Non
         return
     digest = hashlib.sha256(watch.describe().encode() + repr(watch.mention).encode()).hexdigest()
     digest += f":{watch.channel_id}:{watch.guild_id}"
+    if watch.news_channel_id or watch.news_mention:  # absent before: old digests still hold
+        digest += f":news:{watch.news_channel_id}:{watch.news_mention}"
     unchanged = await store.get_value(ENV_HASH_KEY) == digest
     if stored is None and unchanged:
         log.info("the .env watch was removed in Discord; it comes back when WATCH_* change")

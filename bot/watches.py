@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from bot.megabox.models import MX4D, Screening
+from bot.title_watch import Awaited
 
 #: MEGABOX hall types (README §9) with readable names; users type any alias on the right.
 FORMATS: dict[str, str] = {
@@ -63,6 +64,22 @@ def parse_format(text: str) -> str:
 
 def parse_formats(text: str) -> frozenset[str]:
     return frozenset(parse_format(part) for part in text.split(",") if part.strip())
+
+
+#: What a watch is told about (product.md "new screening" versus "opening").
+NOTIFY = {
+    "both": "seat openings and new screenings",
+    "seats": "seat openings only",
+    "new": "new screenings only",
+}
+
+
+def parse_notify(text: str) -> str:
+    key = text.strip().lower().replace("_", " ")
+    key = {"new screenings": "new", "news": "new", "openings": "seats", "all": "both"}.get(key, key)
+    if key not in NOTIFY:
+        raise ValueError(f"notify must be seats, new or both, got {text.strip()!r}")
+    return key
 
 
 def parse_branch(text: str) -> str:
@@ -264,10 +281,40 @@ class Watch:
     #: Bumped by every stored change: a check that read an older revision must not end the
     #: new definition's baseline or record openings for it.
     revision: int = 0
+    notify: str = "both"  # seats | new | both (NOTIFY)
+    #: Where new-screening messages go and whom they ping; None: as the seat alerts.
+    news_channel_id: int | None = None
+    news_mention: Mention | None = None
+    #: Like `baseline_pending`, for new screenings: what exists now is not "new".
+    news_baseline_pending: bool = True
+    #: A film not on sale yet: `movie_no` is "" until it appears (bot/title_watch.py).
+    awaiting: Awaited | None = None
 
     @property
     def personal(self) -> bool:
         return self.scope == "user"
+
+    @property
+    def waiting(self) -> bool:
+        """Waiting for its film: no listing to read yet, only the catalogue."""
+        return self.awaiting is not None
+
+    @property
+    def tells_seats(self) -> bool:
+        return self.notify in ("seats", "both")
+
+    @property
+    def tells_news(self) -> bool:
+        return self.notify in ("new", "both")
+
+    def as_news(self) -> Watch:
+        """The watch as its new-screening messages see it: their own channel and mention
+        where set."""
+        return replace(
+            self,
+            channel_id=self.news_channel_id or self.channel_id,
+            mention=self.news_mention or self.mention,
+        )
 
     @property
     def label(self) -> str:
@@ -288,4 +335,6 @@ class Watch:
         formats = "/".join(sorted(self.formats)) or "any format"
         seats = f"{self.min_seats} {'together' if self.together else 'seats'}"
         window = f" {self.window.to_text()}" if self.window else ""
-        return f"{self.movie_no} @ {','.join(self.branches)} · {formats} · {self.days.describe()}{window} · {seats}"
+        movie = f"waiting for {self.awaiting.describe()}" if self.awaiting else self.movie_no
+        notify = f" · {NOTIFY[self.notify]}" if self.notify != "both" else ""
+        return f"{movie} @ {','.join(self.branches)} · {formats} · {self.days.describe()}{window} · {seats}{notify}"

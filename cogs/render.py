@@ -16,7 +16,7 @@ from bot.outbox import AlertView
 from bot.report import WEEKDAYS, status_line, when
 from bot.schedule import duration_text
 from bot.store.repo import CheckRun
-from bot.watches import Mention, Watch
+from bot.watches import NOTIFY, Mention, Watch
 
 SITE = "https://www.megabox.co.kr"
 GREEN = discord.Colour.from_rgb(46, 204, 113)
@@ -275,11 +275,11 @@ def watch_embed(
         description=cost,
         colour=GREY if watch.paused else GREEN,
     )
-    embed.add_field(
-        name="Movie",
-        value=f"{safe(movie.movie_nm) if movie else '?'} · {watch.movie_no}",
-        inline=False,
-    )
+    if watch.awaiting is not None:
+        film = f"⏳ waiting for the film: {safe(watch.awaiting.describe())}"
+    else:
+        film = f"{safe(movie.movie_nm) if movie else '?'} · {watch.movie_no}"
+    embed.add_field(name="Movie", value=film, inline=False)
     embed.add_field(
         name="Branches",
         value=", ".join(
@@ -299,8 +299,21 @@ def watch_embed(
         channel = watch.channel_id or default_channel
         embed.add_field(name="Channel", value=f"<#{channel}>" if channel else "none set")
         embed.add_field(name="Mention", value=watch.mention.to_text() or "nobody")
+    embed.add_field(name="Tells", value=NOTIFY[watch.notify])
+    if watch.tells_news and (watch.news_channel_id or watch.news_mention):
+        news = watch.as_news()
+        where = f"<#{news.channel_id}>" if news.channel_id else "the alert channel"
+        embed.add_field(
+            name="New screenings to", value=f"{where} · {news.mention.to_text() or 'nobody'}"
+        )
     state = "paused" if watch.paused else "active"
-    if watch.baseline_pending:
+    if watch.awaiting is not None:
+        state += (
+            f" · waiting for the film ({safe(watch.awaiting.describe())}): one look at "
+            "MEGABOX's film list per check; when it is on sale the watch says so and its "
+            "first screenings come as new screenings"
+        )
+    if watch.baseline_pending and watch.awaiting is None:
         state += " · its first check records what is already open and alerts only new openings"
     embed.add_field(name="Status", value=state, inline=False)
     if open_now:

@@ -29,6 +29,7 @@ from bot.megabox.models import KST
 from bot.outbox import AlertJob, Failure, FailureKind, GiveUp, Posted
 from bot.report import status_line
 from bot.watch_forms import QuietHours
+from cogs.notice_delivery import deliver_notices
 from cogs.render import alert_message, day_text, safe
 
 if TYPE_CHECKING:
@@ -67,6 +68,9 @@ class Watcher(commands.Cog):
         #: next round records it instead of sending again.
         self._posted: dict[str, Posted] = {}
         self._delivery: asyncio.Task[None] | None = None
+        #: The same for notices (cogs/notice_delivery.py).
+        self.posted_notices: dict[str, Posted] = {}
+        self.dms_closed_text = _DMS_CLOSED
 
     async def cog_load(self) -> None:
         settings = self.bot.settings
@@ -201,7 +205,7 @@ class Watcher(commands.Cog):
                     case outbox.Hold(job):
                         log.debug("alert %s held for quiet hours", job.alert_id)
             await self._report_give_ups(gave_up)
-            return done
+            return done + await deliver_notices(self, now, quiet)
 
     async def _send(self, job: AlertJob, now: datetime, gave_up: list[GiveUp]) -> int:
         try:
@@ -283,6 +287,9 @@ class Watcher(commands.Cog):
                     await store.mark_shown(job.alert_id, shown_open=job.open)
 
     def _failure(self, job: AlertJob, exc: Exception) -> Failure:
+        return self.failure(f"alert {job.alert_id}", exc)
+
+    def failure(self, what: str, exc: Exception) -> Failure:
         """A Discord error as a value for bot/outbox.py; anything unexpected is our bug."""
         if isinstance(exc, discord.HTTPException):
             return outbox.http_failure(exc.status, exc.code or None, exc.text or str(exc))
@@ -290,14 +297,16 @@ class Watcher(commands.Cog):
             return Failure(FailureKind.REFUSED, str(exc))
         if isinstance(exc, discord.RateLimited | aiohttp.ClientError | OSError | TimeoutError):
             return Failure(FailureKind.TRANSIENT, str(exc) or type(exc).__name__)
-        log.error("alert %s cannot be rendered or sent", job.alert_id, exc_info=exc)
+        log.error("%s cannot be rendered or sent", what, exc_info=exc)
         return Failure(FailureKind.BUG, "internal error (see the log)")
 
     async def _target(self, job: AlertJob) -> discord.abc.Messageable:
-        if job.target_kind == "dm":
-            user = self.bot.get_user(job.target_id) or await self.bot.fetch_user(job.target_id)
-            return user
-        return await self._channel(job.target_id)
+        return await self.target(job.target_kind, job.target_id)
+
+    async def target(self, kind: str, target_id: int) -> discord.abc.Messageable:
+        if kind == "dm":
+            return self.bot.get_user(target_id) or await self.bot.fetch_user(target_id)
+        return await self._channel(target_id)
 
     async def _channel(self, channel_id: int) -> discord.abc.Messageable:
         channel = self.bot.get_channel(channel_id)
@@ -306,6 +315,12 @@ class Watcher(commands.Cog):
         if not isinstance(channel, discord.abc.Messageable):
             raise NotATextChannel(f"{channel_id} is not a text channel")
         return channel
+
+    def note_problem(self, target_id: int, text: str) -> None:
+        self._problem(target_id, text)
+
+    async def status(self, text: str) -> None:
+        await self._status(text)
 
     def _problem(self, target_id: int, text: str) -> None:
         if self.problems.get(target_id) != text:

@@ -191,7 +191,7 @@ async def test_member_without_manage_server_is_refused(run: Running) -> None:
 @pytest.mark.parametrize(
     ("options", "expected"),
     [
-        ({"movie": "없는 영화"}, "MEGABOX has no movie matching '없는 영화'"),
+        ({"movie": "12345678"}, "MEGABOX has no movie matching '12345678'"),
         (
             {"movie": "진격의 거인 완결편 더 라스트 어택x"},
             "Did you mean: 진격의 거인 완결편 더 라스트 어택",

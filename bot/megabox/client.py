@@ -55,9 +55,9 @@ MOVIES_PATH = "/on/oh/oha/Movie/selectMovieList.do"
 #: selectBokdList.do takes at most three branch slots (README §4.1).
 MAX_BRANCHES_PER_CALL = 3
 MAX_MOVIES_PER_CALL = 3
-#: Page requests per catalogue list at most (500 films at 100 a page): a bound on the cost of
-#: a refresh, whatever `totCnt` says.
-MAX_MOVIE_PAGES = 5
+#: Page requests per catalogue list at most (2,000 films at 100 a page, several times what
+#: MEGABOX lists): a bound on the cost of a read, whatever `totCnt` says.
+MAX_MOVIE_PAGES = 20
 
 _USER_AGENT = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
@@ -354,8 +354,12 @@ class MegaboxClient:
         found: dict[str, Movie] = {}
         for page in range(1, max_pages + 1):
             movies, total = await self._movie_page("", page, per_page, upcoming=upcoming)
+            before = len(found)
             for movie in movies:
                 found.setdefault(movie.movie_no, movie)
+            if len(found) == before:
+                # Nothing new: a server that ignores the page number would loop to the cap.
+                return list(found.values())
             # Without totals a full page is the only hint that another one follows.
             more = len(movies) == per_page if total is None else page * per_page < total
             if not movies or not more:

@@ -191,12 +191,17 @@ class Movie(_Row):
     movie_no: Code = Field(alias="movieNo", min_length=1)
     rpst_movie_no: Code | None = Field(alias="rpstMovieNo", default=None)
     movie_nm: Name = Field(alias="movieNm")
+    movie_eng_nm: Name | None = Field(alias="movieEngNm", default=None)
     release: str | None = Field(alias="rfilmDe", default=None)
     play_time: OptCount = Field(alias="playTime", default=None)
     admis_class_nm: Name | None = Field(
         validation_alias=AliasChoices("admisClassNm", "admisClassCdNm"), default=None
     )
     mx4d: str | None = Field(alias="mx4dTheabAt", default=None)
+    #: "Y" = bookable online now; upcoming films are listed before they are (README §7).
+    bokd_able_at: str | None = Field(
+        validation_alias=AliasChoices("bokdAbleAt", "bokdAbleYn"), default=None
+    )
 
 
 class Seat(_Row):

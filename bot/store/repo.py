@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.outbox import AlertJob
 from bot.recipients import PendingAlert
+from bot.store.news import NewsQueries
 from bot.store.outbox import OutboxQueries
 from bot.store.runs import CheckRun, Coverage, RunQueries
 from bot.store.screenings import Scope, ScreeningQueries, Snapshot
@@ -23,5 +24,5 @@ __all__ = [
 ]
 
 
-class Store(WatchQueries, UserQueries, ScreeningQueries, OutboxQueries, RunQueries):
+class Store(WatchQueries, UserQueries, ScreeningQueries, OutboxQueries, RunQueries, NewsQueries):
     """Every query over one connection; open with `await Store.open(url)`."""

@@ -40,7 +40,8 @@ class RunQueries(Connection):
         async with self.transaction() as db:
             for watch_id, revision in sorted((coverage or Coverage()).complete.items()):
                 await db.execute(
-                    "UPDATE watches SET baseline_pending = 0 WHERE id = ? AND revision = ?",
+                    "UPDATE watches SET baseline_pending = 0, news_baseline_pending = 0 "
+                    "WHERE id = ? AND revision = ?",
                     [watch_id, revision],
                 )
             await db.execute(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -118,6 +118,7 @@ class ScreeningQueries(Connection):
         transitions: Sequence[Transition],
         targets: Mapping[int, Sequence[PendingAlert]],
         revisions: Mapping[int, int],
+        folded: Collection[Key] = (),
     ) -> list[Transition]:
         """What one part of a check learnt, in one transaction; returns the transitions
         applied.
@@ -126,7 +127,9 @@ class ScreeningQueries(Connection):
         nothing, and the unique (opening, target) constraint makes a second send impossible.
         A watch removed or changed since the check read it (`revisions`) gets nothing: the
         next check judges it as it is now. One open opening per key (a unique index) means
-        a second writer (`check --record`, another replica) cannot double an alert.
+        a second writer (`check --record`, another replica) cannot double an alert. An
+        opening in `folded` is told by its watch's new-screenings message: it opens, alerted,
+        without an alert of its own.
         """
         starts = {s.play_schdl_no: s.start for s in screenings}
         applied: list[Transition] = []
@@ -143,7 +146,8 @@ class ScreeningQueries(Connection):
                 watch_id = tr.key[0]
                 if watch_id not in current or current[watch_id] != revisions.get(watch_id):
                     continue
-                if await _apply_transition(db, tr, starts, targets, now):
+                told = {} if tr.key in folded else targets
+                if await _apply_transition(db, tr, starts, told, now):
                     applied.append(tr)
         return applied
 

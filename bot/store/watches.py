@@ -10,6 +10,7 @@ from typing import Any
 import aiosqlite
 
 from bot.store.base import Connection, marks, ts
+from bot.title_watch import Awaited
 from bot.watches import Days, Mention, TimeWindow, Watch
 
 
@@ -105,6 +106,11 @@ def _watch_values(watch: Watch) -> dict[str, Any]:
         "mention": watch.mention.to_text(),
         "paused": watch.paused,
         "baseline_pending": watch.baseline_pending,
+        "notify": watch.notify,
+        "news_channel_id": watch.news_channel_id,
+        "news_mention": watch.news_mention.to_text() if watch.news_mention else None,
+        "news_baseline_pending": watch.news_baseline_pending,
+        "waiting_for": watch.awaiting.to_text() if watch.awaiting else None,
     }
 
 
@@ -128,4 +134,9 @@ def _watch(row: aiosqlite.Row) -> Watch:
         source=row["source"],
         scope=row["scope"],
         revision=row["revision"],
+        notify=row["notify"],
+        news_channel_id=row["news_channel_id"],
+        news_mention=None if row["news_mention"] is None else Mention.parse(row["news_mention"]),
+        news_baseline_pending=bool(row["news_baseline_pending"]),
+        awaiting=Awaited.parse(row["waiting_for"]) if row["waiting_for"] else None,
     )

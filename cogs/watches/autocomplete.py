@@ -10,6 +10,8 @@ import discord
 from discord.app_commands import Choice
 
 from bot.megabox.catalogue import describe_branch, describe_movie
+from bot.megabox.models import Movie
+from bot.title_watch import on_sale
 from bot.watch_forms import format_choices
 
 if TYPE_CHECKING:
@@ -31,10 +33,16 @@ async def _catalogue_ready(bot: WatchBot) -> bool:
 async def movie_autocomplete(interaction: Interaction, current: str) -> list[Choice[str]]:
     if not await _catalogue_ready(interaction.client):
         return []
+    # A film not on sale yet can be watched too: the watch waits for it (bot/title_watch.py).
     return [
-        Choice(name=describe_movie(m)[:100], value=m.movie_no)
+        Choice(name=_movie_label(m)[:100], value=m.movie_no)
         for m in interaction.client.catalogue.search_movies(current)
     ]
+
+
+def _movie_label(movie: Movie) -> str:
+    label = describe_movie(movie)
+    return label if on_sale(movie) else f"{label} · upcoming"
 
 
 async def branches_autocomplete(interaction: Interaction, current: str) -> list[Choice[str]]:

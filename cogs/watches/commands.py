@@ -69,7 +69,15 @@ WATCH_OPTION_HELP = {
     "channel": "Where alerts go (default: the bot's alert channel)",
     "mention": "A role to ping with each alert (default: nobody)",
     "name": "A short name for this watch",
+    "notify": "Tell of seat openings, new screenings (a date opens, shows added), or both",
+    "news_channel": "Another channel for new-screening messages (default: the alert channel)",
+    "news_role": "Another role to ping with new-screening messages (default: `mention`)",
 }
+NOTIFY_CHOICES = [
+    Choice(name="both: seat openings and new screenings", value="both"),
+    Choice(name="seats: seat openings only", value="seats"),
+    Choice(name="new: new screenings only (one message per check)", value="new"),
+]
 
 
 def _mention_text(role: discord.Role | None) -> str | None:
@@ -116,7 +124,7 @@ class Watches(commands.Cog):
         scope="A watch for this server, or a personal one delivered to you by DM",
         alert_now="Also alert screenings that are already open (default: only new openings)",
     )
-    @app_commands.choices(scope=SCOPE_CHOICES)
+    @app_commands.choices(scope=SCOPE_CHOICES, notify=NOTIFY_CHOICES)
     @app_commands.autocomplete(
         movie=movie_autocomplete,
         branches=branches_autocomplete,
@@ -138,6 +146,9 @@ class Watches(commands.Cog):
         scope: str = "guild",
         alert_now: bool = False,
         name: str | None = None,
+        notify: str = "both",
+        news_channel: discord.TextChannel | None = None,
+        news_role: discord.Role | None = None,
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         assert interaction.guild is not None
@@ -158,6 +169,12 @@ class Watches(commands.Cog):
                 f"You already have {MAX_USER_WATCHES} personal watches, the most one person "
                 "can have. Remove one first."
             )
+        if scope == "user" and (news_channel or news_role):
+            raise FormError(
+                "A personal watch is delivered by DM; leave `news_channel` and `news_role` empty."
+            )
+        if news_channel is not None:
+            check_channel(news_channel, interaction.guild.me)
         if channel is not None:
             if scope == "user":
                 raise FormError("A personal watch is delivered by DM; leave `channel` empty.")
@@ -179,6 +196,9 @@ class Watches(commands.Cog):
             channel_id=channel.id if channel else None,
             mention=_mention_text(mention),
             name=name,
+            notify=notify,
+            news_channel_id=news_channel.id if news_channel else None,
+            news_mention=_mention_text(news_role),
         )
         watch = build_watch(
             form,
@@ -204,6 +224,7 @@ class Watches(commands.Cog):
         for w in watches:
             flags = " · paused" if w.paused else ""
             flags += " · personal" if w.personal else ""
+            flags += " · ⏳ waiting for the film" if w.waiting else ""
             lines.append(f"**{safe(w.label)}**{flags}\n{safe(w.describe())}")
         embed = discord.Embed(title=f"Watches ({len(watches)})", colour=GREEN)
         embed.description = "\n".join(lines)[:4000]
@@ -221,7 +242,9 @@ class Watches(commands.Cog):
         **WATCH_OPTION_HELP,
         times="Start-time window like 18:00-23:30, or 'any' for every start time",
         no_mention="Ping nobody",
+        news_like_alerts="New-screening messages go where the seat alerts go again",
     )
+    @app_commands.choices(notify=NOTIFY_CHOICES)
     @app_commands.autocomplete(
         watch=watch_choices,
         movie=movie_autocomplete,
@@ -244,6 +267,10 @@ class Watches(commands.Cog):
         mention: discord.Role | None = None,
         no_mention: bool = False,
         name: str | None = None,
+        notify: str | None = None,
+        news_channel: discord.TextChannel | None = None,
+        news_role: discord.Role | None = None,
+        news_like_alerts: bool = False,
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         assert interaction.guild is not None
@@ -255,6 +282,10 @@ class Watches(commands.Cog):
             check_channel(channel, interaction.guild.me)
         if mention is not None and no_mention:
             raise FormError("Give either `mention` or `no_mention`, not both.")
+        if found.personal and (news_channel or news_role):
+            raise FormError("A personal watch is delivered by DM; it has no channel or role.")
+        if news_channel is not None:
+            check_channel(news_channel, interaction.guild.me)
         if movie is not None or branches is not None:
             await self.bot.catalogue.refresh()
         form = WatchForm(
@@ -268,6 +299,10 @@ class Watches(commands.Cog):
             channel_id=channel.id if channel else None,
             mention="" if no_mention else _mention_text(mention),
             name=name,
+            notify=notify,
+            news_channel_id=news_channel.id if news_channel else None,
+            news_mention=_mention_text(news_role),
+            news_like_alerts=news_like_alerts,
         )
         if form == WatchForm():
             raise FormError("Nothing to change: give at least one option besides `watch`.")

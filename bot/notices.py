@@ -1,0 +1,177 @@
+"""Messages that are not one opening's alert — a check's new screenings of a watch, a
+waiting watch that found its film — and what to do with them: plain values in, actions out.
+
+They follow the outbox's rule (bot/outbox.py): stored before sending, with a random nonce,
+'sent' only with the message id Discord returned, retried after failures and restarts,
+never sent twice. Unlike an alert they describe a moment ("these screenings appeared"), so
+they are never edited or expired; a DM waits for its recipient's quiet hours.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from bot.new_screenings import NewScreening
+from bot.outbox import Failure, FailureKind, PauseDms, Posted, QuietHoursLike
+from bot.recipients import TargetKind
+from bot.watches import Mention
+
+NoticeKind = Literal["new", "bound"]
+
+
+@dataclass(frozen=True, slots=True)
+class NewsBody:
+    """A watch's new screenings of one check."""
+
+    watch_label: str
+    movie_no: str
+    movie_nm: str
+    screenings: tuple[NewScreening, ...]
+
+    def to_text(self) -> str:
+        return json.dumps(
+            {
+                "watch_label": self.watch_label,
+                "movie_no": self.movie_no,
+                "movie_nm": self.movie_nm,
+                "screenings": [s.to_json() for s in self.screenings],
+            },
+            ensure_ascii=False,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class BoundBody:
+    """A waiting watch found its film."""
+
+    watch_label: str
+    movie_no: str
+    movie_nm: str
+    awaited: str  # what it waited for, in words
+
+    def to_text(self) -> str:
+        return json.dumps(
+            {
+                "watch_label": self.watch_label,
+                "movie_no": self.movie_no,
+                "movie_nm": self.movie_nm,
+                "awaited": self.awaited,
+            },
+            ensure_ascii=False,
+        )
+
+
+Body = NewsBody | BoundBody
+
+
+def parse_body(kind: str, text: str) -> Body:
+    data: dict[str, Any] = json.loads(text)
+    if kind == "new":
+        return NewsBody(
+            watch_label=data["watch_label"],
+            movie_no=data["movie_no"],
+            movie_nm=data["movie_nm"],
+            screenings=tuple(NewScreening.from_json(s) for s in data["screenings"]),
+        )
+    return BoundBody(
+        watch_label=data["watch_label"],
+        movie_no=data["movie_no"],
+        movie_nm=data["movie_nm"],
+        awaited=data["awaited"],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeJob:
+    """A stored notice not delivered yet."""
+
+    notice_id: int
+    watch_id: int
+    target_kind: TargetKind
+    target_id: int
+    nonce: str
+    body: Body
+    mentions: tuple[Mention, ...] = ()
+    refusals: int = 0
+
+
+# -- actions ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SendNotice:
+    job: NoticeJob
+
+
+@dataclass(frozen=True, slots=True)
+class RecordNotice:
+    """Discord has it already (the store failed to note it): only note it now."""
+
+    job: NoticeJob
+    posted: Posted
+
+
+@dataclass(frozen=True, slots=True)
+class HoldNotice:
+    job: NoticeJob
+
+
+@dataclass(frozen=True, slots=True)
+class RetryNotice:
+    job: NoticeJob
+    failure: Failure
+
+    @property
+    def refused(self) -> bool:
+        return self.failure.kind is FailureKind.REFUSED
+
+
+@dataclass(frozen=True, slots=True)
+class GiveUpNotice:
+    job: NoticeJob
+    failure: Failure
+    tries: int
+    report: bool = True
+
+
+NoticeAction = SendNotice | RecordNotice | HoldNotice
+NoticeStep = RetryNotice | GiveUpNotice | PauseDms
+
+
+def plan(
+    jobs: Iterable[NoticeJob],
+    *,
+    now: datetime,
+    quiet: Mapping[int, QuietHoursLike],
+    posted: Mapping[str, Posted],
+) -> list[NoticeAction]:
+    actions: list[NoticeAction] = []
+    for job in jobs:
+        done = posted.get(job.nonce)
+        hours = quiet.get(job.target_id)
+        if done is not None:
+            actions.append(RecordNotice(job, done))
+        elif job.target_kind == "dm" and hours is not None and hours.contains(now):
+            actions.append(HoldNotice(job))
+        else:
+            actions.append(SendNotice(job))
+    return actions
+
+
+def after_failure(job: NoticeJob, failure: Failure, *, max_refusals: int) -> list[NoticeStep]:
+    """As for alerts (bot/outbox.py): 429/5xx retry without limit, refusals a bounded number
+    of times, closed DMs pause the user's DM deliveries."""
+    tries = job.refusals + 1
+    if failure.kind is FailureKind.BUG:
+        return [GiveUpNotice(job, failure, tries)]
+    if failure.kind is FailureKind.TRANSIENT:
+        return [RetryNotice(job, failure)]
+    if job.target_kind == "dm" and failure.status == 403:
+        return [PauseDms(job.target_id), GiveUpNotice(job, failure, tries, report=False)]
+    if tries >= max_refusals:
+        return [GiveUpNotice(job, failure, tries)]
+    return [RetryNotice(job, failure)]

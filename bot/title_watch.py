@@ -1,0 +1,97 @@
+"""Watches for films not on sale yet: what such a watch waits for, and which film in
+MEGABOX's catalogue is it (plain values in, a movie number out).
+
+A waiting watch matches a title (Korean or English, ignoring spaces and case) and/or a
+movie number picked from MEGABOX's upcoming list. It binds to the representative number
+(`rpstMovieNo`) of the first matching film on sale, so event versions ([무대인사] …) and the
+film itself are watched together (README §13.10-11).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.megabox.models import Movie
+
+#: An event version's title prefix, e.g. "[무대인사] " (README §4.3 movieNm).
+_PREFIX = re.compile(r"^\s*(\[[^\]]*\]\s*)+")
+MAX_TITLE = 100
+
+
+@functools.lru_cache(maxsize=4096)  # every waiting watch compares every film, every check
+def norm_title(text: str) -> str:
+    """How titles are compared: NFKC, case-folded, without any whitespace."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text).casefold())
+
+
+@dataclass(frozen=True, slots=True)
+class Awaited:
+    """What a waiting watch matches: a title, a movie number, or both (an upcoming film)."""
+
+    title: str | None = None
+    movie_no: str | None = None
+
+    def __post_init__(self) -> None:
+        if not (self.title and norm_title(self.title)) and not self.movie_no:
+            raise ValueError("a waiting watch needs a title or a movie number")
+
+    @classmethod
+    def parse(cls, text: str) -> Awaited:
+        """The inverse of `to_text`: "movie:26120100;title:Some film"."""
+        parts = dict(p.split(":", 1) for p in text.split(";") if ":" in p)
+        return cls(title=parts.get("title") or None, movie_no=parts.get("movie") or None)
+
+    def to_text(self) -> str:
+        parts = [f"movie:{self.movie_no}"] if self.movie_no else []
+        if self.title:
+            parts.append(f"title:{self.title.replace(';', ' ')}")
+        return ";".join(parts)
+
+    def describe(self) -> str:
+        if self.title and self.movie_no:
+            return f"“{self.title}” (upcoming, {self.movie_no})"
+        return f"“{self.title}”" if self.title else f"movie {self.movie_no}"
+
+    def matches(self, movie: Movie) -> bool:
+        if self.movie_no and self.movie_no in (movie.movie_no, movie.rpst_movie_no):
+            return True
+        if not self.title:
+            return False
+        wanted = norm_title(self.title)
+        names = (movie.movie_nm, movie.movie_eng_nm or "")
+        return any(wanted and wanted in norm_title(_PREFIX.sub("", n)) for n in names if n)
+
+    def exactly(self, movie: Movie) -> bool:
+        """Matched by number or by the whole title, not only a part of it."""
+        if self.movie_no and self.movie_no in (movie.movie_no, movie.rpst_movie_no):
+            return True
+        wanted = norm_title(self.title or "")
+        return any(
+            wanted == norm_title(_PREFIX.sub("", n))
+            for n in (movie.movie_nm, movie.movie_eng_nm or "")
+            if n
+        )
+
+
+def on_sale(movie: Movie) -> bool:
+    """Bookable online now (`bokdAbleAt`, README §7); a list without the flag counts as on
+    sale: the booking list holds films one can book."""
+    return (movie.bokd_able_at or "Y") == "Y"
+
+
+def find_film(awaited: Awaited, movies: Iterable[Movie]) -> Movie | None:
+    """The film on sale this watch waits for: an exact match first, else the first partial
+    match in MEGABOX's order (by booking share); None while there is none."""
+    hits = [m for m in movies if on_sale(m) and awaited.matches(m)]
+    exact = [m for m in hits if awaited.exactly(m)]
+    best = exact or hits
+    return best[0] if best else None
+
+
+def bound_movie_no(movie: Movie) -> str:
+    """What the watch binds to: the representative number covers every version."""
+    return movie.rpst_movie_no or movie.movie_no

@@ -1,0 +1,98 @@
+"""Delivering notices (new screenings, a film found) for the watcher cog: the decisions are
+bot/notices.py's, the words cogs/render_news.py's; this only executes them."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from bot import notices
+from bot.notices import NoticeJob
+from bot.outbox import Failure, PauseDms, Posted, QuietHoursLike
+from cogs.render import safe
+from cogs.render_news import notice_message
+
+if TYPE_CHECKING:
+    from cogs.watcher import Watcher
+
+log = logging.getLogger(__name__)
+
+
+async def deliver_notices(
+    watcher: Watcher, now: datetime, quiet: Mapping[int, QuietHoursLike]
+) -> int:
+    """One round over the stored notices; returns how many were sent."""
+    store = watcher.bot.store
+    jobs = await store.notice_jobs()
+    nonces = {job.nonce for job in jobs}
+    posted = watcher.posted_notices
+    for nonce in [n for n in posted if n not in nonces]:
+        del posted[nonce]
+    done = 0
+    for action in notices.plan(jobs, now=now, quiet=quiet, posted=posted):
+        match action:
+            case notices.SendNotice(job):
+                done += await _send(watcher, job, now)
+            case notices.RecordNotice(job, sent):
+                await _record(watcher, job, sent, now)
+            case notices.HoldNotice(job):
+                log.debug("notice %s held for quiet hours", job.notice_id)
+    return done
+
+
+async def _send(watcher: Watcher, job: NoticeJob, now: datetime) -> int:
+    try:
+        target = await watcher.target(job.target_kind, job.target_id)
+        # The same nonce on every try: Discord answers a repeat with the stored message.
+        message = await target.send(**notice_message(job.body, job.mentions), nonce=job.nonce)
+    except Exception as exc:
+        await _failed(watcher, job, watcher.failure(f"notice {job.notice_id}", exc))
+        return 0
+    sent = Posted(message.id, message.channel.id, True)
+    watcher.posted_notices[job.nonce] = sent
+    watcher.problems.pop(job.target_id, None)
+    log.info("notice %s delivered to %s %s", job.notice_id, job.target_kind, job.target_id)
+    await _record(watcher, job, sent, now)
+    return 1
+
+
+async def _record(watcher: Watcher, job: NoticeJob, sent: Posted, now: datetime) -> None:
+    try:
+        await watcher.bot.store.mark_notice_sent(
+            job.notice_id, message_id=sent.message_id, channel_id=sent.channel_id, now=now
+        )
+    except Exception:
+        # Discord has it; the next round records it (after a restart the nonce returns it).
+        log.exception("notice %s was delivered but not recorded", job.notice_id)
+        return
+    watcher.posted_notices.pop(job.nonce, None)
+
+
+async def _failed(watcher: Watcher, job: NoticeJob, failure: Failure) -> None:
+    store = watcher.bot.store
+    limit = watcher.bot.settings.alert_max_refusals
+    where = f"<@{job.target_id}> by DM" if job.target_kind == "dm" else f"<#{job.target_id}>"
+    why = f"{failure.status} {failure.text}" if failure.status else failure.text
+    for step in notices.after_failure(job, failure, max_refusals=limit):
+        match step:
+            case notices.RetryNotice():
+                log.warning("notice %s not delivered yet: %s", job.notice_id, failure.text)
+                await store.mark_notice_failed(job.notice_id, failure.text, refused=step.refused)
+            case notices.GiveUpNotice():
+                await store.mark_notice_failed(
+                    job.notice_id, failure.text, refused=True, give_up=True
+                )
+                if step.report:
+                    watcher.note_problem(job.target_id, f"messages to {where} refused: {why}")
+                    await watcher.status(
+                        f"🚫 Gave up delivering the {_what(job)} of watch "
+                        f"{safe(job.body.watch_label)} to {where}: {safe(why)}."
+                    )
+            case PauseDms(user_id):
+                await store.pause_dm_deliveries(user_id, watcher.dms_closed_text)
+
+
+def _what(job: NoticeJob) -> str:
+    return "new-screenings message" if isinstance(job.body, notices.NewsBody) else "film notice"

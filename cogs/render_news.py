@@ -1,0 +1,140 @@
+"""New-screening and "found your film" messages (bot/notices.py) → Discord embeds.
+
+One message per watch and check, however many screenings opened: grouped by date, then
+branch and hall, within Discord's embed limits (25 fields, 1024 characters a field, 6000 in
+all); what does not fit is counted in a last line instead of split into more messages,
+so each notice stays one message with one nonce (exactly once).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+
+from bot.new_screenings import NewScreening, group
+from bot.notices import BoundBody, NewsBody
+from bot.watches import Mention
+from cogs.render import GREEN, SITE, allowed_mentions, booking_url, day_text, safe
+
+BLUE = discord.Colour.from_rgb(52, 152, 219)
+MAX_FIELDS = 25
+FIELD_VALUE = 1024
+FIELD_NAME = 256
+#: Discord's 6000 for the whole embed, less room for the last "and N more" field.
+TOTAL = 6000 - 200
+
+
+def line(item: NewScreening) -> str:
+    """ "✅ [19:40–22:04](booking) · **5** usable of 192": ✅ when it has the watch's seats."""
+    end = item.end_clock
+    hours = int(end.split(":")[0])
+    if hours >= 24:  # MEGABOX writes ends past midnight as 24:40 (README §13.6)
+        end = f"{hours - 24:02d}:{end.split(':')[1]} (+1)"
+    when = f"[{item.start_clock}–{end}]({booking_url(item.play_schdl_no)})"
+    if not item.bookable:
+        seats = "not bookable yet"
+    elif item.usable is not None:
+        seats = f"**{item.usable}**{'' if item.exact else '~'} usable of {item.total or '?'}"
+    else:
+        seats = f"{item.rest_seat_cnt} free"
+    return f"{'✅ ' if item.matches else ''}{when} · {seats}"
+
+
+def news_embed(body: NewsBody) -> discord.Embed:
+    days = group(body.screenings)
+    n = len(body.screenings)
+    matching = sum(s.matches for s in body.screenings)
+    description = (
+        f"{n} new screening{_s(n)} on {len(days)} date{_s(len(days))}"
+        f" for watch {safe(body.watch_label)}."
+    )
+    if matching:
+        description += f" ✅ {matching} with the seats this watch wants."
+    embed = discord.Embed(
+        title=f"🆕 New screenings: {safe(body.movie_nm)}"[:256],
+        description=description,
+        colour=BLUE,
+        url=f"{SITE}/booking?rpstMovieNo={body.movie_no}",
+    )
+    size = len(embed.title or "") + len(description) + 40
+    shown = 0
+    for day in days:
+        for hall in day.halls:
+            name = f"{day_text(day.play_de)} · {safe(hall.brch_nm)} · {safe(hall.theab_nm)}"
+            for value, count in _values([line(s) for s in hall.screenings]):
+                field_name = name[:FIELD_NAME]
+                full = len(embed.fields) >= MAX_FIELDS - 1
+                if full or size + len(field_name) + len(value) > TOTAL:
+                    return _more(embed, n - shown)
+                embed.add_field(name=field_name, value=value, inline=False)
+                size += len(field_name) + len(value)
+                shown += count
+                name = f"{name[: FIELD_NAME - 9]} (cont.)"
+    embed.set_footer(text="megabox-watch · new screenings")
+    return embed
+
+
+def _s(n: int) -> str:
+    return "" if n == 1 else "s"
+
+
+def _values(lines: list[str]) -> list[tuple[str, int]]:
+    """Lines packed into field values of at most 1024 characters: (value, lines in it)."""
+    out: list[tuple[str, int]] = []
+    current: list[str] = []
+    for text in lines:
+        text = text[:FIELD_VALUE]
+        if current and len("\n".join([*current, text])) > FIELD_VALUE:
+            out.append(("\n".join(current), len(current)))
+            current = []
+        current.append(text)
+    if current:
+        out.append(("\n".join(current), len(current)))
+    return out
+
+
+def _more(embed: discord.Embed, left: int) -> discord.Embed:
+    embed.add_field(
+        name="…and more",
+        value=f"{left} more new screening{'s' if left != 1 else ''}: see MEGABOX's booking "
+        "page (the title links to it) or `/check`.",
+        inline=False,
+    )
+    embed.set_footer(text="megabox-watch · new screenings")
+    return embed
+
+
+def bound_embed(body: BoundBody) -> discord.Embed:
+    embed = discord.Embed(
+        title=f"🎬 On sale now: {safe(body.movie_nm)}"[:256],
+        description=(
+            f"Watch {safe(body.watch_label)} was waiting for {safe(body.awaited)}: MEGABOX now "
+            f"sells **{safe(body.movie_nm)}** ({body.movie_no}). From now on it watches it like "
+            "any watch; its first screenings come as new screenings."
+        ),
+        colour=GREEN,
+    )
+    embed.set_footer(text="megabox-watch")
+    return embed
+
+
+def notice_message(body: NewsBody | BoundBody, mentions: tuple[Mention, ...]) -> dict[str, Any]:
+    """The keyword arguments for `send` of one notice."""
+    embed = news_embed(body) if isinstance(body, NewsBody) else bound_embed(body)
+    view = discord.ui.View(timeout=None)
+    view.add_item(
+        discord.ui.Button(
+            label="Book on MEGABOX", url=f"{SITE}/booking?rpstMovieNo={body.movie_no}", emoji="🎟️"
+        )
+    )
+    view.add_item(
+        discord.ui.Button(label="Movie", url=f"{SITE}/movie-detail?rpstMovieNo={body.movie_no}")
+    )
+    content = " ".join(m.to_text() for m in mentions) or None
+    return {
+        "content": content,
+        "embed": embed,
+        "view": view,
+        "allowed_mentions": allowed_mentions(mentions),
+    }
