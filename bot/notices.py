@@ -16,7 +16,18 @@ from datetime import datetime
 from typing import Any, Literal
 
 from bot.new_screenings import NewScreening
-from bot.outbox import Failure, FailureKind, PauseDms, Posted, QuietHoursLike
+from bot.outbox import (
+    Failure,
+    GiveUp,
+    Hold,
+    PauseDms,
+    Posted,
+    QuietHoursLike,
+    Record,
+    Retry,
+    Send,
+    after_send_failure,
+)
 from bot.recipients import TargetKind
 from bot.watches import Mention
 
@@ -99,47 +110,9 @@ class NoticeJob:
     refusals: int = 0
 
 
-# -- actions ---------------------------------------------------------------------------------
+# -- actions: those of bot/outbox.py, over notices ---------------------------------------
 
-
-@dataclass(frozen=True, slots=True)
-class SendNotice:
-    job: NoticeJob
-
-
-@dataclass(frozen=True, slots=True)
-class RecordNotice:
-    """Discord has it already (the store failed to note it): only note it now."""
-
-    job: NoticeJob
-    posted: Posted
-
-
-@dataclass(frozen=True, slots=True)
-class HoldNotice:
-    job: NoticeJob
-
-
-@dataclass(frozen=True, slots=True)
-class RetryNotice:
-    job: NoticeJob
-    failure: Failure
-
-    @property
-    def refused(self) -> bool:
-        return self.failure.kind is FailureKind.REFUSED
-
-
-@dataclass(frozen=True, slots=True)
-class GiveUpNotice:
-    job: NoticeJob
-    failure: Failure
-    tries: int
-    report: bool = True
-
-
-NoticeAction = SendNotice | RecordNotice | HoldNotice
-NoticeStep = RetryNotice | GiveUpNotice | PauseDms
+NoticeAction = Send[NoticeJob] | Record[NoticeJob] | Hold[NoticeJob]
 
 
 def plan(
@@ -154,24 +127,17 @@ def plan(
         done = posted.get(job.nonce)
         hours = quiet.get(job.target_id)
         if done is not None:
-            actions.append(RecordNotice(job, done))
+            actions.append(Record(job, done))
         elif job.target_kind == "dm" and hours is not None and hours.contains(now):
-            actions.append(HoldNotice(job))
+            actions.append(Hold(job))
         else:
-            actions.append(SendNotice(job))
+            actions.append(Send(job))
     return actions
 
 
-def after_failure(job: NoticeJob, failure: Failure, *, max_refusals: int) -> list[NoticeStep]:
+def after_failure(
+    job: NoticeJob, failure: Failure, *, max_refusals: int
+) -> list[Retry[NoticeJob] | GiveUp[NoticeJob] | PauseDms]:
     """As for alerts (bot/outbox.py): 429/5xx retry without limit, refusals a bounded number
     of times, closed DMs pause the user's DM deliveries."""
-    tries = job.refusals + 1
-    if failure.kind is FailureKind.BUG:
-        return [GiveUpNotice(job, failure, tries)]
-    if failure.kind is FailureKind.TRANSIENT:
-        return [RetryNotice(job, failure)]
-    if job.target_kind == "dm" and failure.status == 403:
-        return [PauseDms(job.target_id), GiveUpNotice(job, failure, tries, report=False)]
-    if tries >= max_refusals:
-        return [GiveUpNotice(job, failure, tries)]
-    return [RetryNotice(job, failure)]
+    return after_send_failure(job, failure, max_refusals=max_refusals)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 from bot.recipients import TargetKind
 from bot.watches import Mention
@@ -85,12 +85,28 @@ class QuietHoursLike(Protocol):
     def contains(self, moment: datetime) -> bool: ...
 
 
+class Deliverable(Protocol):
+    """What every stored message (an alert, a notice in bot/notices.py) has for delivery."""
+
+    @property
+    def target_kind(self) -> TargetKind: ...
+    @property
+    def target_id(self) -> int: ...
+    @property
+    def nonce(self) -> str: ...
+    @property
+    def refusals(self) -> int: ...
+
+
+J = TypeVar("J", bound=Deliverable)
+
+
 # -- actions ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
-class Send:
-    job: AlertJob
+class Send(Generic[J]):
+    job: J
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,10 +117,10 @@ class Edit:
 
 
 @dataclass(frozen=True, slots=True)
-class Record:
+class Record(Generic[J]):
     """Discord has the message already (the store failed to note it): only note it now."""
 
-    job: AlertJob
+    job: J
     posted: Posted
 
 
@@ -116,10 +132,10 @@ class Expire:
 
 
 @dataclass(frozen=True, slots=True)
-class Hold:
-    """Quiet hours: the DM waits (and expires if the seats go first)."""
+class Hold(Generic[J]):
+    """Quiet hours: the DM waits (an alert expires if the seats go first)."""
 
-    job: AlertJob
+    job: J
 
 
 class FailureKind(StrEnum):
@@ -144,8 +160,8 @@ def http_failure(status: int, code: int | None, text: str) -> Failure:
 
 
 @dataclass(frozen=True, slots=True)
-class Retry:
-    job: AlertJob
+class Retry(Generic[J]):
+    job: J
     failure: Failure
 
     @property
@@ -155,10 +171,10 @@ class Retry:
 
 
 @dataclass(frozen=True, slots=True)
-class GiveUp:
-    """Stop trying this alert (or this edit); `report`: say so once in the status channel."""
+class GiveUp(Generic[J]):
+    """Stop trying this message (or this edit); `report`: say so once in the status channel."""
 
-    job: AlertJob
+    job: J
     failure: Failure
     tries: int
     report: bool = True
@@ -178,8 +194,8 @@ class Forget:
     job: AlertJob
 
 
-Action = Send | Edit | Record | Expire | Hold
-Step = Retry | GiveUp | PauseDms | Forget
+Action = Send[AlertJob] | Edit | Record[AlertJob] | Expire | Hold[AlertJob]
+Step = Retry[AlertJob] | GiveUp[AlertJob] | PauseDms | Forget
 
 
 def plan(
@@ -220,18 +236,34 @@ def plan(
     return actions
 
 
-def after_failure(action: Send | Edit, failure: Failure, *, max_refusals: int) -> list[Step]:
-    """What a failed send or edit leads to. `max_refusals`: permanent refusals (400, 403,
-    404) an alert gets before it is given up; transient failures never count."""
-    job = action.job
+def after_failure(
+    action: Send[AlertJob] | Edit, failure: Failure, *, max_refusals: int
+) -> list[Step]:
+    """What a failed send or edit of an alert leads to (`after_send_failure`); an edit whose
+    message is gone is forgotten."""
+    if isinstance(action, Edit):
+        if failure.kind is not FailureKind.BUG and failure.status == 404:
+            return [Forget(action.job)]  # someone deleted the alert (or its channel)
+        if failure.kind is FailureKind.TRANSIENT:
+            return [Retry(action.job, failure)]
+        tries = action.job.refusals + 1
+        if failure.kind is FailureKind.BUG or tries >= max_refusals:
+            return [GiveUp(action.job, failure, tries)]
+        return [Retry(action.job, failure)]
+    return list(after_send_failure(action.job, failure, max_refusals=max_refusals))
+
+
+def after_send_failure(
+    job: J, failure: Failure, *, max_refusals: int
+) -> list[Retry[J] | GiveUp[J] | PauseDms]:
+    """What a failed send leads to, for any stored message. `max_refusals`: permanent
+    refusals (400, 403, 404) it gets before it is given up; transient failures never count."""
     tries = job.refusals + 1
     if failure.kind is FailureKind.BUG:
         return [GiveUp(job, failure, tries)]
-    if isinstance(action, Edit) and failure.status == 404:
-        return [Forget(job)]  # someone deleted the alert (or its channel)
     if failure.kind is FailureKind.TRANSIENT:
         return [Retry(job, failure)]
-    if isinstance(action, Send) and job.target_kind == "dm" and failure.status == 403:
+    if job.target_kind == "dm" and failure.status == 403:
         # Closed DMs (50007): retrying would not help; the user hears of it once, not the
         # status channel.
         return [PauseDms(job.target_id), GiveUp(job, failure, tries, report=False)]

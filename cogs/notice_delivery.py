@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from bot import notices
 from bot.notices import NoticeJob
-from bot.outbox import Failure, PauseDms, Posted, QuietHoursLike
+from bot.outbox import Failure, GiveUp, Hold, PauseDms, Posted, QuietHoursLike, Record, Retry, Send
 from cogs.render import safe
 from cogs.render_news import notice_message
 
@@ -33,11 +33,11 @@ async def deliver_notices(
     done = 0
     for action in notices.plan(jobs, now=now, quiet=quiet, posted=posted):
         match action:
-            case notices.SendNotice(job):
+            case Send(job):
                 done += await _send(watcher, job, now)
-            case notices.RecordNotice(job, sent):
+            case Record(job, sent):
                 await _record(watcher, job, sent, now)
-            case notices.HoldNotice(job):
+            case Hold(job):
                 log.debug("notice %s held for quiet hours", job.notice_id)
     return done
 
@@ -77,10 +77,10 @@ async def _failed(watcher: Watcher, job: NoticeJob, failure: Failure) -> None:
     why = f"{failure.status} {failure.text}" if failure.status else failure.text
     for step in notices.after_failure(job, failure, max_refusals=limit):
         match step:
-            case notices.RetryNotice():
+            case Retry():
                 log.warning("notice %s not delivered yet: %s", job.notice_id, failure.text)
                 await store.mark_notice_failed(job.notice_id, failure.text, refused=step.refused)
-            case notices.GiveUpNotice():
+            case GiveUp():
                 await store.mark_notice_failed(
                     job.notice_id, failure.text, refused=True, give_up=True
                 )

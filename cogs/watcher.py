@@ -190,7 +190,7 @@ class Watcher(commands.Cog):
             # Forget accepted messages whose alert is gone (its watch was removed).
             nonces = {job.nonce for job in jobs}
             self._posted = {n: p for n, p in self._posted.items() if n in nonces}
-            gave_up: list[GiveUp] = []
+            gave_up: list[GiveUp[AlertJob]] = []
             done = 0
             for action in outbox.plan(jobs, now=now, quiet=quiet, posted=self._posted):
                 match action:
@@ -207,7 +207,7 @@ class Watcher(commands.Cog):
             await self._report_give_ups(gave_up)
             return done + await deliver_notices(self, now, quiet)
 
-    async def _send(self, job: AlertJob, now: datetime, gave_up: list[GiveUp]) -> int:
+    async def _send(self, job: AlertJob, now: datetime, gave_up: list[GiveUp[AlertJob]]) -> int:
         try:
             target = await self._target(job)
             # The same nonce on every try: if Discord stored an earlier try whose answer was
@@ -242,7 +242,7 @@ class Watcher(commands.Cog):
             return
         self._posted.pop(job.nonce, None)
 
-    async def _edit(self, job: AlertJob, gave_up: list[GiveUp]) -> int:
+    async def _edit(self, job: AlertJob, gave_up: list[GiveUp[AlertJob]]) -> int:
         assert job.message_id is not None and job.channel_id is not None
         kwargs = alert_message(job.view)
         kwargs.pop("allowed_mentions")  # an edit never pings
@@ -258,7 +258,10 @@ class Watcher(commands.Cog):
         return 1
 
     async def _failed(
-        self, action: outbox.Send | outbox.Edit, failure: Failure, gave_up: list[GiveUp]
+        self,
+        action: outbox.Send[AlertJob] | outbox.Edit,
+        failure: Failure,
+        gave_up: list[GiveUp[AlertJob]],
     ) -> None:
         store = self.bot.store
         limit = self.bot.settings.alert_max_refusals
@@ -327,9 +330,9 @@ class Watcher(commands.Cog):
             log.error("%s", text)  # once per problem, not once per retry
         self.problems[target_id] = text
 
-    async def _report_give_ups(self, gave_up: Sequence[GiveUp]) -> None:
+    async def _report_give_ups(self, gave_up: Sequence[GiveUp[AlertJob]]) -> None:
         """One status message per target that alerts were given up for in this round."""
-        by_target: dict[tuple[str, int], list[GiveUp]] = {}
+        by_target: dict[tuple[str, int], list[GiveUp[AlertJob]]] = {}
         for step in gave_up:
             by_target.setdefault((step.job.target_kind, step.job.target_id), []).append(step)
         for steps in by_target.values():
@@ -407,7 +410,7 @@ def _fix(job: AlertJob, failure: Failure) -> str:
     return "Discord rejected the message itself: this is likely a bug; please report it."
 
 
-def _give_up_text(steps: Sequence[GiveUp]) -> str:
+def _give_up_text(steps: Sequence[GiveUp[AlertJob]]) -> str:
     first = steps[0]
     job, failure = first.job, first.failure
     alerts = ", ".join(

@@ -101,3 +101,15 @@ class Connection:
         """One statement in its own transaction; returns the rows it changed."""
         async with self.transaction() as db, db.execute(sql, params) as cursor:
             return cursor.rowcount
+
+
+async def watch_revisions(db: aiosqlite.Connection, watch_ids: Iterable[int]) -> dict[int, int]:
+    """Watch id → its revision now, for the watches that still exist (inside a transaction,
+    so a check records nothing for a watch removed or changed since it read it)."""
+    ids = sorted(set(watch_ids))
+    if not ids:
+        return {}
+    async with db.execute(
+        f"SELECT id, revision FROM watches WHERE id IN ({marks(len(ids))})", ids
+    ) as cursor:
+        return {r[0]: r[1] for r in await cursor.fetchall()}

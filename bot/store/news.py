@@ -11,7 +11,7 @@ import aiosqlite
 
 from bot.notices import Body, NoticeJob, parse_body
 from bot.recipients import PendingAlert
-from bot.store.base import Connection, chunks, marks, ts
+from bot.store.base import Connection, chunks, marks, ts, watch_revisions
 from bot.store.outbox import decode_mentions, encode_mentions
 from bot.watches import Watch
 
@@ -64,7 +64,9 @@ class NewsQueries(Connection):
         check read it gets nothing. Returns the notices stored."""
         stored = 0
         async with self.transaction() as db:
-            current = await _current(db, {s.watch_id for s in seen} | {n.watch_id for n in notices})
+            current = await watch_revisions(
+                db, {s.watch_id for s in seen} | {n.watch_id for n in notices}
+            )
             fresh = {w for w, rev in current.items() if revisions.get(w) == rev}
             await db.executemany(
                 "INSERT OR IGNORE INTO watch_screenings (watch_id, play_schdl_no, starts_at) "
@@ -168,13 +170,3 @@ async def _insert_notice(db: aiosqlite.Connection, notice: NewNotice, now: datet
             ],
         )
     return len(notice.targets)
-
-
-async def _current(db: aiosqlite.Connection, watch_ids: Iterable[int]) -> dict[int, int]:
-    ids = sorted(set(watch_ids))
-    if not ids:
-        return {}
-    async with db.execute(
-        f"SELECT id, revision FROM watches WHERE id IN ({marks(len(ids))})", ids
-    ) as cursor:
-        return {r[0]: r[1] for r in await cursor.fetchall()}

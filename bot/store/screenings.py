@@ -13,7 +13,17 @@ from bot.megabox.models import Screening
 from bot.openings import Change, Key, OpeningState, Transition
 from bot.recipients import PendingAlert
 from bot.seats import SeatCount
-from bot.store.base import EPOCH, Connection, chunks, dt, marks, must_dt, screening_row, ts
+from bot.store.base import (
+    EPOCH,
+    Connection,
+    chunks,
+    dt,
+    marks,
+    must_dt,
+    screening_row,
+    ts,
+    watch_revisions,
+)
 from bot.store.outbox import NEW_NONCE_SQL, encode_mentions
 
 
@@ -141,7 +151,7 @@ class ScreeningQueries(Connection):
                     "total_seats, seen_at) VALUES (?, ?, ?, ?, ?)",
                     [brch, theab, wheelchair, total, ts(now)],
                 )
-            current = await _revisions(db, {tr.key[0] for tr in transitions})
+            current = await watch_revisions(db, {tr.key[0] for tr in transitions})
             for tr in transitions:
                 watch_id = tr.key[0]
                 if watch_id not in current or current[watch_id] != revisions.get(watch_id):
@@ -276,13 +286,3 @@ async def _apply_transition(
             [ts(now), tr.change.value, watch_id, play_schdl_no],
         )
     return True
-
-
-async def _revisions(db: aiosqlite.Connection, watch_ids: Iterable[int]) -> dict[int, int]:
-    ids = sorted(set(watch_ids))
-    if not ids:
-        return {}
-    async with db.execute(
-        f"SELECT id, revision FROM watches WHERE id IN ({marks(len(ids))})", ids
-    ) as cursor:
-        return {r[0]: r[1] for r in await cursor.fetchall()}
