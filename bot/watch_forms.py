@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from bot.megabox.catalogue import Catalogue
 from bot.megabox.models import KST, Branch, Movie
+from bot.seat_prefs import ROW_EXAMPLES, RowRule, SeatPrefs, parse_centre, parse_remind
 from bot.watches import FORMATS, Days, Mention, TimeWindow, Watch, parse_format
 
 T = TypeVar("T")
@@ -42,6 +43,9 @@ class WatchForm:
     channel_id: int | None = None
     mention: str | None = None
     name: str | None = None
+    rows: str | None = None
+    centre: str | None = None
+    remind: str | None = None
 
 
 def build_watch(
@@ -87,6 +91,13 @@ def build_watch(
         changes["mention"] = _parsed("mention", Mention.parse, form.mention)
     if form.name is not None:
         changes["name"] = _name(form.name)
+    if form.rows is not None or form.centre is not None:
+        current = base.prefs if base is not None else SeatPrefs()
+        rows = _rows(form.rows) if form.rows is not None else current.rows
+        centre = _parsed("centre", parse_centre, form.centre) if form.centre else current.centre
+        changes["prefs"] = SeatPrefs(rows, centre)
+    if form.remind is not None:
+        changes["remind"] = _parsed("remind", parse_remind, form.remind)
 
     if base is None:
         assert movie is not None and branches is not None
@@ -126,7 +137,15 @@ def needs_baseline(old: Watch, new: Watch) -> bool:
         or old.window != new.window
         or old.min_seats != new.min_seats
         or old.together != new.together
+        or old.prefs != new.prefs
     )
+
+
+def _rows(text: str) -> RowRule | None:
+    try:
+        return RowRule.parse(text)
+    except ValueError as exc:
+        raise FormError(f"rows: {exc}. Examples: {ROW_EXAMPLES}, or any.") from None
 
 
 def default_name(watch: Watch, movie: Movie, branches: list[Branch]) -> str:

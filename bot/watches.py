@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from bot.megabox.models import MX4D, Screening
+from bot.seat_prefs import SeatPrefs, remind_text
 
 #: MEGABOX hall types (README §9) with readable names; users type any alias on the right.
 FORMATS: dict[str, str] = {
@@ -264,6 +265,10 @@ class Watch:
     #: Bumped by every stored change: a check that read an older revision must not end the
     #: new definition's baseline or record openings for it.
     revision: int = 0
+    #: Which seats count (rows, the middle of the hall): part of matching.
+    prefs: SeatPrefs = field(default_factory=SeatPrefs)
+    #: One reminder when an opening is still open this long after its alert (None: off).
+    remind: timedelta | None = None
 
     @property
     def personal(self) -> bool:
@@ -288,4 +293,7 @@ class Watch:
         formats = "/".join(sorted(self.formats)) or "any format"
         seats = f"{self.min_seats} {'together' if self.together else 'seats'}"
         window = f" {self.window.to_text()}" if self.window else ""
-        return f"{self.movie_no} @ {','.join(self.branches)} · {formats} · {self.days.describe()}{window} · {seats}"
+        if self.prefs.active:
+            seats += f" ({self.prefs.describe()})"
+        remind = f" · remind after {remind_text(self.remind)}" if self.remind else ""
+        return f"{self.movie_no} @ {','.join(self.branches)} · {formats} · {self.days.describe()}{window} · {seats}{remind}"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiosqlite
 
+from bot.seat_prefs import RowRule, SeatPrefs
 from bot.store.base import Connection, marks, ts
 from bot.watches import Days, Mention, TimeWindow, Watch
 
@@ -105,6 +106,9 @@ def _watch_values(watch: Watch) -> dict[str, Any]:
         "mention": watch.mention.to_text(),
         "paused": watch.paused,
         "baseline_pending": watch.baseline_pending,
+        "seat_rows": watch.prefs.rows.to_text() if watch.prefs.rows else None,
+        "centre": watch.prefs.centre,
+        "remind_minutes": int(watch.remind.total_seconds() // 60) if watch.remind else None,
     }
 
 
@@ -128,4 +132,6 @@ def _watch(row: aiosqlite.Row) -> Watch:
         source=row["source"],
         scope=row["scope"],
         revision=row["revision"],
+        prefs=SeatPrefs(RowRule.parse(row["seat_rows"] or ""), row["centre"]),
+        remind=timedelta(minutes=row["remind_minutes"]) if row["remind_minutes"] else None,
     )
