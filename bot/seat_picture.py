@@ -89,8 +89,11 @@ def seat_colour(
     return FREE
 
 
+NO_PREFS = SeatPrefs()
+
+
 def picture(
-    layout: SeatLayout, prefs: SeatPrefs = SeatPrefs(), block: tuple[str, ...] = ()
+    layout: SeatLayout, prefs: SeatPrefs = NO_PREFS, block: tuple[str, ...] = ()
 ) -> Picture:
     """The model of one hall's picture; `block`: the alerted seats ("F6", "F7", …)."""
     top_y = min((s.y for s in layout.seats), default=0.0)

@@ -67,6 +67,7 @@ def alert_view(
         total=row["total"],
         best_block=row["best_block"],
         best_row=row["best_row"],
+        best_seats=tuple((row["best_seats"] or "").split()),
         exact=bool(row["exact"]),
         opened_at=opened_at,
         closed_at=closed_at,

@@ -40,6 +40,8 @@ from cogs.watches.autocomplete import (
     days_autocomplete,
     formats_autocomplete,
     movie_autocomplete,
+    remind_autocomplete,
+    rows_autocomplete,
 )
 from cogs.watches.views import RemoveButton
 
@@ -69,7 +71,15 @@ WATCH_OPTION_HELP = {
     "channel": "Where alerts go (default: the bot's alert channel)",
     "mention": "A role to ping with each alert (default: nobody)",
     "name": "A short name for this watch",
+    "rows": "Rows to sit in (A = screen side): E-J, E,F,G or not A-C; any = every row",
+    "centre": "The middle of the hall (from its layout): prefer it, or require it",
+    "remind": "One reminder if still open after e.g. 30m, 1h, 2h (off by default)",
 }
+CENTRE_CHOICES = [
+    Choice(name="off: any seat in the row", value="off"),
+    Choice(name="prefer: report the most central block", value="prefer"),
+    Choice(name="require: only seats in the middle half of the hall", value="require"),
+]
 
 
 def _mention_text(role: discord.Role | None) -> str | None:
@@ -116,12 +126,14 @@ class Watches(commands.Cog):
         scope="A watch for this server, or a personal one delivered to you by DM",
         alert_now="Also alert screenings that are already open (default: only new openings)",
     )
-    @app_commands.choices(scope=SCOPE_CHOICES)
+    @app_commands.choices(scope=SCOPE_CHOICES, centre=CENTRE_CHOICES)
     @app_commands.autocomplete(
         movie=movie_autocomplete,
         branches=branches_autocomplete,
         format=formats_autocomplete,
         days=days_autocomplete,
+        rows=rows_autocomplete,
+        remind=remind_autocomplete,
     )
     async def add(
         self,
@@ -138,6 +150,9 @@ class Watches(commands.Cog):
         scope: str = "guild",
         alert_now: bool = False,
         name: str | None = None,
+        rows: str | None = None,
+        centre: str | None = None,
+        remind: str | None = None,
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         assert interaction.guild is not None
@@ -179,6 +194,9 @@ class Watches(commands.Cog):
             channel_id=channel.id if channel else None,
             mention=_mention_text(mention),
             name=name,
+            rows=rows,
+            centre=centre,
+            remind=remind,
         )
         watch = build_watch(
             form,
@@ -222,12 +240,15 @@ class Watches(commands.Cog):
         times="Start-time window like 18:00-23:30, or 'any' for every start time",
         no_mention="Ping nobody",
     )
+    @app_commands.choices(centre=CENTRE_CHOICES)
     @app_commands.autocomplete(
         watch=watch_choices,
         movie=movie_autocomplete,
         branches=branches_autocomplete,
         format=formats_autocomplete,
         days=days_autocomplete,
+        rows=rows_autocomplete,
+        remind=remind_autocomplete,
     )
     async def edit(
         self,
@@ -244,6 +265,9 @@ class Watches(commands.Cog):
         mention: discord.Role | None = None,
         no_mention: bool = False,
         name: str | None = None,
+        rows: str | None = None,
+        centre: str | None = None,
+        remind: str | None = None,
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         assert interaction.guild is not None
@@ -268,6 +292,9 @@ class Watches(commands.Cog):
             channel_id=channel.id if channel else None,
             mention="" if no_mention else _mention_text(mention),
             name=name,
+            rows=rows,
+            centre=centre,
+            remind=remind,
         )
         if form == WatchForm():
             raise FormError("Nothing to change: give at least one option besides `watch`.")
