@@ -55,7 +55,7 @@ def test_centre_and_remind_parse() -> None:
     assert parse_centre("center") == "prefer" and parse_centre("require") == "require"
     assert parse_remind("1h30m") == timedelta(minutes=90) and parse_remind("off") is None
     for bad in ("5m", "2d", "soon"):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="remind"):
             parse_remind(bad)
 
 
