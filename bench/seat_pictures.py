@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import resource
 import statistics
 import subprocess
@@ -62,20 +63,29 @@ def example(path: Path) -> None:
     print(f"wrote {path} ({len(png)} bytes)")
 
 
+_PAINTER = """
+import json, sys, time
+from bot.picture_worker import paint
+model = json.loads(sys.stdin.read())
+times = []
+for _ in range(int(sys.argv[1])):
+    start = time.perf_counter()
+    paint(model)
+    times.append(time.perf_counter() - start)
+rss = [line for line in open("/proc/self/status") if line.startswith("VmRSS")][0].split()[1]
+print(json.dumps([times, int(rss) / 1024]))
+"""
+
+
 def paint_in_process(model: dict[str, object], n: int) -> tuple[list[float], float]:
     """Painting alone, in a fresh process (Pillow imported there): times and its RSS."""
-    code = (
-        "import json,sys,time;from bot.picture_worker import paint;m=json.loads(sys.stdin.read());"
-        "t=[];\nfor _ in range(%d):\n a=time.perf_counter();paint(m);t.append(time.perf_counter()-a)\n"
-        "rss=[l for l in open('/proc/self/status') if l.startswith('VmRSS')][0].split()[1]\n"
-        "print(json.dumps([t,int(rss)/1024]))" % n
-    )
-    import json
-
     out = subprocess.run(
-        [sys.executable, "-c", code], input=json.dumps(model), capture_output=True, text=True,
+        [sys.executable, "-c", _PAINTER, str(n)],
+        input=json.dumps(model),
+        capture_output=True,
+        text=True,
         check=True,
-    )  # fmt: skip
+    )
     times, rss = json.loads(out.stdout)
     return times, rss
 
