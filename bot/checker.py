@@ -462,6 +462,10 @@ class _Run:
             return False
         before = snapshots.get(key[1])
         old = before.count if before is not None else None
+        if watch.prefs.active and old is not None and old.layout is not None:
+            # The hall as last read, judged by the watch as it is now: if those seats would
+            # not match it either, the watch changed; if they would, the seats went.
+            return not judge(old, watch.prefs, watch.min_seats, watch.together).matches
         return (
             old is not None
             and old.exact

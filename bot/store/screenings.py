@@ -13,6 +13,7 @@ from bot import recipients
 from bot.megabox.models import Screening
 from bot.openings import Change, Key, OpeningState, Transition
 from bot.recipients import PendingAlert
+from bot.seat_layout import SeatLayout
 from bot.seats import SeatCount
 from bot.store.base import EPOCH, Connection, chunks, dt, marks, must_dt, screening_row, ts
 from bot.store.outbox import NEW_NONCE_SQL, encode_mentions
@@ -64,6 +65,7 @@ class ScreeningQueries(Connection):
                         wheelchair_free=max(r["rest_seat_cnt"] - r["usable"], 0),
                         wheelchair_seats=None,
                         exact=bool(r["exact"]),
+                        layout=SeatLayout.decode(r["seat_layout"]) if r["seat_layout"] else None,
                     )
                 found[r["play_schdl_no"]] = Snapshot(r["rest_seat_cnt"], count)
         return found
