@@ -4,7 +4,11 @@ state machine is unchanged; only what "matching" means is."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
+import pytest
+
+from bot.config import ConfigError, load_settings
 from bot.openings import Change
 from bot.seat_prefs import RowRule, SeatPrefs
 from tests.conftest import COEX_MX4D_1940, COEX_MX4D_2220, World, original_watch
@@ -55,3 +59,31 @@ async def test_an_estimate_never_satisfies_a_row_preference(world: World) -> Non
     assert result.openings == ()
     (seen,) = [s for s in result.screenings if s.screening.play_schdl_no == COEX_MX4D_1940]
     assert seen.reasons == ("estimate: seat positions unknown",)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "says"),
+    [
+        ("WATCH_ROWS", "E-5", "E-J"),
+        ("WATCH_CENTRE", "left", "prefer"),
+        ("WATCH_REMIND", "2d", "1h"),
+    ],
+)
+def test_env_preferences_are_refused_with_one_line_naming_the_variable(
+    variable: str, value: str, says: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(_env_file=None, **{variable.lower(): value})
+    line = str(caught.value)
+    assert line.startswith(f"{variable}: ") and says in line and "\n" not in line
+
+
+def test_env_preferences_make_the_default_watch() -> None:
+    settings = load_settings(
+        _env_file=None, watch_movie_no="25008000", watch_branches="1351",
+        watch_rows="not A-C", watch_centre="require", watch_remind="90",
+    )  # fmt: skip
+    watch = settings.default_watch()
+    assert watch is not None
+    assert watch.prefs == SeatPrefs(RowRule.parse("not A-C"), "require")
+    assert watch.remind == timedelta(minutes=90)
