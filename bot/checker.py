@@ -25,6 +25,7 @@ from bot.openings import Change, Key, OpeningState, Transition, advance
 from bot.planner import Chunk, make_chunks
 from bot.report import run_row
 from bot.results import CheckError, CheckResult, NewOpening, SeenScreening
+from bot.seat_prefs import judge
 from bot.seat_rule import KNOWN_WHEELCHAIR_SEATS, HallFacts, needs_seat_map
 from bot.seats import SeatCount, estimate, evaluate
 from bot.store.news import NewNotice, Seen
@@ -356,9 +357,10 @@ class _Run:
             folded=folded or set(),
         )
         self.transitions += applied
-        counts_seen = {s.screening.play_schdl_no: s.count for s in self.seen}
+        seen = {s.screening.play_schdl_no: s for s in self.seen}
         for tr in applied:
-            count = counts_seen.get(tr.key[1])
+            judged = seen.get(tr.key[1])
+            count = judged.count_for(tr.key[0]) if judged is not None else None
             if tr.change is Change.OPENED and count is not None:
                 self.openings.append(NewOpening(tr.key[0], self.rows[tr.key[1]], count))
         return applied
@@ -473,10 +475,13 @@ class _Run:
         count: SeatCount | None = None
         if needs_seat_map(screening, wanting):
             count = await self._seats(screening, wanting, halls)
-        matched = tuple(
-            w.id for w in wanting if count is not None and count.satisfies(w.min_seats, w.together)
-        )
-        return SeenScreening(screening, count, tuple(w.id for w in wanting), matched)
+        if count is None:
+            return SeenScreening(screening, None, tuple(w.id for w in wanting), ())
+        # Seat preferences are part of matching (seat_prefs.py); the state machine is not.
+        verdicts = {w.id: judge(count, w.prefs, w.min_seats, w.together) for w in wanting}
+        matched = tuple(wid for wid, v in verdicts.items() if v.matches)
+        judged = tuple((w.id, verdicts[w.id]) for w in wanting if w.prefs.active)
+        return SeenScreening(screening, count, tuple(w.id for w in wanting), matched, judged)
 
     async def _seats(
         self,
@@ -535,6 +540,10 @@ class _Run:
             return False
         before = snapshots.get(key[1])
         old = before.count if before is not None else None
+        if watch.prefs.active and old is not None and old.layout is not None:
+            # The hall as last read, judged by the watch as it is now: if those seats would
+            # not match it either, the watch changed; if they would, the seats went.
+            return not judge(old, watch.prefs, watch.min_seats, watch.together).matches
         return (
             old is not None
             and old.exact

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.megabox.client import ClientOptions
 from bot.megabox.models import KST
+from bot.seat_prefs import RowRule, SeatPrefs, parse_centre, parse_remind
 from bot.store.database import sqlite_path
 from bot.watches import (
     Days,
@@ -78,6 +79,9 @@ class Settings(BaseSettings):
     watch_notify: str = "both"
     watch_news_channel_id: Snowflake | None = None
     watch_news_mention: str | None = None
+    watch_rows: str = ""
+    watch_centre: str = "off"
+    watch_remind: str = "off"
 
     log_level: str = "INFO"
     heartbeat_file: Path = Path("./data/heartbeat")
@@ -167,6 +171,23 @@ class Settings(BaseSettings):
             return value
         return None
 
+    @field_validator("watch_rows")
+    @classmethod
+    def _rows(cls, value: str) -> str:
+        RowRule.parse(value)
+        return value
+
+    @field_validator("watch_centre")
+    @classmethod
+    def _centre(cls, value: str) -> str:
+        return parse_centre(value)
+
+    @field_validator("watch_remind")
+    @classmethod
+    def _remind(cls, value: str) -> str:
+        parse_remind(value)
+        return value
+
     @model_validator(mode="after")
     def _watch_complete(self) -> Settings:
         if self.watch_movie_no and not self.watch_branches:
@@ -197,6 +218,8 @@ class Settings(BaseSettings):
             together=self.watch_together,
             channel_id=self.alert_channel_id,
             mention=Mention.parse(self.watch_mention),
+            prefs=SeatPrefs(RowRule.parse(self.watch_rows), self.watch_centre),
+            remind=parse_remind(self.watch_remind),
             guild_id=self.discord_guild_id,
             name="default",
             notify=self.watch_notify,

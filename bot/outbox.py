@@ -12,12 +12,14 @@ The watcher cog executes the actions and turns them into words; nothing here kno
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
-from datetime import date, datetime
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Generic, Protocol, TypeVar
 
-from bot.recipients import TargetKind
+from bot.recipients import TargetKind, without_users
+from bot.seat_layout import SeatLayout
+from bot.seat_prefs import SeatPrefs, fit
 from bot.watches import Mention
 
 
@@ -44,10 +46,33 @@ class AlertView:
     closed_at: datetime | None = None
     close_reason: str | None = None  # closed | started | unwatched (openings.Change)
     mentions: tuple[Mention, ...] = ()
+    #: The hall as last read (None: the last count was an estimate, so no picture).
+    layout: SeatLayout | None = field(default=None, compare=False, repr=False)
+    #: The watch's seat preferences and need: the picture and best block follow them.
+    prefs: SeatPrefs = field(default_factory=SeatPrefs)
+    min_seats: int = 1
+    together: bool = False
+    #: Usable seats the preferences allow (None: the watch has none, or no seat map).
+    allowed: int | None = None
+    best_seats: tuple[str, ...] = ()
 
     @property
     def open(self) -> bool:
         return self.closed_at is None
+
+    def by_preference(self) -> AlertView:
+        """The best block and allowed seats by the watch's preferences, from the stored hall
+        (the screening row holds the hall's own best block, for any watch)."""
+        if self.layout is None or not self.prefs.active:
+            return self
+        found = fit(self.layout, self.prefs, self.min_seats, self.together)
+        return replace(
+            self,
+            allowed=found.allowed,
+            best_block=len(found.block),
+            best_row=found.block[0].row if found.block else None,
+            best_seats=tuple(s.label for s in found.block),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +91,28 @@ class AlertJob:
     channel_id: int | None = None  # where the message landed (a DM channel too)
     shown_open: bool | None = None  # what the message says now
     refusals: int = 0  # permanent refusals so far (400, 403, 404)
+    #: Users who pressed "Booked / not for me" on this screening: no DM, no mention.
+    silenced: frozenset[int] = frozenset()
+    remind_after: timedelta | None = None  # the watch's reminder delay (None: off)
+    reminded: bool = False  # its one reminder went out (or was skipped)
 
     @property
     def open(self) -> bool:
         return self.view.open
+
+    @property
+    def reminder_nonce(self) -> str:
+        return f"{self.nonce}-r"
+
+    def reminder_due(self, now: datetime) -> bool:
+        return (
+            self.remind_after is not None
+            and not self.reminded
+            and self.message_id is not None
+            and self.open
+            and bool(self.shown_open)
+            and now >= self.view.opened_at + self.remind_after
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +181,21 @@ class Hold(Generic[J]):
     job: J
 
 
+@dataclass(frozen=True, slots=True)
+class Remind:
+    """The opening is still open after the watch's reminder delay: one reminder, part of
+    the same opening (never a new one)."""
+
+    job: AlertJob
+
+
+@dataclass(frozen=True, slots=True)
+class Silence:
+    """Its recipient said "booked / not for me": the DM (or its reminder) is not sent."""
+
+    job: AlertJob
+
+
 class FailureKind(StrEnum):
     TRANSIENT = "transient"  # 429, 5xx, no answer: retried without limit
     REFUSED = "refused"  # 400, 403, 404, not a text channel: retried a bounded number of times
@@ -194,7 +252,7 @@ class Forget:
     job: AlertJob
 
 
-Action = Send[AlertJob] | Edit | Record[AlertJob] | Expire | Hold[AlertJob]
+Action = Send[AlertJob] | Edit | Record[AlertJob] | Expire | Hold[AlertJob] | Remind | Silence
 Step = Retry[AlertJob] | GiveUp[AlertJob] | PauseDms | Forget
 
 
@@ -212,9 +270,22 @@ def plan(
     """
     actions: list[Action] = []
     for job in jobs:
+        if job.silenced:
+            # Whoever silenced this screening is not pinged by a later alert or reminder.
+            job = replace(
+                job, view=replace(job.view, mentions=without_users(job.view.mentions, job.silenced))
+            )
+        silenced = job.target_kind == "dm" and job.target_id in job.silenced
         if job.message_id is not None:
             if job.shown_open != job.open:
                 actions.append(Edit(job))
+            elif job.reminder_due(now):
+                if silenced:
+                    actions.append(Silence(job))
+                elif job.target_kind == "dm" and _quiet(quiet.get(job.target_id), now):
+                    actions.append(Hold(job))
+                else:
+                    actions.append(Remind(job))
             continue
         done = posted.get(job.nonce)
         if done is not None:
@@ -229,6 +300,8 @@ def plan(
                 actions.append(Edit(shown))
         elif not job.open:
             actions.append(Expire(job))
+        elif silenced:
+            actions.append(Silence(job))
         elif job.target_kind == "dm" and _quiet(quiet.get(job.target_id), now):
             actions.append(Hold(job))
         else:
@@ -237,20 +310,21 @@ def plan(
 
 
 def after_failure(
-    action: Send[AlertJob] | Edit, failure: Failure, *, max_refusals: int
+    action: Send[AlertJob] | Edit | Remind, failure: Failure, *, max_refusals: int
 ) -> list[Step]:
-    """What a failed send or edit of an alert leads to (`after_send_failure`); an edit whose
-    message is gone is forgotten."""
-    if isinstance(action, Edit):
-        if failure.kind is not FailureKind.BUG and failure.status == 404:
-            return [Forget(action.job)]  # someone deleted the alert (or its channel)
-        if failure.kind is FailureKind.TRANSIENT:
-            return [Retry(action.job, failure)]
-        tries = action.job.refusals + 1
-        if failure.kind is FailureKind.BUG or tries >= max_refusals:
-            return [GiveUp(action.job, failure, tries)]
-        return [Retry(action.job, failure)]
-    return list(after_send_failure(action.job, failure, max_refusals=max_refusals))
+    """What a failed send, edit or reminder of an alert leads to: a send as any stored
+    message (`after_send_failure`); an edit whose message is gone is forgotten."""
+    if isinstance(action, Send):
+        return list(after_send_failure(action.job, failure, max_refusals=max_refusals))
+    job = action.job
+    if isinstance(action, Edit) and failure.kind is not FailureKind.BUG and failure.status == 404:
+        return [Forget(job)]  # someone deleted the alert (or its channel)
+    if failure.kind is FailureKind.TRANSIENT:
+        return [Retry(job, failure)]
+    tries = job.refusals + 1
+    if failure.kind is FailureKind.BUG or tries >= max_refusals:
+        return [GiveUp(job, failure, tries)]
+    return [Retry(job, failure)]
 
 
 def after_send_failure(
@@ -274,3 +348,9 @@ def after_send_failure(
 
 def _quiet(hours: QuietHoursLike | None, now: datetime) -> bool:
     return hours is not None and hours.contains(now)
+
+
+def reminder_given_up(failure: Failure) -> bool:
+    """A reminder is a courtesy: one Discord refuses for good (400, 403, 404) or cannot
+    render is skipped, not retried (429 and 5xx are retried next round)."""
+    return failure.kind is not FailureKind.TRANSIENT

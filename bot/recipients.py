@@ -8,7 +8,7 @@ text that something later has to parse back.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -85,3 +85,23 @@ def _unique(mentions: Iterable[Mention]) -> tuple[Mention, ...]:
 def without_channel(watches: Iterable[Watch], default_channel_id: int | None) -> list[Watch]:
     """Server watches with no channel to alert: their openings reach DM subscribers only."""
     return [w for w in watches if not w.personal and alert_channel(w, default_channel_id) is None]
+
+
+def without_users(mentions: Iterable[Mention], users: Collection[int]) -> tuple[Mention, ...]:
+    """The mentions, less those of these users (they said "booked / not for me")."""
+    return tuple(m for m in mentions if not (m.kind == "user" and m.target_id in users))
+
+
+def for_screening(targets: Iterable[PendingAlert], silenced: Collection[int]) -> list[PendingAlert]:
+    """A watch's targets for one screening: no DM and no mention for the users who silenced
+    it; a channel alert still goes out for everyone else."""
+    out: list[PendingAlert] = []
+    for target in targets:
+        if target.target_kind == "dm" and target.target_id in silenced:
+            continue
+        out.append(
+            PendingAlert(
+                target.target_kind, target.target_id, without_users(target.mentions, silenced)
+            )
+        )
+    return out

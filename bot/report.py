@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from bot.megabox.models import KST
 from bot.results import CheckResult, SeenScreening
+from bot.seats import SeatCount
 from bot.store.runs import CheckRun
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -71,9 +72,17 @@ def short_screening(s: SeenScreening) -> str:
     return f"{s.screening.brch_nm} {when(s)} ({seats} seats)"
 
 
+def shown_count(s: SeenScreening) -> SeatCount | None:
+    """The count to show: by the first matching (else wanting) watch's seat preferences."""
+    first = (s.matched_by or s.wanted_by or (0,))[0]
+    return s.count_for(first)
+
+
 def verdict(s: SeenScreening) -> str:
     if s.matched_by:
         return "MATCH"
+    if s.reasons:
+        return "; ".join(s.reasons)  # a preference missed: "5 free, none in rows E–J"
     if not s.screening.bookable:
         return "closed"
     if s.screening.rest_seat_cnt == 0:
@@ -107,9 +116,10 @@ def table(result: CheckResult) -> str:
     rows: list[Sequence[str]] = []
     for s in result.screenings:
         scr = s.screening
-        if s.count is not None:
+        count = shown_count(s)
+        if s.count is not None and count is not None:
             usable = f"{s.count.usable}{'' if s.count.exact else '~'}"
-            block = f"{s.count.best_block} in row {s.count.best_row}" if s.count.best_row else "-"
+            block = f"{count.best_block} in row {count.best_row}" if count.best_row else "-"
         else:
             usable, block = "-", "-"
         total = scr.total_seats if scr.total_seats is not None else "?"
@@ -142,6 +152,10 @@ def table(result: CheckResult) -> str:
             lines.append("(no screening matched in the parts that could be checked)")
         else:
             lines.append("(no screening matched the watches' movie, branches, formats and days)")
+    prefs = [w for w in result.watches if w.prefs.active]
+    if prefs:
+        lines.append("")
+        lines += [f"seat preference of {w.label}: {w.prefs.describe()}" for w in prefs]
     lines.append("")
     lines.append(status_line(result))
     for err in result.errors:

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 
 from bot.megabox.models import Screening
 from bot.openings import Transition
+from bot.seat_prefs import Judgement
 from bot.seats import SeatCount
 from bot.watches import Watch
 
@@ -31,6 +32,21 @@ class SeenScreening:
     count: SeatCount | None  # None: restSeatCnt alone ruled it out, no seat map needed
     wanted_by: tuple[int, ...]
     matched_by: tuple[int, ...]
+    #: Per watch with seat preferences: its count (by preference) and why it missed.
+    judged: tuple[tuple[int, Judgement], ...] = ()
+
+    def count_for(self, watch_id: int) -> SeatCount | None:
+        """The count as one watch sees it: by its preferences, else the hall's."""
+        return next((j.count for wid, j in self.judged if wid == watch_id), self.count)
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Why watches with preferences missed it ("5 free, none in rows E–J")."""
+        return tuple(
+            dict.fromkeys(
+                j.reason for wid, j in self.judged if wid not in self.matched_by and j.reason
+            )
+        )
 
     @property
     def usable(self) -> int:
@@ -99,6 +115,7 @@ class CheckResult:
                     s,
                     wanted_by=tuple(i for i in s.wanted_by if i in ids),
                     matched_by=tuple(i for i in s.matched_by if i in ids),
+                    judged=tuple((i, j) for i, j in s.judged if i in ids),
                 )
                 for s in self.screenings
                 if ids.intersection(s.wanted_by)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.megabox.models import Screening, Seat, SeatMap
+from bot.seat_layout import SeatLayout
 
 FREE = "GERN_SELL"
 WHEELCHAIR = "DISABLED_CLS"
@@ -28,6 +29,8 @@ class SeatCount:
     wheelchair_free: int
     wheelchair_seats: int | None
     exact: bool
+    #: The hall as read (None for an estimate): seat preferences and the picture need it.
+    layout: SeatLayout | None = field(default=None, compare=False, repr=False)
 
     def satisfies(self, min_seats: int, together: bool) -> bool:
         if together:
@@ -105,6 +108,7 @@ def evaluate(seat_map: SeatMap) -> SeatCount:
         wheelchair_free=sum(1 for s in free if s.seat_class_cd == WHEELCHAIR),
         wheelchair_seats=sum(1 for s in shown if s.seat_class_cd == WHEELCHAIR),
         exact=True,
+        layout=SeatLayout.from_seat_map(seat_map),
     )
 
 

@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from bot.megabox.catalogue import Catalogue
 from bot.megabox.models import KST, Branch, Movie
+from bot.seat_prefs import ROW_EXAMPLES, RowRule, SeatPrefs, parse_centre, parse_remind
 from bot.title_watch import MAX_TITLE, Awaited, norm_title, on_sale
 from bot.watches import FORMATS, Days, Mention, TimeWindow, Watch, parse_format, parse_notify
 
@@ -49,6 +50,9 @@ class WatchForm:
     news_mention: str | None = None
     #: Edits: new-screening messages go where the seat alerts go again.
     news_like_alerts: bool = False
+    rows: str | None = None
+    centre: str | None = None
+    remind: str | None = None
 
 
 def build_watch(
@@ -111,6 +115,13 @@ def build_watch(
         changes["news_channel_id"] = form.news_channel_id
     if form.news_mention is not None:
         changes["news_mention"] = _parsed("news_mention", Mention.parse, form.news_mention)
+    if form.rows is not None or form.centre is not None:
+        current = base.prefs if base is not None else SeatPrefs()
+        rows = _rows(form.rows) if form.rows is not None else current.rows
+        centre = _parsed("centre", parse_centre, form.centre) if form.centre else current.centre
+        changes["prefs"] = SeatPrefs(rows, centre)
+    if form.remind is not None:
+        changes["remind"] = _parsed("remind", parse_remind, form.remind)
 
     if base is None:
         assert found is not None and branches is not None
@@ -153,7 +164,15 @@ def needs_baseline(old: Watch, new: Watch) -> bool:
         or old.window != new.window
         or old.min_seats != new.min_seats
         or old.together != new.together
+        or old.prefs != new.prefs
     )
+
+
+def _rows(text: str) -> RowRule | None:
+    try:
+        return RowRule.parse(text)
+    except ValueError as exc:
+        raise FormError(f"rows: {exc}. Examples: {ROW_EXAMPLES}, or any.") from None
 
 
 def default_name(watch: Watch, title: str, branches: list[Branch]) -> str:

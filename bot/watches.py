@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from bot.megabox.models import MX4D, Screening
+from bot.seat_prefs import SeatPrefs, remind_text
 from bot.title_watch import Awaited
 
 #: MEGABOX hall types (README §9) with readable names; users type any alias on the right.
@@ -289,6 +290,10 @@ class Watch:
     news_baseline_pending: bool = True
     #: A film not on sale yet: `movie_no` is "" until it appears (bot/title_watch.py).
     awaiting: Awaited | None = None
+    #: Which seats count (rows, the middle of the hall): part of matching.
+    prefs: SeatPrefs = field(default_factory=SeatPrefs)
+    #: One reminder when an opening is still open this long after its alert (None: off).
+    remind: timedelta | None = None
 
     @property
     def personal(self) -> bool:
@@ -337,4 +342,10 @@ class Watch:
         window = f" {self.window.to_text()}" if self.window else ""
         movie = f"waiting for {self.awaiting.describe()}" if self.awaiting else self.movie_no
         notify = f" · {NOTIFY[self.notify]}" if self.notify != "both" else ""
-        return f"{movie} @ {','.join(self.branches)} · {formats} · {self.days.describe()}{window} · {seats}{notify}"
+        if self.prefs.active:
+            seats += f" ({self.prefs.describe()})"
+        remind = f" · remind after {remind_text(self.remind)}" if self.remind else ""
+        return (
+            f"{movie} @ {','.join(self.branches)} · {formats} · {self.days.describe()}"
+            f"{window} · {seats}{notify}{remind}"
+        )

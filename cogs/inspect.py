@@ -6,24 +6,30 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
+import logging
 from collections.abc import Hashable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.checker import CheckBusy
+from bot.checker import CheckBusy, CheckResult, SeenScreening
+from bot.picture_worker import render_pngs
+from bot.report import when
 from bot.schedule import overrun_warning, schedule_gap
+from bot.seat_picture import picture
 from bot.watches import Watch
 from cogs.common import answer, resolve_watch, show_watch, visible_watches, watch_choices
-from cogs.render import check_embed, safe, status_embed
+from cogs.render import check_embed, picture_name, safe, status_embed
 
 if TYPE_CHECKING:
     from bot.app import WatchBot
     from cogs.watcher import Watcher
 
 Interaction = discord.Interaction["WatchBot"]
+log = logging.getLogger(__name__)
 
 
 def _check_cooldown(interaction: Interaction) -> app_commands.Cooldown | None:
@@ -85,7 +91,8 @@ class Inspect(commands.Cog):
                 return
             # The check covers every watch; the member sees only theirs.
             shown = result.for_watches({w.id for w in mine})
-            await answer(interaction, embed=check_embed(shown))
+            embeds, files = await match_pictures(shown)
+            await answer(interaction, embeds=[check_embed(shown), *embeds], files=files)
 
     @app_commands.command(name="status", description="Show the bot's health and what it watches")
     @app_commands.describe(watch="Show one watch in detail")
@@ -135,6 +142,38 @@ class Inspect(commands.Cog):
         if status is not None and interaction.guild and interaction.guild.get_channel(status):
             own.add(status)
         return own
+
+
+#: Pictures in one `/check` answer (Discord allows 10 embeds; a phone screen fewer).
+MAX_PICTURES = 4
+
+
+async def match_pictures(result: CheckResult) -> tuple[list[discord.Embed], list[discord.File]]:
+    """A seat-map picture per match (the first few), painted in one worker process, each
+    in its own embed; matches whose seat map was not read (an estimate) get none."""
+    watches = {w.id: w for w in result.watches}
+    chosen: list[tuple[SeenScreening, dict[str, Any]]] = []
+    for s in result.matches:
+        if s.count is None or s.count.layout is None or len(chosen) >= MAX_PICTURES:
+            continue
+        watch = watches[s.matched_by[0]]
+        count = s.count_for(watch.id) or s.count
+        chosen.append((s, picture(s.count.layout, watch.prefs, count.best_seats).to_json()))
+    try:
+        pngs = await render_pngs([model for _, model in chosen])
+    except Exception:
+        log.exception("seat pictures for /check could not be painted")
+        return [], []
+    embeds: list[discord.Embed] = []
+    files: list[discord.File] = []
+    for (s, _), png in zip(chosen, pngs, strict=True):
+        name = picture_name(s.screening.play_schdl_no)
+        files.append(discord.File(io.BytesIO(png), filename=name))
+        embed = discord.Embed(
+            title=f"{when(s)} · {safe(s.screening.brch_nm)} {safe(s.screening.theab_nm)}"[:256]
+        )
+        embeds.append(embed.set_image(url=f"attachment://{name}"))
+    return embeds, files
 
 
 def _nothing_to_check(mine: list[Watch], interaction: Interaction) -> str:

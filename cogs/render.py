@@ -13,8 +13,9 @@ from bot.checker import CheckResult, SeenScreening
 from bot.megabox.catalogue import Catalogue
 from bot.megabox.models import KST, at_clock
 from bot.outbox import AlertView
-from bot.report import WEEKDAYS, status_line, when
+from bot.report import WEEKDAYS, shown_count, status_line, when
 from bot.schedule import duration_text
+from bot.seat_prefs import remind_text
 from bot.store.repo import CheckRun
 from bot.watches import NOTIFY, Mention, Watch
 
@@ -40,11 +41,60 @@ def timetable_url(brch_no: str, play_de: date) -> str:
     return f"{SITE}/theater/time?brchNo={brch_no}&playDe={play_de:%Y%m%d}"
 
 
-def links(play_schdl_no: str, brch_no: str, play_de: date) -> discord.ui.View:
+def links(
+    play_schdl_no: str, brch_no: str, play_de: date, *, booked: bool = False
+) -> discord.ui.View:
+    """Booking links; `booked`: with the persistent "Booked / not for me" button."""
     view = discord.ui.View(timeout=None)
     view.add_item(discord.ui.Button(label="Book seats", url=booking_url(play_schdl_no), emoji="🎟️"))
     view.add_item(discord.ui.Button(label="Timetable", url=timetable_url(brch_no, play_de)))
+    if booked:
+        view.add_item(BookedButton(play_schdl_no))
     return view
+
+
+def picture_name(play_schdl_no: str) -> str:
+    return f"seats-{play_schdl_no}.png"
+
+
+class BookedButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mbw:booked:(?P<no>\d{1,20})"
+):
+    """ "Booked / not for me": silences this screening for whoever presses it. Its state is
+    its custom id, so it works after a restart (registered by the watcher cog)."""
+
+    def __init__(self, play_schdl_no: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Booked / not for me",
+                style=discord.ButtonStyle.secondary,
+                emoji="🔕",
+                custom_id=f"mbw:booked:{play_schdl_no}",
+            )
+        )
+        self.play_schdl_no = play_schdl_no
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: Any
+    ) -> BookedButton:
+        return cls(match["no"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        bot = interaction.client
+        now = bot.checker.clock()
+        await bot.store.silence(interaction.user.id, self.play_schdl_no, now=now)
+        title = await bot.store.screening_title(self.play_schdl_no)
+        what = (
+            f"**{safe(title[0])}** on {day_text(title[1])} at {title[2]}"
+            if title
+            else "this screening"
+        )
+        await interaction.response.send_message(
+            f"🔕 Done: no more DMs or mentions about {what} for you. Everyone else still "
+            "gets theirs.",
+            ephemeral=True,
+        )
 
 
 def allowed_mentions(mentions: Sequence[Mention]) -> discord.AllowedMentions:
@@ -79,8 +129,10 @@ def seats_text(view: AlertView) -> str:
     if view.usable is None:
         return f"{view.rest_seat_cnt} free (wheelchair seats included)"
     text = f"**{view.usable}** usable free seats of {view.total or '?'}"
+    if view.allowed is not None and view.prefs.restricts:
+        text += f", **{view.allowed}** {view.prefs.where()}"
     if not view.exact:
-        text += "\n⚠️ estimate: the seat map could not be read"
+        text += "\n⚠️ estimate: the seat map could not be read, so there is no seat picture"
     return text
 
 
@@ -108,8 +160,11 @@ def closed_text(view: AlertView) -> tuple[str, str]:
     return reason, text
 
 
-def alert_message(view: AlertView, *, test: bool = False) -> dict[str, Any]:
-    """The keyword arguments for `send`/`edit` of one alert, open or closed."""
+def alert_message(
+    view: AlertView, *, test: bool = False, picture: str | None = None
+) -> dict[str, Any]:
+    """The keyword arguments for `send`/`edit` of one alert, open or closed; `picture`: the
+    file name of its attached seat-map picture, shown in the embed."""
     movie = safe(view.movie_nm)
     if view.open:
         title = f"🎟️ Seats open: {movie}"
@@ -128,6 +183,12 @@ def alert_message(view: AlertView, *, test: bool = False) -> dict[str, Any]:
     embed.add_field(name="Time", value=span(view))
     if view.open:
         embed.add_field(name="Best block", value=block_text(view))
+        if view.prefs.active:
+            embed.add_field(name="Your seats", value=view.prefs.describe())
+        if picture is not None:
+            embed.set_image(url=f"attachment://{picture}")
+        elif view.exact and view.layout is None:
+            embed.add_field(name="Seat map", value="no picture (the hall was not stored)")
     embed.set_footer(text="megabox-watch" + (" · test alert, not a real opening" if test else ""))
     embed.timestamp = view.opened_at
     # A test pings nobody; a closed alert's edit must not ping again.
@@ -138,17 +199,41 @@ def alert_message(view: AlertView, *, test: bool = False) -> dict[str, Any]:
     return {
         "content": content,
         "embed": embed,
-        "view": links(view.play_schdl_no, view.brch_no, view.play_de),
+        "view": links(view.play_schdl_no, view.brch_no, view.play_de, booked=not test),
+        "allowed_mentions": allowed_mentions(mentions),
+    }
+
+
+def reminder_message(view: AlertView, after: str) -> dict[str, Any]:
+    """The one reminder of an opening still open after the watch's `remind` delay."""
+    embed = discord.Embed(
+        title=f"⏰ Still open after {after}: {safe(view.movie_nm)}"[:256],
+        description=seats_text(view),
+        colour=GREEN,
+    )
+    embed.add_field(name="Branch", value=f"{safe(view.brch_nm)} · {safe(view.theab_nm)}")
+    embed.add_field(name="Date", value=day_text(view.play_de))
+    embed.add_field(name="Time", value=span(view))
+    embed.add_field(name="Best block", value=block_text(view))
+    embed.set_footer(text="megabox-watch · one reminder of the alert above")
+    mentions = list(view.mentions)
+    return {
+        "content": " ".join(m.to_text() for m in mentions) or None,
+        "embed": embed,
+        "view": links(view.play_schdl_no, view.brch_no, view.play_de, booked=True),
         "allowed_mentions": allowed_mentions(mentions),
     }
 
 
 def screening_line(s: SeenScreening) -> str:
     scr = s.screening
-    if s.count is not None:
+    count = shown_count(s)
+    if s.count is not None and count is not None:
         seats = f"{s.count.usable}{'' if s.count.exact else '~'} usable"
-        if s.count.best_row:
-            seats += f", {s.count.best_block} together in row {s.count.best_row}"
+        if count.best_row:
+            seats += f", {count.best_block} together in row {count.best_row}"
+        if not s.matched_by and s.reasons:
+            seats += f" — {'; '.join(s.reasons)}"  # why a preference missed it
     else:
         seats = f"{scr.rest_seat_cnt} free incl. wheelchair"
     return (
@@ -293,6 +378,11 @@ def watch_embed(
     embed.add_field(name="Start times", value=watch.window.to_text() if watch.window else "any")
     seats = f"{watch.min_seats}{' together' if watch.together else ''}, wheelchair seats excluded"
     embed.add_field(name="Seats", value=seats)
+    embed.add_field(name="Seat preference", value=watch.prefs.describe())
+    embed.add_field(
+        name="Reminder",
+        value=f"after {remind_text(watch.remind)} if still open" if watch.remind else "off",
+    )
     if watch.personal:
         embed.add_field(name="Delivery", value="DM to its owner (personal watch)")
     else:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
@@ -27,10 +28,13 @@ from bot import outbox
 from bot.checker import CheckResult
 from bot.megabox.models import KST
 from bot.outbox import AlertJob, Failure, FailureKind, GiveUp, Posted
+from bot.picture_worker import render_pngs
 from bot.report import status_line
+from bot.seat_picture import picture
+from bot.seat_prefs import remind_text
 from bot.watch_forms import QuietHours
 from cogs.notice_delivery import deliver_notices
-from cogs.render import alert_message, day_text, safe
+from cogs.render import BookedButton, alert_message, day_text, picture_name, reminder_message, safe
 
 if TYPE_CHECKING:
     from bot.app import WatchBot
@@ -73,6 +77,7 @@ class Watcher(commands.Cog):
         self.dms_closed_text = _DMS_CLOSED
 
     async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(BookedButton)  # alerts' buttons work after a restart
         settings = self.bot.settings
         trigger = CronTrigger.from_crontab(settings.check_schedule, timezone=KST)
         self.bot.scheduler.add_job(
@@ -91,6 +96,7 @@ class Watcher(commands.Cog):
         self.wake()  # what a restart left pending
 
     async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(BookedButton)
         if self.bot.scheduler.get_job(JOB_ID):
             self.bot.scheduler.remove_job(JOB_ID)
         await self._stop_delivery()
@@ -204,15 +210,26 @@ class Watcher(commands.Cog):
                         await store.expire(job.alert_id)
                     case outbox.Hold(job):
                         log.debug("alert %s held for quiet hours", job.alert_id)
+                    case outbox.Remind(job):
+                        done += await self._remind(job, now)
+                    case outbox.Silence(job):
+                        if job.message_id is None:
+                            await store.mark_silenced(job.alert_id)
+                        else:  # its reminder: not for them either
+                            await store.mark_reminded(job.alert_id, message_id=None, now=now)
             await self._report_give_ups(gave_up)
             return done + await deliver_notices(self, now, quiet)
 
     async def _send(self, job: AlertJob, now: datetime, gave_up: list[GiveUp[AlertJob]]) -> int:
         try:
             target = await self._target(job)
+            files = await self._picture(job)
+            kwargs = alert_message(job.view, picture=files[0].filename if files else None)
+            if files:
+                kwargs["files"] = files
             # The same nonce on every try: if Discord stored an earlier try whose answer was
             # lost, it returns that message instead of posting a second one.
-            message = await target.send(**alert_message(job.view), nonce=job.nonce)
+            message = await target.send(**kwargs, nonce=job.nonce)
         except Exception as exc:
             await self._failed(outbox.Send(job), self._failure(job, exc), gave_up)
             return 0
@@ -244,7 +261,10 @@ class Watcher(commands.Cog):
 
     async def _edit(self, job: AlertJob, gave_up: list[GiveUp[AlertJob]]) -> int:
         assert job.message_id is not None and job.channel_id is not None
-        kwargs = alert_message(job.view)
+        # Open again: a fresh picture; closed: none (the hall shown would be out of date).
+        files = await self._picture(job) if job.open else []
+        kwargs = alert_message(job.view, picture=files[0].filename if files else None)
+        kwargs["attachments"] = files
         kwargs.pop("allowed_mentions")  # an edit never pings
         try:
             partial = self.bot.get_partial_messageable(job.channel_id)
@@ -255,6 +275,40 @@ class Watcher(commands.Cog):
         if job.nonce in self._posted:  # sent, not recorded yet: remember what it says now
             self._posted[job.nonce] = replace(self._posted[job.nonce], shown_open=job.open)
         await self.bot.store.mark_shown(job.alert_id, shown_open=job.open)
+        return 1
+
+    async def _picture(self, job: AlertJob) -> list[discord.File]:
+        """The seat-map picture of an open alert, painted in a worker process from the hall
+        stored with the screening; none for an estimate, or when painting fails (the alert
+        must not wait for a picture)."""
+        view = job.view
+        if not view.open or view.layout is None:
+            return []
+        model = picture(view.layout, view.prefs, view.best_seats)
+        try:
+            (png,) = await render_pngs([model.to_json()])
+        except Exception:
+            log.exception("seat picture of alert %s could not be painted", job.alert_id)
+            return []
+        return [discord.File(io.BytesIO(png), filename=picture_name(view.play_schdl_no))]
+
+    async def _remind(self, job: AlertJob, now: datetime) -> int:
+        """The one reminder of a still-open opening; part of it (never a new opening)."""
+        assert job.remind_after is not None
+        try:
+            target = await self._target(job)
+            kwargs = reminder_message(job.view, remind_text(job.remind_after))
+            message = await target.send(**kwargs, nonce=job.reminder_nonce)
+        except Exception as exc:
+            failure = self._failure(job, exc)
+            if outbox.reminder_given_up(failure):
+                log.warning("reminder of alert %s skipped: %s", job.alert_id, failure.text)
+                await self.bot.store.mark_reminded(job.alert_id, message_id=None, now=now)
+            else:
+                log.info("reminder of alert %s not sent yet: %s", job.alert_id, failure.text)
+            return 0
+        await self.bot.store.mark_reminded(job.alert_id, message_id=message.id, now=now)
+        log.info("reminder of alert %s delivered", job.alert_id)
         return 1
 
     async def _failed(

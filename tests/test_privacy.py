@@ -180,6 +180,7 @@ async def test_status_names_no_other_server_s_matches_watches_or_problems(run: R
     await three_owners(run)
     run.discord.set_channel_forbidden(STATUS_CHANNEL)  # guild 1's problem, not guild 2's
     await run.watcher.run_check("schedule")
+    await run.watcher.settle()  # the delivery task (painting the picture) posts it
     assert len(run.alerts()) == 1  # guild 1's COEX alert
 
     fields = await status_fields(run, GUILD2_ADMIN, guild=GUILD2, channel=GUILD2_CHANNEL)

@@ -211,6 +211,7 @@ class Seat(_Row):
     seat_no: OptCount = Field(alias="seatNo", default=None)
     horz: float | None = Field(alias="horzCoorVal", default=None)
     horz_size: float | None = Field(alias="horzSizeRt", default=None)
+    vert: float | None = Field(alias="vertCoorVal", default=None)
     seat_stat_cd: str = Field(alias="seatStatCd")
     seat_class_cd: str | None = Field(alias="seatClassCd", default=None)
     seat_expo_at: str = Field(alias="seatExpoAt", default="Y")

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import aiosqlite
 
 from bot.outbox import AlertJob, AlertView
+from bot.seat_layout import SeatLayout
+from bot.seat_prefs import RowRule, SeatPrefs
 from bot.store.base import Connection, dt, must_dt, ts
 from bot.watches import Mention
 
@@ -64,12 +67,20 @@ def alert_view(
         total=row["total"],
         best_block=row["best_block"],
         best_row=row["best_row"],
+        best_seats=tuple((row["best_seats"] or "").split()),
         exact=bool(row["exact"]),
         opened_at=opened_at,
         closed_at=closed_at,
         close_reason=close_reason,
         mentions=mentions,
+        layout=_layout(row),
     )
+
+
+def _layout(row: Mapping[str, Any] | aiosqlite.Row) -> SeatLayout | None:
+    keys = row.keys()
+    text = row["seat_layout"] if "seat_layout" in keys else None
+    return SeatLayout.decode(text) if text else None
 
 
 class OutboxQueries(Connection):
@@ -79,11 +90,19 @@ class OutboxQueries(Connection):
         rows = await self._all(
             "SELECT a.id AS alert_id, a.target_kind, a.target_id, a.mentions, a.nonce, "
             "a.message_id, a.channel_id AS alert_channel_id, a.shown_open, a.refusals, "
-            "o.watch_id, o.closed_at, o.close_reason, o.opened_at, s.* "
+            "o.watch_id, o.closed_at, o.close_reason, o.opened_at, a.reminded_at, "
+            "w.seat_rows AS w_rows, w.centre AS w_centre, w.min_seats AS w_min_seats, "
+            "w.together AS w_together, w.remind_minutes AS w_remind, "
+            "(SELECT group_concat(u.user_id) FROM silenced u "
+            " WHERE u.play_schdl_no = o.play_schdl_no) AS silenced_users, s.* "
             "FROM alerts a JOIN openings o ON a.opening_id = o.id "
+            "JOIN watches w ON w.id = o.watch_id "
             "JOIN screenings s ON s.play_schdl_no = o.play_schdl_no "
             "WHERE a.status = 'pending' "
             "OR (a.status = 'sent' AND a.shown_open IS NOT (o.closed_at IS NULL)) "
+            # A reminder may be due (bot/outbox.py decides when).
+            "OR (a.status = 'sent' AND a.reminded_at IS NULL AND w.remind_minutes IS NOT NULL "
+            "AND o.closed_at IS NULL) "
             "ORDER BY a.id"
         )
         return [_job(r) for r in rows]
@@ -121,6 +140,39 @@ class OutboxQueries(Connection):
             [int(refused), error[:500], alert_id],
         )
 
+    async def mark_reminded(self, alert_id: int, *, message_id: int | None, now: datetime) -> None:
+        """Its one reminder went out (`message_id`), or is skipped (None)."""
+        await self._write(
+            "UPDATE alerts SET reminded_at = ?, reminder_message_id = ? WHERE id = ?",
+            [ts(now), message_id, alert_id],
+        )
+
+    async def mark_silenced(self, alert_id: int) -> None:
+        """Its recipient said "booked / not for me" before it was sent."""
+        await self._write(
+            "UPDATE alerts SET status = 'silenced' WHERE id = ? AND status = 'pending'",
+            [alert_id],
+        )
+
+    async def silence(self, user_id: int, play_schdl_no: str, *, now: datetime) -> bool:
+        """ "Booked / not for me": no more DMs or mentions about this screening for this
+        user. False if it was silenced already."""
+        return bool(
+            await self._write(
+                "INSERT OR IGNORE INTO silenced (user_id, play_schdl_no, created_at) "
+                "VALUES (?, ?, ?)",
+                [user_id, play_schdl_no, ts(now)],
+            )
+        )
+
+    async def screening_title(self, play_schdl_no: str) -> tuple[str, date, str] | None:
+        """(movie, date, start) of a screening, for the answer to the button."""
+        row = await self._one(
+            "SELECT movie_nm, play_de, start_clock FROM screenings WHERE play_schdl_no = ?",
+            [play_schdl_no],
+        )
+        return (row[0], date.fromisoformat(row[1]), row[2]) if row else None
+
     async def alerts_sent(self) -> int:
         row = await self._one("SELECT count(*) FROM alerts WHERE status = 'sent'")
         return int(row[0]) if row else 0
@@ -128,6 +180,21 @@ class OutboxQueries(Connection):
 
 def _job(row: aiosqlite.Row) -> AlertJob:
     shown = row["shown_open"]
+    silenced = row["silenced_users"]
+    remind = row["w_remind"]
+    view = alert_view(
+        row,
+        opened_at=must_dt(row["opened_at"]),
+        closed_at=dt(row["closed_at"]),
+        close_reason=row["close_reason"],
+        mentions=decode_mentions(row["mentions"]),
+    )
+    view = replace(
+        view,
+        prefs=SeatPrefs(RowRule.parse(row["w_rows"] or ""), row["w_centre"]),
+        min_seats=row["w_min_seats"],
+        together=bool(row["w_together"]),
+    ).by_preference()
     return AlertJob(
         alert_id=row["alert_id"],
         watch_id=row["watch_id"],
@@ -138,11 +205,8 @@ def _job(row: aiosqlite.Row) -> AlertJob:
         channel_id=row["alert_channel_id"],
         shown_open=None if shown is None else bool(shown),
         refusals=row["refusals"],
-        view=alert_view(
-            row,
-            opened_at=must_dt(row["opened_at"]),
-            closed_at=dt(row["closed_at"]),
-            close_reason=row["close_reason"],
-            mentions=decode_mentions(row["mentions"]),
-        ),
+        view=view,
+        silenced=frozenset(int(u) for u in silenced.split(",")) if silenced else frozenset(),
+        remind_after=timedelta(minutes=remind) if remind else None,
+        reminded=row["reminded_at"] is not None,
     )

@@ -9,9 +9,11 @@ from typing import Any
 
 import aiosqlite
 
+from bot import recipients
 from bot.megabox.models import Screening
 from bot.openings import Change, Key, OpeningState, Transition
 from bot.recipients import PendingAlert
+from bot.seat_layout import SeatLayout
 from bot.seats import SeatCount
 from bot.store.base import (
     EPOCH,
@@ -73,6 +75,7 @@ class ScreeningQueries(Connection):
                         wheelchair_free=max(r["rest_seat_cnt"] - r["usable"], 0),
                         wheelchair_seats=None,
                         exact=bool(r["exact"]),
+                        layout=SeatLayout.decode(r["seat_layout"]) if r["seat_layout"] else None,
                     )
                 found[r["play_schdl_no"]] = Snapshot(r["rest_seat_cnt"], count)
         return found
@@ -167,6 +170,11 @@ class ScreeningQueries(Connection):
         cutoff = ts(before)
         async with self.transaction() as db:
             await db.execute("DELETE FROM openings WHERE starts_at < ?", [cutoff])
+            await db.execute(
+                "DELETE FROM silenced WHERE play_schdl_no IN "
+                "(SELECT play_schdl_no FROM screenings WHERE starts_at < ?)",
+                [cutoff],
+            )
             async with db.execute("DELETE FROM screenings WHERE starts_at < ?", [cutoff]) as cur:
                 return cur.rowcount
 
@@ -216,6 +224,8 @@ async def _upsert_screenings(
             "best_row": count.best_row if count else None,
             "best_seats": " ".join(count.best_seats) if count else None,
             "exact": bool(count and count.exact),
+            # Only a map really read is kept: an estimate leaves no stale picture behind.
+            "seat_layout": count.layout.encode() if count and count.layout else None,
             "bookable": s.bookable,
             "seen_at": stamp,
             "changed_at": stamp,
@@ -255,7 +265,11 @@ async def _apply_transition(
             opening_id = cursor.lastrowid
         if not alerted:
             return True
-        for target in targets.get(watch_id, ()):
+        async with db.execute(
+            "SELECT user_id FROM silenced WHERE play_schdl_no = ?", [play_schdl_no]
+        ) as cursor:
+            silenced = {r[0] for r in await cursor.fetchall()}
+        for target in recipients.for_screening(targets.get(watch_id, ()), silenced):
             await db.execute(
                 "INSERT INTO alerts (opening_id, target_kind, target_id, mentions, nonce, "
                 f"created_at) VALUES (?, ?, ?, ?, {NEW_NONCE_SQL}, ?)",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiosqlite
 
+from bot.seat_prefs import RowRule, SeatPrefs
 from bot.store.base import Connection, marks, ts
 from bot.title_watch import Awaited
 from bot.watches import Days, Mention, TimeWindow, Watch
@@ -111,6 +112,9 @@ def _watch_values(watch: Watch) -> dict[str, Any]:
         "news_mention": watch.news_mention.to_text() if watch.news_mention else None,
         "news_baseline_pending": watch.news_baseline_pending,
         "waiting_for": watch.awaiting.to_text() if watch.awaiting else None,
+        "seat_rows": watch.prefs.rows.to_text() if watch.prefs.rows else None,
+        "centre": watch.prefs.centre,
+        "remind_minutes": int(watch.remind.total_seconds() // 60) if watch.remind else None,
     }
 
 
@@ -139,4 +143,6 @@ def _watch(row: aiosqlite.Row) -> Watch:
         news_mention=None if row["news_mention"] is None else Mention.parse(row["news_mention"]),
         news_baseline_pending=bool(row["news_baseline_pending"]),
         awaiting=Awaited.parse(row["waiting_for"]) if row["waiting_for"] else None,
+        prefs=SeatPrefs(RowRule.parse(row["seat_rows"] or ""), row["centre"]),
+        remind=timedelta(minutes=row["remind_minutes"]) if row["remind_minutes"] else None,
     )

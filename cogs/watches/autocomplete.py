@@ -87,3 +87,22 @@ async def days_autocomplete(interaction: Interaction, current: str) -> list[Choi
     options = [current.strip()] if current.strip() else []
     options += [o for o in (*_DAY_SUGGESTIONS, *dates) if current.lower() in o]
     return [Choice(name=o[:100], value=o[:100]) for o in dict.fromkeys(options)][:25]
+
+
+_ROW_SUGGESTIONS = ("any", "E-J", "D-K", "not A-C", "not A-D", "F-L")
+_REMIND_SUGGESTIONS = ("off", "30m", "1h", "2h", "6h")
+
+
+async def rows_autocomplete(interaction: Interaction, current: str) -> list[Choice[str]]:
+    """Row ranges in MEGABOX's letters (A is the screen side)."""
+    typed = current.strip()
+    options = ([typed] if typed and typed not in _ROW_SUGGESTIONS else []) + list(_ROW_SUGGESTIONS)
+    return [Choice(name=o if o != "any" else "any row", value=o) for o in options][:25]
+
+
+async def remind_autocomplete(interaction: Interaction, current: str) -> list[Choice[str]]:
+    typed = current.strip()
+    options = ([typed] if typed and typed not in _REMIND_SUGGESTIONS else []) + list(
+        _REMIND_SUGGESTIONS
+    )
+    return [Choice(name=o, value=o) for o in options][:25]

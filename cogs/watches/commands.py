@@ -40,6 +40,8 @@ from cogs.watches.autocomplete import (
     days_autocomplete,
     formats_autocomplete,
     movie_autocomplete,
+    remind_autocomplete,
+    rows_autocomplete,
 )
 from cogs.watches.views import RemoveButton
 
@@ -72,11 +74,19 @@ WATCH_OPTION_HELP = {
     "notify": "Tell of seat openings, new screenings (a date opens, shows added), or both",
     "news_channel": "Another channel for new-screening messages (default: the alert channel)",
     "news_role": "Another role to ping with new-screening messages (default: `mention`)",
+    "rows": "Rows to sit in (A = screen side): E-J, E,F,G or not A-C; any = every row",
+    "centre": "The middle of the hall (from its layout): prefer it, or require it",
+    "remind": "One reminder if still open after e.g. 30m, 1h, 2h (off by default)",
 }
 NOTIFY_CHOICES = [
     Choice(name="both: seat openings and new screenings", value="both"),
     Choice(name="seats: seat openings only", value="seats"),
     Choice(name="new: new screenings only (one message per check)", value="new"),
+]
+CENTRE_CHOICES = [
+    Choice(name="off: any seat in the row", value="off"),
+    Choice(name="prefer: report the most central block", value="prefer"),
+    Choice(name="require: only seats in the middle half of the hall", value="require"),
 ]
 
 
@@ -124,12 +134,14 @@ class Watches(commands.Cog):
         scope="A watch for this server, or a personal one delivered to you by DM",
         alert_now="Also alert screenings that are already open (default: only new openings)",
     )
-    @app_commands.choices(scope=SCOPE_CHOICES, notify=NOTIFY_CHOICES)
+    @app_commands.choices(scope=SCOPE_CHOICES, notify=NOTIFY_CHOICES, centre=CENTRE_CHOICES)
     @app_commands.autocomplete(
         movie=movie_autocomplete,
         branches=branches_autocomplete,
         format=formats_autocomplete,
         days=days_autocomplete,
+        rows=rows_autocomplete,
+        remind=remind_autocomplete,
     )
     async def add(
         self,
@@ -149,6 +161,9 @@ class Watches(commands.Cog):
         notify: str = "both",
         news_channel: discord.TextChannel | None = None,
         news_role: discord.Role | None = None,
+        rows: str | None = None,
+        centre: str | None = None,
+        remind: str | None = None,
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         assert interaction.guild is not None
@@ -199,6 +214,9 @@ class Watches(commands.Cog):
             notify=notify,
             news_channel_id=news_channel.id if news_channel else None,
             news_mention=_mention_text(news_role),
+            rows=rows,
+            centre=centre,
+            remind=remind,
         )
         watch = build_watch(
             form,
@@ -244,13 +262,15 @@ class Watches(commands.Cog):
         no_mention="Ping nobody",
         news_like_alerts="New-screening messages go where the seat alerts go again",
     )
-    @app_commands.choices(notify=NOTIFY_CHOICES)
+    @app_commands.choices(notify=NOTIFY_CHOICES, centre=CENTRE_CHOICES)
     @app_commands.autocomplete(
         watch=watch_choices,
         movie=movie_autocomplete,
         branches=branches_autocomplete,
         format=formats_autocomplete,
         days=days_autocomplete,
+        rows=rows_autocomplete,
+        remind=remind_autocomplete,
     )
     async def edit(
         self,
@@ -271,6 +291,9 @@ class Watches(commands.Cog):
         news_channel: discord.TextChannel | None = None,
         news_role: discord.Role | None = None,
         news_like_alerts: bool = False,
+        rows: str | None = None,
+        centre: str | None = None,
+        remind: str | None = None,
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         assert interaction.guild is not None
@@ -303,6 +326,9 @@ class Watches(commands.Cog):
             news_channel_id=news_channel.id if news_channel else None,
             news_mention=_mention_text(news_role),
             news_like_alerts=news_like_alerts,
+            rows=rows,
+            centre=centre,
+            remind=remind,
         )
         if form == WatchForm():
             raise FormError("Nothing to change: give at least one option besides `watch`.")

@@ -548,6 +548,8 @@ class FakeDiscord:
         self.command_syncs: list[tuple[int | None, list[JSONDict]]] = []
         self.interaction_callbacks: dict[int, list[JSONDict]] = {}
         self.followups: list[tuple[str, JSONDict]] = []
+        #: attachment id → the uploaded bytes (to look at a picture the bot sent)
+        self.files: dict[str, bytes] = {}
         self.original_edits: list[tuple[str, JSONDict]] = []
         self.followup_edits: list[tuple[str, int, JSONDict]] = []
         self.webhook_deletes: list[tuple[str, str]] = []
@@ -918,6 +920,10 @@ class FakeDiscord:
         state = self._interactions[interaction.id]
         assert state.original is not None, f"interaction {interaction.id} has no reply yet"
         return state.original
+
+    def followup_messages(self, interaction: FakeInteraction) -> list[JSONDict]:
+        """The messages an interaction's follow-ups created, as served (attachments too)."""
+        return list(self._interactions[interaction.id].followups.values())
 
     def responses_for(self, interaction: FakeInteraction) -> InteractionResponses:
         tok = interaction.token
@@ -1324,6 +1330,7 @@ class FakeDiscord:
         out = []
         for filename, content in files:
             aid = self._next_id()
+            self.files[str(aid)] = content
             url = f"{self.base_url}/attachments/{aid}/{filename}"
             out.append(
                 {

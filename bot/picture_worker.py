@@ -1,0 +1,96 @@
+"""Paints seat-map pictures (bot/seat_picture.py models) as PNG, in a short-lived process.
+
+Pillow is imported only here, and this runs as `python -m bot.picture_worker` (see
+`render_pngs`): the bot never loads Pillow, so its memory at rest does not grow, and a render
+never runs on the event loop. Protocol: a JSON list of models on stdin; for each, its PNG
+as a 4-byte big-endian length and the bytes, on stdout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+import struct
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+#: A worker that has not answered by then is killed (the alert goes out without a picture).
+RENDER_TIMEOUT = 30.0
+
+
+def paint(model: dict[str, Any]) -> bytes:
+    """One model → PNG bytes (palette PNG: a few KB for a 200-seat hall)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("RGB", (model["width"], model["height"]), (32, 34, 37))
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=13)  # Pillow's built-in font: nothing downloaded
+
+    def rect(r: dict[str, Any], radius: int = 3) -> None:
+        draw.rounded_rectangle(
+            (r["x0"], r["y0"], r["x1"], r["y1"]), radius=radius, fill=tuple(r["fill"])
+        )
+
+    rect(model["screen"], radius=2)
+    for seat in model["seats"]:
+        rect(seat)
+    for text in model["texts"]:
+        draw.text((text["x"], text["y"]), text["text"], fill=tuple(text["fill"]), font=font)
+    for box, text in model["legend"]:
+        rect(box, radius=2)
+        draw.text((text["x"], text["y"]), text["text"], fill=tuple(text["fill"]), font=font)
+    out = io.BytesIO()
+    image.quantize(colors=32).save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def main() -> None:
+    models = json.load(sys.stdin)
+    stdout = sys.stdout.buffer
+    for model in models:
+        png = paint(model)
+        stdout.write(struct.pack(">I", len(png)))
+        stdout.write(png)
+    stdout.flush()
+
+
+async def render_pngs(models: Sequence[dict[str, Any]]) -> list[bytes]:
+    """PNGs for these models, painted by one worker process; raises on any failure."""
+    if not models:
+        return []
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.picture_worker",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        async with asyncio.timeout(RENDER_TIMEOUT):
+            out, err = await proc.communicate(json.dumps(list(models)).encode())
+    except BaseException:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        raise
+    if proc.returncode != 0:
+        raise RuntimeError(f"picture worker failed: {err.decode(errors='replace')[-500:]}")
+    pngs: list[bytes] = []
+    at = 0
+    while at < len(out):
+        (size,) = struct.unpack_from(">I", out, at)
+        pngs.append(out[at + 4 : at + 4 + size])
+        at += 4 + size
+    if len(pngs) != len(models):
+        raise RuntimeError("picture worker returned too few pictures")
+    return pngs
+
+
+if __name__ == "__main__":
+    main()

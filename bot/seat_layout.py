@@ -1,0 +1,154 @@
+"""A hall's seats as drawn and judged: position, width, free or taken, wheelchair, seat block.
+
+Made from a seat map (README §6.3) and stored with the screening (compact JSON), so seat
+preferences and the seat-map picture can be worked out again when an alert is delivered
+later (a retry, a restart) without asking MEGABOX again. Only seats MEGABOX draws
+(`seatExpoAt = Y`) are kept.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+from bot.megabox.models import SeatMap
+
+FREE = "GERN_SELL"
+WHEELCHAIR = "DISABLED_CLS"
+#: Same rule as seats.py: without group fields, seats touch when their x positions are at
+#: most this many seat widths apart (aisles can be as narrow as 1.1 widths).
+ADJACENT_TOLERANCE = 1.05
+
+
+@dataclass(frozen=True, slots=True)
+class LayoutSeat:
+    row: str
+    label: str  # "F7": row letter + printed seat number
+    x: float  # horzCoorVal: left edge, in seat widths
+    y: float  # vertCoorVal: row position, the screen side is small
+    w: float  # horzSizeRt: width in seat widths (>1 for wide seats)
+    free: bool
+    wheelchair: bool
+    grp: int | None = None  # seatChoiGrpNo
+    seq: int | None = None  # seatChoiGrpSeq
+
+    @property
+    def usable(self) -> bool:
+        return self.free and not self.wheelchair
+
+    @property
+    def centre(self) -> float:
+        return self.x + self.w / 2
+
+
+@dataclass(frozen=True)
+class SeatLayout:
+    seats: tuple[LayoutSeat, ...]
+
+    @classmethod
+    def from_seat_map(cls, seat_map: SeatMap) -> SeatLayout:
+        shown = [s for s in seat_map.seats if s.seat_expo_at == "Y"]
+        # A map without row positions (never seen, but cheap to survive) is drawn in the
+        # order of its row letters.
+        order = {r: i + 1 for i, r in enumerate(sorted({s.row_nm for s in shown}))}
+        seats: list[LayoutSeat] = []
+        for s in shown:
+            if s.horz is None:
+                continue  # nowhere to draw it, nothing to be adjacent to
+            seats.append(
+                LayoutSeat(
+                    row=s.row_nm,
+                    label=s.label,
+                    x=float(s.horz),
+                    y=float(s.vert) if s.vert is not None else float(order[s.row_nm]),
+                    w=float(s.horz_size) if s.horz_size else 1.0,
+                    free=s.seat_stat_cd == FREE,
+                    wheelchair=s.seat_class_cd == WHEELCHAIR,
+                    grp=s.grp_no,
+                    seq=s.grp_seq,
+                )
+            )
+        return cls(tuple(seats))
+
+    # -- geometry from the hall itself --------------------------------------------------------
+
+    @cached_property
+    def left(self) -> float:
+        return min((s.x for s in self.seats), default=0.0)
+
+    @cached_property
+    def right(self) -> float:
+        return max((s.x + s.w for s in self.seats), default=0.0)
+
+    @property
+    def mid(self) -> float:
+        """The hall's centre line (the screen's middle), from seat positions, not numbers."""
+        return (self.left + self.right) / 2
+
+    @property
+    def width(self) -> float:
+        return self.right - self.left
+
+    @cached_property
+    def rows(self) -> tuple[str, ...]:
+        """Row letters, screen side first."""
+        first: dict[str, float] = {}
+        for s in self.seats:
+            first[s.row] = min(first.get(s.row, s.y), s.y)
+        return tuple(sorted(first, key=lambda r: (first[r], r)))
+
+    # -- storage ------------------------------------------------------------------------------
+
+    def encode(self) -> str:
+        return json.dumps(
+            [[s.row, s.label, s.x, s.y, s.w, int(s.free), int(s.wheelchair), s.grp, s.seq]
+             for s in self.seats],
+            separators=(",", ":"),
+        )  # fmt: skip
+
+    @classmethod
+    def decode(cls, text: str) -> SeatLayout:
+        return cls(
+            tuple(
+                LayoutSeat(r, lbl, float(x), float(y), float(w), bool(f), bool(wc), g, q)
+                for r, lbl, x, y, w, f, wc, g, q in json.loads(text)
+            )
+        )
+
+
+def runs(seats: Iterable[LayoutSeat]) -> list[tuple[LayoutSeat, ...]]:
+    """Every run of the given seats that sit together: same row and seat block with
+    consecutive positions, or (without group fields) touching x positions (README §11)."""
+    grouped: dict[tuple[str, int], list[LayoutSeat]] = defaultdict(list)
+    loose: dict[str, list[LayoutSeat]] = defaultdict(list)
+    for seat in seats:
+        if seat.grp is not None and seat.seq is not None:
+            grouped[(seat.row, seat.grp)].append(seat)
+        else:
+            loose[seat.row].append(seat)
+    out: list[tuple[LayoutSeat, ...]] = []
+    for members in grouped.values():
+        members.sort(key=lambda s: s.seq or 0)
+        out += _split(members, lambda a, b: b.seq == (a.seq or 0) + 1)
+    for members in loose.values():
+        members.sort(key=lambda s: s.x)
+        out += _split(members, lambda a, b: 0 < b.x - a.x <= ADJACENT_TOLERANCE * a.w)
+    return out
+
+
+def _split(
+    ordered: Sequence[LayoutSeat], touching: Callable[[LayoutSeat, LayoutSeat], bool]
+) -> list[tuple[LayoutSeat, ...]]:
+    found: list[tuple[LayoutSeat, ...]] = []
+    current: list[LayoutSeat] = []
+    for seat in ordered:
+        if current and not touching(current[-1], seat):
+            found.append(tuple(current))
+            current = []
+        current.append(seat)
+    if current:
+        found.append(tuple(current))
+    return found

@@ -1,0 +1,149 @@
+"""The seat-map picture as a plain layout model: rectangles, colours and labels.
+
+The hall is drawn as MEGABOX draws it, seen from the screen: the screen on top, seats at
+their `horzCoorVal`/`vertCoorVal` with their `horzSizeRt` width (aisles stay gaps, fractional
+positions stay fractional), row letters on both sides. Colours say: free and usable, taken,
+wheelchair seat, free but outside the watch's preference, and the alerted block. The model
+is what tests compare; `bot/picture_worker.py` only paints it (Pillow, in a worker process).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from bot.seat_layout import LayoutSeat, SeatLayout
+from bot.seat_prefs import SeatPrefs
+
+Colour = tuple[int, int, int]
+
+#: Seat colours (readable on Discord's dark and light themes alike).
+FREE: Colour = (46, 204, 113)  # free and usable
+TAKEN: Colour = (88, 92, 100)
+WHEELCHAIR: Colour = (52, 152, 219)  # never counted, free or not
+OUTSIDE: Colour = (160, 214, 180)  # free, but not where the watch wants seats
+BLOCK: Colour = (255, 196, 0)  # the alerted block
+BACKGROUND: Colour = (32, 34, 37)
+SCREEN: Colour = (220, 221, 222)
+TEXT: Colour = (220, 221, 222)
+LEGEND = (
+    ("free", FREE),
+    ("your block", BLOCK),
+    ("not your rows", OUTSIDE),
+    ("taken", TAKEN),
+    ("wheelchair", WHEELCHAIR),
+)
+
+UNIT = 26  # pixels per seat width (and per row)
+GAP = 3  # pixels between neighbouring seats
+MARGIN = 24  # left and right, room for the row letters
+TOP = 44  # the screen band
+BOTTOM = 30  # the legend
+
+
+@dataclass(frozen=True, slots=True)
+class Rect:
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+    fill: Colour
+    label: str = ""  # the seat ("F7"), for tests and debugging
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    x: int
+    y: int
+    text: str
+    fill: Colour = TEXT
+
+
+@dataclass(frozen=True, slots=True)
+class Picture:
+    width: int
+    height: int
+    screen: Rect
+    seats: tuple[Rect, ...]
+    texts: tuple[Text, ...]
+    legend: tuple[tuple[Rect, Text], ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def colour_of(self, label: str) -> Colour:
+        return next(r.fill for r in self.seats if r.label == label)
+
+
+def seat_colour(
+    seat: LayoutSeat, layout: SeatLayout, prefs: SeatPrefs, block: frozenset[str]
+) -> Colour:
+    if seat.wheelchair:
+        return WHEELCHAIR
+    if not seat.free:
+        return TAKEN
+    if seat.label in block:
+        return BLOCK
+    if prefs.restricts and not prefs.allows(seat, layout):
+        return OUTSIDE
+    return FREE
+
+
+NO_PREFS = SeatPrefs()
+
+
+def picture(
+    layout: SeatLayout, prefs: SeatPrefs = NO_PREFS, block: tuple[str, ...] = ()
+) -> Picture:
+    """The model of one hall's picture; `block`: the alerted seats ("F6", "F7", …)."""
+    top_y = min((s.y for s in layout.seats), default=0.0)
+    bottom_y = max((s.y for s in layout.seats), default=0.0)
+    shown = [(n, c) for n, c in LEGEND if _in_legend(c, prefs, bool(block))]
+    legend_width = 8 + sum(22 + 7 * len(n) for n, _ in shown)
+    hall = round(layout.width * UNIT)
+    # A narrow hall is centred in a picture wide enough for the legend.
+    pad = max(0, (legend_width - hall - 2 * MARGIN) // 2)
+    width = MARGIN * 2 + hall + 2 * pad
+    height = TOP + round((bottom_y - top_y + 1) * UNIT) + BOTTOM
+
+    def px(x: float) -> int:
+        return MARGIN + pad + round((x - layout.left) * UNIT)
+
+    def py(y: float) -> int:
+        return TOP + round((y - top_y) * UNIT)
+
+    chosen = frozenset(block)
+    seats = tuple(
+        Rect(
+            px(s.x) + GAP // 2,
+            py(s.y) + GAP // 2,
+            px(s.x + s.w) - (GAP - GAP // 2),
+            py(s.y + 1) - (GAP - GAP // 2),
+            seat_colour(s, layout, prefs, chosen),
+            s.label,
+        )
+        for s in layout.seats
+    )
+    texts: list[Text] = []
+    row_y: dict[str, float] = {}
+    for s in layout.seats:
+        row_y[s.row] = min(row_y.get(s.row, s.y), s.y)
+    for row, y in row_y.items():
+        mid = py(y) + UNIT // 2 - 6
+        texts.append(Text(pad + 6, mid, row))
+        texts.append(Text(width - pad - MARGIN + 6, mid, row))
+    screen = Rect(MARGIN + pad + UNIT, 10, width - pad - MARGIN - UNIT, 16, SCREEN, "screen")
+    texts.append(Text(width // 2 - 22, 20, "SCREEN"))
+    legend: list[tuple[Rect, Text]] = []
+    x = 8
+    for name, colour in shown:
+        box = Rect(x, height - 20, x + 12, height - 8, colour, name)
+        legend.append((box, Text(x + 16, height - 22, name)))
+        x += 22 + 7 * len(name)
+    return Picture(width, max(height, 1), screen, seats, tuple(texts), tuple(legend))
+
+
+def _in_legend(colour: Colour, prefs: SeatPrefs, has_block: bool) -> bool:
+    if colour == OUTSIDE:
+        return prefs.restricts
+    return colour != BLOCK or has_block
