@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -55,6 +55,25 @@ class CheckBusy(Exception):
     """A check is already running; the caller may wait for it or say so."""
 
 
+class Yielded(MegaboxError):
+    """A fast poll stopped to let a scheduled check or `/check` have MEGABOX: what it did not
+    ask keeps its state, like any part not checked."""
+
+    kind = "yielded"
+    transient = False
+
+
+@dataclass(frozen=True, slots=True)
+class Poll:
+    """What one fast poll asks (bot/fast_lane.py decides it): these watches, these listing
+    dates per chunk of branches, and seat maps only for `seat_maps` (a screening whose
+    restSeatCnt moved since it was stored, or that is new, gets one anyway)."""
+
+    watch_ids: frozenset[int]
+    listings: Mapping[tuple[str, ...], frozenset[date]]
+    seat_maps: frozenset[str]
+
+
 @dataclass(frozen=True, slots=True)
 class _Gap:
     """A part of the listings this check could not read: these branches on `day` (None:
@@ -85,6 +104,8 @@ class Checker:
         self.default_channel_id = default_channel_id
         self.clock = clock
         self.lock = asyncio.Lock()
+        self._polling = False  # the lock is held by a fast poll, which yields on demand
+        self._waiting = 0  # checks waiting for the lock: a running fast poll stops for them
 
     @classmethod
     def from_settings(
@@ -105,7 +126,8 @@ class Checker:
 
     @property
     def busy(self) -> bool:
-        return self.lock.locked()
+        """A check (not a fast poll) is running."""
+        return self.lock.locked() and not self._polling
 
     async def run(
         self,
@@ -119,10 +141,50 @@ class Checker:
 
         Cancelling it (shutdown) is safe: each chunk is stored in one transaction, so what
         was not stored keeps its state and is simply checked next time."""
-        if not wait and self.lock.locked():
+        if not wait and self.busy:
             raise CheckBusy
-        async with self.lock:
+        # A fast poll holding the lock sees `_waiting` and stops at its next request.
+        self._waiting += 1
+        try:
+            await self.lock.acquire()
+        finally:
+            self._waiting -= 1
+        try:
             return await self._run(trigger, on_progress)
+        finally:
+            self.lock.release()
+
+    async def poll(
+        self, poll: Poll, *, on_progress: Callable[[], Awaitable[object]] | None = None
+    ) -> CheckResult | None:
+        """One fast poll through the same machinery as a check (openings, outbox, history);
+        None when a check runs or waits: the lane never delays one. It records no check run
+        and ends no baseline (it does not see a watch whole)."""
+        if self.lock.locked() or self._waiting:
+            return None
+        async with self.lock:
+            self._polling = True
+            try:
+                started = self.clock()
+                before = self.client.requests_made
+                watches = tuple(
+                    w
+                    for w in await self.store.watches(include_paused=False)
+                    if w.id in poll.watch_ids
+                )
+                run = _Run(self, watches, started, poll=poll, interrupt=lambda: self._waiting > 0)
+                await run.prepare(await self._targets(watches))
+                for chunk in make_chunks(watches, run.today, self.horizon_days):
+                    if await run.check_chunk(chunk) and on_progress is not None:
+                        await on_progress()
+                await run.finish()
+                return run.result(
+                    "fast",
+                    finished_at=self.clock(),
+                    requests=self.client.requests_made - before,
+                )
+            finally:
+                self._polling = False
 
     async def _run(
         self, trigger: str, on_progress: Callable[[], Awaitable[object]] | None
@@ -157,9 +219,23 @@ class Checker:
 class _Run:
     """The working state of one check, processed chunk by chunk (planner.py)."""
 
-    def __init__(self, checker: Checker, watches: tuple[Watch, ...], now: datetime) -> None:
+    def __init__(
+        self,
+        checker: Checker,
+        watches: tuple[Watch, ...],
+        now: datetime,
+        *,
+        poll: Poll | None = None,
+        interrupt: Callable[[], bool] = lambda: False,
+    ) -> None:
         self.c = checker
         self.watches = watches
+        self.poll = poll
+        self._interrupt = interrupt
+        #: Fast poll: screenings whose seat map it did not ask (their openings keep state).
+        self.deferred: set[str] = set()
+        #: Open dates per chunk of branches, from the calendars this run read.
+        self.calendars: dict[tuple[str, ...], frozenset[date]] = {}
         self.now = now
         self.today = now.astimezone(KST).date()
         self.rows: dict[str, Screening] = {}
@@ -204,7 +280,7 @@ class _Run:
         seen: dict[str, SeenScreening] = {}
         halls: dict[tuple[str, str], tuple[int, int | None]] = {}
         for screening in sorted(rows, key=lambda s: (s.start, s.play_schdl_no)):
-            judged = await self._judge(screening, halls)
+            judged = await self._judge(screening, halls, snapshots.get(screening.play_schdl_no))
             if judged is None:
                 continue
             no = screening.play_schdl_no
@@ -226,10 +302,13 @@ class _Run:
         }
         for key in mine:
             del self.states[key]
+        unknown.update(key for key in mine if key[1] in self.deferred)
         unwatched = {
             key
             for key, state in mine.items()
-            if state.open and self._no_longer_watched(key, seen.get(key[1]), snapshots)
+            if state.open
+            and key[1] not in self.deferred
+            and self._no_longer_watched(key, seen.get(key[1]), snapshots)
         }
         self.seen += seen.values()
         applied = await self._store(
@@ -283,6 +362,7 @@ class _Run:
             transitions=transitions,
             targets=self.targets,
             revisions=self.revisions,
+            source="check" if self.poll is None else "fast",
         )
         self.transitions += applied
         counts_seen = {s.screening.play_schdl_no: s.count for s in self.seen}
@@ -296,6 +376,12 @@ class _Run:
 
     async def _fetch_chunk(self, chunk: Chunk) -> list[Screening]:
         before = set(self.rows)
+        if self.poll is not None:
+            # A fast poll asks only the dates the lane chose; the calendar comes with each.
+            for day in sorted(self.poll.listings.get(chunk.branches, ())):
+                if await self._fetch(chunk, day) is None:
+                    self.gaps.append(_Gap(frozenset(chunk.branches), day))
+            return [row for no, row in self.rows.items() if no not in before]
         probe = chunk.probe_date(self.today, self.c.horizon_days)
         if probe is None:
             return []
@@ -314,6 +400,8 @@ class _Run:
     async def _fetch(self, chunk: Chunk, day: date) -> BookingPage | None:
         scope = f"{day:%m-%d} at {', '.join(chunk.branches)}"
         branches = frozenset(chunk.branches)
+        if self._stopped is None and self._interrupt():
+            self._stopped = Yielded("a check needs MEGABOX")
         if self._stopped is not None:
             self.errors.append(
                 CheckError(
@@ -329,6 +417,9 @@ class _Run:
             self._failed(exc)
             return None
         self._in_a_row = 0
+        self.calendars[chunk.branches] = frozenset(
+            e.play_de for e in page.calendar if e.open
+        ) | self.calendars.get(chunk.branches, frozenset())
         for row in page.screenings:
             if row.brch_no in chunk.branches:
                 self.rows[row.play_schdl_no] = row
@@ -383,9 +474,13 @@ class _Run:
     # -- seats and openings ----------------------------------------------------------------
 
     async def _judge(
-        self, screening: Screening, halls: dict[tuple[str, str], tuple[int, int | None]]
+        self,
+        screening: Screening,
+        halls: dict[tuple[str, str], tuple[int, int | None]],
+        before: Snapshot | None = None,
     ) -> SeenScreening | None:
-        """The seats of one screening for the watches that want it; None if none does."""
+        """The seats of one screening for the watches that want it; None if none does, or
+        if a fast poll leaves its seat map for later (`deferred`)."""
         holiday = self.holidays.get(screening.play_de, False)
         wanting = [
             w for w in self._by_branch.get(screening.brch_no, ()) if w.wants(screening, holiday)
@@ -394,11 +489,25 @@ class _Run:
             return None
         count: SeatCount | None = None
         if needs_seat_map(screening, wanting):
+            if self._defers(screening, before):
+                self.deferred.add(screening.play_schdl_no)
+                return None
             count = await self._seats(screening, wanting, halls)
         matched = tuple(
             w.id for w in wanting if count is not None and count.satisfies(w.min_seats, w.together)
         )
         return SeenScreening(screening, count, tuple(w.id for w in wanting), matched)
+
+    def _defers(self, screening: Screening, before: Snapshot | None) -> bool:
+        """A fast poll reads the seat maps the lane asked for, and any whose count moved
+        or that it has never seen: a moved count is the sign of a cancellation."""
+        if self.poll is None:
+            return False
+        if self._stopped is not None or self._interrupt():
+            return True  # an estimate from a poll that stopped would tell nothing new
+        if screening.play_schdl_no in self.poll.seat_maps:
+            return False
+        return before is not None and before.rest_seat_cnt == screening.rest_seat_cnt
 
     async def _seats(
         self,
@@ -406,6 +515,8 @@ class _Run:
         wanting: Sequence[Watch],
         halls: dict[tuple[str, str], tuple[int, int | None]],
     ) -> SeatCount:
+        if self._stopped is None and self._interrupt():
+            self._stopped = Yielded("a check needs MEGABOX")
         if self._stopped is None:
             try:
                 seat_map = await self.c.client.seat_map(screening.play_schdl_no, screening.brch_no)

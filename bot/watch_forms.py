@@ -42,6 +42,7 @@ class WatchForm:
     channel_id: int | None = None
     mention: str | None = None
     name: str | None = None
+    fast_lane: bool | None = None
 
 
 def build_watch(
@@ -87,6 +88,8 @@ def build_watch(
         changes["mention"] = _parsed("mention", Mention.parse, form.mention)
     if form.name is not None:
         changes["name"] = _name(form.name)
+    if form.fast_lane is not None:
+        changes["fast_lane"] = form.fast_lane
 
     if base is None:
         assert movie is not None and branches is not None

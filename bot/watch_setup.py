@@ -28,6 +28,8 @@ async def sync_env_watch(store: Store, settings: Settings, now: datetime) -> Non
         return
     digest = hashlib.sha256(watch.describe().encode() + repr(watch.mention).encode()).hexdigest()
     digest += f":{watch.channel_id}:{watch.guild_id}"
+    if watch.fast_lane:  # only when on: older digests stay valid and keep Discord edits
+        digest += ":fast"
     unchanged = await store.get_value(ENV_HASH_KEY) == digest
     if stored is None and unchanged:
         log.info("the .env watch was removed in Discord; it comes back when WATCH_* change")

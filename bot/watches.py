@@ -264,6 +264,8 @@ class Watch:
     #: Bumped by every stored change: a check that read an older revision must not end the
     #: new definition's baseline or record openings for it.
     revision: int = 0
+    #: Re-polled between scheduled checks by the fast lane (bot/fast_lane.py); opt-in.
+    fast_lane: bool = False
 
     @property
     def personal(self) -> bool:

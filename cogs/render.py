@@ -300,6 +300,8 @@ def watch_embed(
         embed.add_field(name="Channel", value=f"<#{channel}>" if channel else "none set")
         embed.add_field(name="Mention", value=watch.mention.to_text() or "nobody")
     state = "paused" if watch.paused else "active"
+    if watch.fast_lane:
+        state += " · fast lane: re-checked between scheduled checks"
     if watch.baseline_pending:
         state += " · its first check records what is already open and alerts only new openings"
     embed.add_field(name="Status", value=state, inline=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.outbox import AlertJob
 from bot.recipients import PendingAlert
+from bot.store.history import HistoryPoint, HistoryQueries, LaneRow, ScreeningHistory
 from bot.store.outbox import OutboxQueries
 from bot.store.runs import CheckRun, Coverage, RunQueries
 from bot.store.screenings import Scope, ScreeningQueries, Snapshot
@@ -15,13 +16,16 @@ __all__ = [
     "AlertJob",
     "CheckRun",
     "Coverage",
+    "HistoryPoint",
+    "LaneRow",
     "PendingAlert",
     "Scope",
+    "ScreeningHistory",
     "Snapshot",
     "Store",
     "Subscription",
 ]
 
 
-class Store(WatchQueries, UserQueries, ScreeningQueries, OutboxQueries, RunQueries):
+class Store(WatchQueries, UserQueries, ScreeningQueries, OutboxQueries, RunQueries, HistoryQueries):
     """Every query over one connection; open with `await Store.open(url)`."""

@@ -14,6 +14,7 @@ from bot.openings import Change, Key, OpeningState, Transition
 from bot.recipients import PendingAlert
 from bot.seats import SeatCount
 from bot.store.base import EPOCH, Connection, chunks, dt, marks, must_dt, screening_row, ts
+from bot.store.history import record_history
 from bot.store.outbox import NEW_NONCE_SQL, encode_mentions
 
 
@@ -118,6 +119,7 @@ class ScreeningQueries(Connection):
         transitions: Sequence[Transition],
         targets: Mapping[int, Sequence[PendingAlert]],
         revisions: Mapping[int, int],
+        source: str = "check",
     ) -> list[Transition]:
         """What one part of a check learnt, in one transaction; returns the transitions
         applied.
@@ -132,6 +134,7 @@ class ScreeningQueries(Connection):
         applied: list[Transition] = []
         async with self.transaction() as db:
             await _upsert_screenings(db, screenings, counts, now)
+            await record_history(db, [s.play_schdl_no for s in screenings], now, source)
             for (brch, theab), (wheelchair, total) in halls.items():
                 await db.execute(
                     "INSERT OR REPLACE INTO halls (brch_no, theab_no, wheelchair_seats, "
@@ -149,7 +152,7 @@ class ScreeningQueries(Connection):
 
     async def prune(self, before: datetime) -> int:
         """Forget screenings that started before `before`, with their openings and alerts
-        (nothing can change for them any more); check runs are kept as history."""
+        and their seat history (which cascades); check runs are kept as history."""
         cutoff = ts(before)
         async with self.transaction() as db:
             await db.execute("DELETE FROM openings WHERE starts_at < ?", [cutoff])

@@ -105,6 +105,7 @@ def _watch_values(watch: Watch) -> dict[str, Any]:
         "mention": watch.mention.to_text(),
         "paused": watch.paused,
         "baseline_pending": watch.baseline_pending,
+        "fast_lane": watch.fast_lane,
     }
 
 
@@ -128,4 +129,5 @@ def _watch(row: aiosqlite.Row) -> Watch:
         source=row["source"],
         scope=row["scope"],
         revision=row["revision"],
+        fast_lane=bool(row["fast_lane"]),
     )

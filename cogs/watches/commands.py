@@ -69,6 +69,8 @@ WATCH_OPTION_HELP = {
     "channel": "Where alerts go (default: the bot's alert channel)",
     "mention": "A role to ping with each alert (default: nobody)",
     "name": "A short name for this watch",
+    "fast_lane": "Also re-check between scheduled checks, faster where seats are likely to "
+    "come back (default: off)",
 }
 
 
@@ -138,6 +140,7 @@ class Watches(commands.Cog):
         scope: str = "guild",
         alert_now: bool = False,
         name: str | None = None,
+        fast_lane: bool = False,
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         assert interaction.guild is not None
@@ -179,6 +182,7 @@ class Watches(commands.Cog):
             channel_id=channel.id if channel else None,
             mention=_mention_text(mention),
             name=name,
+            fast_lane=fast_lane,
         )
         watch = build_watch(
             form,
@@ -204,6 +208,7 @@ class Watches(commands.Cog):
         for w in watches:
             flags = " · paused" if w.paused else ""
             flags += " · personal" if w.personal else ""
+            flags += " · fast lane" if w.fast_lane else ""
             lines.append(f"**{safe(w.label)}**{flags}\n{safe(w.describe())}")
         embed = discord.Embed(title=f"Watches ({len(watches)})", colour=GREEN)
         embed.description = "\n".join(lines)[:4000]
@@ -244,6 +249,7 @@ class Watches(commands.Cog):
         mention: discord.Role | None = None,
         no_mention: bool = False,
         name: str | None = None,
+        fast_lane: bool | None = None,
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         assert interaction.guild is not None
@@ -268,6 +274,7 @@ class Watches(commands.Cog):
             channel_id=channel.id if channel else None,
             mention="" if no_mention else _mention_text(mention),
             name=name,
+            fast_lane=fast_lane,
         )
         if form == WatchForm():
             raise FormError("Nothing to change: give at least one option besides `watch`.")
