@@ -75,6 +75,13 @@ class Poll:
 
 
 @dataclass(frozen=True, slots=True)
+class Polled:
+    result: CheckResult
+    #: Open dates per chunk of branches, from the calendars the poll read (new dates).
+    calendars: Mapping[tuple[str, ...], frozenset[date]]
+
+
+@dataclass(frozen=True, slots=True)
 class _Gap:
     """A part of the listings this check could not read: these branches on `day` (None:
     every date, the calendar itself is unknown), for `movies` (None: any movie)."""
@@ -156,7 +163,7 @@ class Checker:
 
     async def poll(
         self, poll: Poll, *, on_progress: Callable[[], Awaitable[object]] | None = None
-    ) -> CheckResult | None:
+    ) -> Polled | None:
         """One fast poll through the same machinery as a check (openings, outbox, history);
         None when a check runs or waits: the lane never delays one. It records no check run
         and ends no baseline (it does not see a watch whole)."""
@@ -178,11 +185,10 @@ class Checker:
                     if await run.check_chunk(chunk) and on_progress is not None:
                         await on_progress()
                 await run.finish()
-                return run.result(
-                    "fast",
-                    finished_at=self.clock(),
-                    requests=self.client.requests_made - before,
+                result = run.result(
+                    "fast", finished_at=self.clock(), requests=self.client.requests_made - before
                 )
+                return Polled(result, run.calendars)
             finally:
                 self._polling = False
 

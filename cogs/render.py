@@ -224,6 +224,7 @@ def status_embed(
     problems: Sequence[str],
     checking: bool,
     overrun: str | None = None,
+    fast_lane: str | None = None,
 ) -> discord.Embed:
     """`/status` for one member: everything about watches is about `watches` (those they may
     see); `overrun` says when a check outlasts the schedule."""
@@ -243,6 +244,8 @@ def status_embed(
         value=f"<t:{int(next_run.timestamp())}:f>" if next_run else "not scheduled",
     )
     embed.add_field(name="Consecutive failures", value=str(failures))
+    if fast_lane:
+        embed.add_field(name="Fast lane", value=fast_lane[:1024], inline=False)
     lines = []
     for watch in watches:
         state = watch_states.get(watch.id, [])
