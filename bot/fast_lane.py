@@ -111,7 +111,7 @@ def interval(
     if open_now:
         return policy.middle, "open now"
     seats = row.usable if row.usable is not None else row.rest_seat_cnt
-    if row.rest_seat_cnt == 0:
+    if seats <= 0:
         return policy.fastest, "sold out"
     if need - seats <= policy.near:
         return policy.fastest, f"{seats} of {need} seats"

@@ -105,7 +105,10 @@ class FastLane(commands.Cog):
             return None
         fastest = min(c.every for c in mine) * plan.stretch
         slowest = max(c.every for c in mine) * plan.stretch
-        lines = [f"every {_minutes(fastest)}–{_minutes(slowest)} · {head}"]
+        span = (
+            _minutes(fastest) if fastest == slowest else f"{_minutes(fastest)}–{_minutes(slowest)}"
+        )
+        lines = [f"every {span} · {head}"]
         for close in mine[:3]:
             start = close.starts_at.astimezone(KST)
             lines.append(

@@ -543,6 +543,8 @@ class FakeDiscord:
         self.request_log: list[RecordedRequest] = []
         self.unhandled: list[tuple[str, str]] = []
         self.messages: list[RecordedMessage] = []
+        #: Attachment id → the uploaded bytes (to check what a file really is).
+        self.uploads: dict[str, bytes] = {}
         self.message_edits: list[RecordedEdit] = []
         self.message_deletes: list[tuple[int, int]] = []
         self.command_syncs: list[tuple[int | None, list[JSONDict]]] = []
@@ -1324,6 +1326,7 @@ class FakeDiscord:
         out = []
         for filename, content in files:
             aid = self._next_id()
+            self.uploads[str(aid)] = content
             url = f"{self.base_url}/attachments/{aid}/{filename}"
             out.append(
                 {
