@@ -9,7 +9,7 @@ from typing import Any, cast
 
 import pytest
 
-from tests.conftest import COEX_MX4D_1940
+from tests.conftest import COEX_MX4D_1940, World, child_env, original_watch
 from tests.e2e import (
     ADMIN,
     GENERAL_CHANNEL,
@@ -21,6 +21,7 @@ from tests.e2e import (
 )
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.megabox_server import FakeMegabox
+from tests.test_cli import run_cli
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -194,3 +195,21 @@ async def test_history_answers_with_a_png_chart_or_says_there_is_no_data(
         )
         bad = await fake.wait_for_followup(interaction, timeout=10)
         assert "must look like 2026-12-05" in bad["content"]
+
+
+async def test_cli_history_prints_the_same_data_as_a_table(
+    megabox: FakeMegabox, world: World, tmp_path: Path
+) -> None:
+    watch = await world.add(original_watch())
+    await world.checker.run()
+    world.clock.advance(minutes=10)
+    megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)
+    await world.checker.run()
+    env = child_env(megabox, tmp_path, DATABASE_URL=world.db_url, WATCH_MOVIE_NO="")
+    code, out, _ = await run_cli(env, "history", str(watch.id), "2026-12-05")
+    assert code == 0
+    assert "N = 3 · times in KST" in out
+    line = next(row for row in out.splitlines() if row.startswith(COEX_MX4D_1940) and "▲" in row)
+    assert "12-03 14:25" in line and "▲ alert" in line
+    code, out, _ = await run_cli(env, "history", str(watch.id), "2026-12-19")
+    assert code == 1 and "No seat history" in out
