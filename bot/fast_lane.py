@@ -13,7 +13,8 @@ change. Here every screening a fast-lane watch wants gets its own interval:
 A listing (one date of up to three branches, one request) is due when one of its screenings
 is, and at least every `listing_every` (new screenings; the calendar that comes with it shows
 new dates, which are due at once). Seat maps are asked only for due screenings whose count
-could satisfy a watch (the checker also reads any whose `restSeatCnt` moved). When the
+could satisfy a watch, at most every `seat_map_every` while their count stands still (the
+checker reads any whose `restSeatCnt` moved at once: that is how a cancellation shows). When the
 estimate exceeds the lane's budget, every interval stretches by the same factor; a hard cap
 on the requests of the last hour stays underneath.
 """
@@ -48,6 +49,9 @@ class LanePolicy:
     soon: timedelta = timedelta(hours=3)
     #: Nothing moved for this long: slow.
     quiet: timedelta = timedelta(hours=3)
+    #: A candidate whose restSeatCnt did not move: its seat map this often (a wheelchair
+    #: seat can sell while a normal one frees at an equal count, product.md).
+    seat_map_every: timedelta = timedelta(minutes=20)
     #: Up to this many seats short of N counts as "near the threshold".
     near: int = 2
     #: Backing off after a 403, 429 or overload: doubling from `backoff` up to `backoff_max`.
@@ -169,7 +173,9 @@ def plan(
         key: Listing = (owner, row.play_de)
         listing_every[key] = min(listing_every.get(key, policy.listing_every), every)
         if row.rest_seat_cnt >= need:
-            seat_every[row.play_schdl_no] = (key, every)
+            # A moved count gets its seat map with the listing anyway (the checker reads
+            # it); an unchanged one is re-read only now and then, per the product rule.
+            seat_every[row.play_schdl_no] = (key, max(every, policy.seat_map_every))
         watched.append(
             Close(
                 row.play_schdl_no,

@@ -63,17 +63,30 @@ def _plan(spent: int = 0, last: datetime | None = None, budget: int = 60) -> Pla
     )
 
 
-def test_a_due_listing_is_polled_with_its_candidates_seat_maps() -> None:
+def test_a_due_listing_is_polled_and_a_standing_count_gets_a_seat_map_now_and_then() -> None:
     chosen = _plan(last=NOW - timedelta(minutes=3))
     assert chosen.listings == {("1351",): frozenset({ROW.play_de})}
-    assert chosen.seat_maps == {ROW.play_schdl_no}
+    assert chosen.seat_maps == {ROW.play_schdl_no}  # not read for 5 h
+    recent = replace(ROW, seen_at=NOW - timedelta(minutes=3))
+    again = plan(
+        now=NOW,
+        chunks=[(("1351",), [WATCH])],
+        rows=[recent],
+        open_screenings=set(),
+        calendars={("1351",): frozenset({ROW.play_de})},
+        last_listing={(("1351",), ROW.play_de): NOW - timedelta(minutes=3)},
+        spent_last_hour=0,
+        horizon_days=21,
+        policy=POLICY,
+    )
+    assert again.listings and not again.seat_maps
 
 
 def test_the_cadence_stretches_to_the_budget_and_the_last_hour_caps_it() -> None:
-    # Wanted: a listing and a seat map every 2 min = 60 an hour; a budget of 30 halves it.
-    chosen = _plan(last=NOW - timedelta(minutes=3), budget=30)
-    assert chosen.stretch == 2.0
-    assert chosen.listings == {}  # due after 4 min, not 2
+    # Wanted: a listing every 2 min and a seat map every 20 = 33 an hour; 11 is a third.
+    chosen = _plan(last=NOW - timedelta(minutes=3), budget=11)
+    assert chosen.stretch == 3.0
+    assert chosen.listings == {}  # due after 6 min, not 2
     assert _plan(spent=59, last=NOW - timedelta(hours=1)).listings == {}
 
 
