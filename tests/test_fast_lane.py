@@ -175,11 +175,14 @@ async def test_history_answers_with_a_png_chart_or_says_there_is_no_data(
 ) -> None:
     settings = make_settings(megabox, db_url, tmp_path, watch_fast_lane=True)
     async with running_bot(fake, megabox, settings) as run:
-        interaction = await fake.send_command(GUILD_ID, GENERAL_CHANNEL, ADMIN, "history")
-        empty = await fake.wait_for_followup(interaction, timeout=10)
-        assert "No seat history yet" in empty["content"]
-        assert not empty.get("attachments")
         await short_lived_opening(run, megabox)
+        interaction = await fake.send_command(
+            GUILD_ID, GENERAL_CHANNEL, ADMIN, "history", {"date": "2026-12-19"}
+        )
+        empty = await fake.wait_for_followup(interaction, timeout=10)
+        assert "No seat history yet for **#1 default** on 2026-12-19" in empty["content"]
+        assert "Dates with data: 2026-12-05" in empty["content"]
+        assert not empty.get("attachments")
         interaction = await fake.send_command(
             GUILD_ID, GENERAL_CHANNEL, ADMIN, "history", {"watch": "1", "date": "2026-12-05"}
         )
