@@ -216,3 +216,18 @@ async def test_cli_history_prints_the_same_data_as_a_table(
     assert "12-03 14:25" in line and "▲ alert" in line
     code, out, _ = await run_cli(env, "history", str(watch.id), "2026-12-19")
     assert code == 1 and "No seat history" in out
+
+
+async def test_watch_edit_turns_the_fast_lane_on_and_the_watch_says_so(
+    fake: FakeDiscord, megabox: FakeMegabox, db_url: str, tmp_path: Path
+) -> None:
+    async with running_bot(fake, megabox, make_settings(megabox, db_url, tmp_path)) as run:
+        interaction = await fake.send_command(
+            GUILD_ID, GENERAL_CHANNEL, ADMIN, "watch", {"watch": "1", "fast_lane": True},
+            subcommand="edit",
+        )  # fmt: skip
+        reply = await fake.wait_for_followup(interaction, timeout=10)
+        fields = {f["name"]: f["value"] for f in reply["embeds"][0]["fields"]}
+        assert "fast lane: re-checked between scheduled checks" in fields["Status"]
+        (watch,) = await run.bot.store.watches()
+        assert watch.fast_lane and not watch.baseline_pending  # no new baseline for this
