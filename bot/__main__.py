@@ -32,6 +32,9 @@ def main(argv: list[str] | None = None) -> int:
         help="store what the check finds in DATABASE_URL (alerts are then sent by the bot)",
     )
     sub.add_parser("healthcheck", help="exit 0 while the bot's gateway heartbeat is fresh")
+    history = sub.add_parser("history", help="print a watch's seat history of one date")
+    history.add_argument("watch", type=int, help="the watch's number (/watch list)")
+    history.add_argument("date", help="the screenings' date, e.g. 2026-12-05")
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
@@ -43,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(settings.log_level)
     if args.command == "check":
         return asyncio.run(check_once(settings, record=args.record))
+    if args.command == "history":
+        return asyncio.run(print_history(settings, args.watch, args.date))
     from bot.app import run_bot
 
     try:
@@ -97,6 +102,54 @@ async def check_once(settings: Settings, *, record: bool = False) -> int:
     if result.failed:
         return 1
     return 3 if result.errors else 0
+
+
+async def print_history(settings: Settings, watch_id: int, day_text: str) -> int:
+    """`/history` as a table, for people without Discord: read-only, from DATABASE_URL."""
+    from datetime import date
+
+    from bot.store.database import sqlite_path
+    from bot.store.repo import Store
+
+    try:
+        day = date.fromisoformat(day_text)
+    except ValueError:
+        print(f"date must look like 2026-12-05, got {day_text!r}", file=sys.stderr)
+        return 2
+    if not sqlite_path(settings.database_url).exists():
+        print("No database yet: the bot has not checked anything.")
+        return 1
+    store = await Store.open(settings.database_url)
+    try:
+        watch = await store.watch(watch_id)
+        histories = await store.day_history(watch_id, day) if watch else []
+    finally:
+        await store.close()
+    if watch is None:
+        print(f"No watch #{watch_id}.", file=sys.stderr)
+        return 2
+    if not histories:
+        print(f"No seat history for watch {watch.label} on {day}.")
+        return 1
+    print(f"Watch {watch.label} · {day} · N = {watch.min_seats} · times in KST")
+    print(
+        f"{'screening':<16}{'start':<7}{'seen':<13}{'by':<7}{'free':>5}{'usable':>7}"
+        f"{'block':>6}  opened"
+    )
+    for h in histories:
+        for point in h.points:
+            seen = point.seen_at.astimezone(KST)
+            opened = any(abs(o - point.seen_at).total_seconds() < 1 for o in h.opened_at)
+            print(
+                f"{h.play_schdl_no:<16}{h.start_clock:<7}{seen:%m-%d %H:%M}  {point.source:<7}"
+                f"{point.rest_seat_cnt:>5}{_num(point.usable):>7}{_num(point.best_block):>6}"
+                f"  {'▲ alert' if opened else ''}"
+            )
+    return 0
+
+
+def _num(value: int | None) -> str:
+    return "-" if value is None else str(value)
 
 
 async def _copy_watches(settings: Settings, scratch: Store, now: datetime, folder: Path) -> None:

@@ -33,7 +33,13 @@ from bot.watch_setup import sync_env_watch
 log = logging.getLogger(__name__)
 
 #: Loaded in this order; one failing is logged and does not stop the others.
-EXTENSIONS: tuple[str, ...] = ("cogs.watcher", "cogs.inspect", "cogs.watches")
+EXTENSIONS: tuple[str, ...] = (
+    "cogs.watcher",
+    "cogs.inspect",
+    "cogs.watches",
+    "cogs.fast_lane",
+    "cogs.history",
+)
 
 _SYNC_HASH_KEY = "command_sync_hash"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -60,6 +60,32 @@ class CheckBusy(Exception):
     """A check is already running; the caller may wait for it or say so."""
 
 
+class Yielded(MegaboxError):
+    """A fast poll stopped to let a scheduled check or `/check` have MEGABOX: what it did not
+    ask keeps its state, like any part not checked."""
+
+    kind = "yielded"
+    transient = False
+
+
+@dataclass(frozen=True, slots=True)
+class Poll:
+    """What one fast poll asks (bot/fast_lane.py decides it): these watches, these listing
+    dates per chunk of branches, and seat maps only for `seat_maps` (a screening whose
+    restSeatCnt moved since it was stored, or that is new, gets one anyway)."""
+
+    watch_ids: frozenset[int]
+    listings: Mapping[tuple[str, ...], frozenset[date]]
+    seat_maps: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Polled:
+    result: CheckResult
+    #: Open dates per chunk of branches, from the calendars the poll read (new dates).
+    calendars: Mapping[tuple[str, ...], frozenset[date]]
+
+
 @dataclass(frozen=True, slots=True)
 class _Gap:
     """A part of the listings this check could not read: these branches on `day` (None:
@@ -90,6 +116,8 @@ class Checker:
         self.default_channel_id = default_channel_id
         self.clock = clock
         self.lock = asyncio.Lock()
+        self._polling = False  # the lock is held by a fast poll, which yields on demand
+        self._waiting = 0  # checks waiting for the lock: a running fast poll stops for them
 
     @classmethod
     def from_settings(
@@ -110,7 +138,8 @@ class Checker:
 
     @property
     def busy(self) -> bool:
-        return self.lock.locked()
+        """A check (not a fast poll) is running."""
+        return self.lock.locked() and not self._polling
 
     async def run(
         self,
@@ -124,10 +153,49 @@ class Checker:
 
         Cancelling it (shutdown) is safe: each chunk is stored in one transaction, so what
         was not stored keeps its state and is simply checked next time."""
-        if not wait and self.lock.locked():
+        if not wait and self.busy:
             raise CheckBusy
-        async with self.lock:
+        # A fast poll holding the lock sees `_waiting` and stops at its next request.
+        self._waiting += 1
+        try:
+            await self.lock.acquire()
+        finally:
+            self._waiting -= 1
+        try:
             return await self._run(trigger, on_progress)
+        finally:
+            self.lock.release()
+
+    async def poll(
+        self, poll: Poll, *, on_progress: Callable[[], Awaitable[object]] | None = None
+    ) -> Polled | None:
+        """One fast poll through the same machinery as a check (openings, outbox, history);
+        None when a check runs or waits: the lane never delays one. It records no check run
+        and ends no baseline (it does not see a watch whole)."""
+        if self.lock.locked() or self._waiting:
+            return None
+        async with self.lock:
+            self._polling = True
+            try:
+                started = self.clock()
+                before = self.client.requests_made
+                watches = tuple(
+                    w
+                    for w in await self.store.watches(include_paused=False)
+                    if w.id in poll.watch_ids and not w.waiting
+                )
+                run = _Run(self, watches, started, poll=poll, interrupt=lambda: self._waiting > 0)
+                await self._prepare(run, watches, await self.store.subscriptions())
+                for chunk in make_chunks(watches, run.today, self.horizon_days):
+                    if await run.check_chunk(chunk) and on_progress is not None:
+                        await on_progress()
+                await run.finish()
+                result = run.result(
+                    "fast", finished_at=self.clock(), requests=self.client.requests_made - before
+                )
+                return Polled(result, run.calendars)
+            finally:
+                self._polling = False
 
     async def _run(
         self, trigger: str, on_progress: Callable[[], Awaitable[object]] | None
@@ -150,11 +218,7 @@ class Checker:
         run = _Run(self, watches, started)
         for watch in recipients.without_channel(watches, self.default_channel_id):
             log.warning("watch %s has no alert channel: openings go to DMs only", watch.id)
-        seat_targets = self._targets(watches, subscriptions)
-        await run.prepare(
-            {w.id: seat_targets[w.id] if w.tells_seats else [] for w in watches},
-            self._targets(watches, subscriptions, news=True),
-        )
+        await self._prepare(run, watches, subscriptions)
         if binding.error is not None:
             run.warnings.append(
                 CheckError(binding.error.kind, str(binding.error), "the film list (catalogue)")
@@ -174,6 +238,20 @@ class Checker:
         await self.store.forget_seen(started - RETENTION)
         return result
 
+    async def _prepare(
+        self,
+        run: _Run,
+        watches: Sequence[Watch],
+        subscriptions: Sequence[recipients.SubscriptionLike],
+    ) -> None:
+        """Who hears of what (seat alerts only for watches that tell seats), then the run's
+        own reads from the store."""
+        seat_targets = self._targets(watches, subscriptions)
+        await run.prepare(
+            {w.id: seat_targets[w.id] if w.tells_seats else [] for w in watches},
+            self._targets(watches, subscriptions, news=True),
+        )
+
     def _targets(
         self,
         watches: Sequence[Watch],
@@ -190,9 +268,23 @@ class Checker:
 class _Run:
     """The working state of one check, processed chunk by chunk (planner.py)."""
 
-    def __init__(self, checker: Checker, watches: tuple[Watch, ...], now: datetime) -> None:
+    def __init__(
+        self,
+        checker: Checker,
+        watches: tuple[Watch, ...],
+        now: datetime,
+        *,
+        poll: Poll | None = None,
+        interrupt: Callable[[], bool] = lambda: False,
+    ) -> None:
         self.c = checker
         self.watches = watches
+        self.poll = poll
+        self._interrupt = interrupt
+        #: Fast poll: screenings whose seat map it did not ask (their openings keep state).
+        self.deferred: set[str] = set()
+        #: Open dates per chunk of branches, from the calendars this run read.
+        self.calendars: dict[tuple[str, ...], frozenset[date]] = {}
         self.now = now
         self.today = now.astimezone(KST).date()
         self.rows: dict[str, Screening] = {}
@@ -247,7 +339,7 @@ class _Run:
         seen: dict[str, SeenScreening] = {}
         halls: dict[tuple[str, str], tuple[int, int | None]] = {}
         for screening in sorted(rows, key=lambda s: (s.start, s.play_schdl_no)):
-            judged = await self._judge(screening, halls)
+            judged = await self._judge(screening, halls, snapshots.get(screening.play_schdl_no))
             if judged is None:
                 continue
             no = screening.play_schdl_no
@@ -269,10 +361,13 @@ class _Run:
         }
         for key in mine:
             del self.states[key]
+        unknown.update(key for key in mine if key[1] in self.deferred)
         unwatched = {
             key
             for key, state in mine.items()
-            if state.open and self._no_longer_watched(key, seen.get(key[1]), snapshots)
+            if state.open
+            and key[1] not in self.deferred
+            and self._no_longer_watched(key, seen.get(key[1]), snapshots)
         }
         self.seen += seen.values()
         news = self._news(seen)
@@ -355,6 +450,7 @@ class _Run:
             targets=self.targets,
             revisions=self.revisions,
             folded=folded or set(),
+            source="check" if self.poll is None else "fast",
         )
         self.transitions += applied
         seen = {s.screening.play_schdl_no: s for s in self.seen}
@@ -376,6 +472,12 @@ class _Run:
 
     async def _fetch_chunk(self, chunk: Chunk) -> list[Screening]:
         before = set(self.rows)
+        if self.poll is not None:
+            # A fast poll asks only the dates the lane chose; the calendar comes with each.
+            for day in sorted(self.poll.listings.get(chunk.branches, ())):
+                if await self._fetch(chunk, day) is None:
+                    self.gaps.append(_Gap(frozenset(chunk.branches), day))
+            return [row for no, row in self.rows.items() if no not in before]
         probe = chunk.probe_date(self.today, self.c.horizon_days)
         if probe is None:
             return []
@@ -394,6 +496,8 @@ class _Run:
     async def _fetch(self, chunk: Chunk, day: date) -> BookingPage | None:
         scope = f"{day:%m-%d} at {', '.join(chunk.branches)}"
         branches = frozenset(chunk.branches)
+        if self._stopped is None and self._interrupt():
+            self._stopped = Yielded("a check needs MEGABOX")
         if self._stopped is not None:
             self.errors.append(
                 CheckError(
@@ -409,6 +513,9 @@ class _Run:
             self._failed(exc)
             return None
         self._in_a_row = 0
+        self.calendars[chunk.branches] = frozenset(
+            e.play_de for e in page.calendar if e.open
+        ) | self.calendars.get(chunk.branches, frozenset())
         for row in page.screenings:
             if row.brch_no in chunk.branches:
                 self.rows[row.play_schdl_no] = row
@@ -463,9 +570,13 @@ class _Run:
     # -- seats and openings ----------------------------------------------------------------
 
     async def _judge(
-        self, screening: Screening, halls: dict[tuple[str, str], tuple[int, int | None]]
+        self,
+        screening: Screening,
+        halls: dict[tuple[str, str], tuple[int, int | None]],
+        before: Snapshot | None = None,
     ) -> SeenScreening | None:
-        """The seats of one screening for the watches that want it; None if none does."""
+        """The seats of one screening for the watches that want it; None if none does, or
+        if a fast poll leaves its seat map for later (`deferred`)."""
         holiday = self.holidays.get(screening.play_de, False)
         wanting = [
             w for w in self._by_branch.get(screening.brch_no, ()) if w.wants(screening, holiday)
@@ -474,6 +585,9 @@ class _Run:
             return None
         count: SeatCount | None = None
         if needs_seat_map(screening, wanting):
+            if self._defers(screening, before):
+                self.deferred.add(screening.play_schdl_no)
+                return None
             count = await self._seats(screening, wanting, halls)
         if count is None:
             return SeenScreening(screening, None, tuple(w.id for w in wanting), ())
@@ -483,12 +597,25 @@ class _Run:
         judged = tuple((w.id, verdicts[w.id]) for w in wanting if w.prefs.active)
         return SeenScreening(screening, count, tuple(w.id for w in wanting), matched, judged)
 
+    def _defers(self, screening: Screening, before: Snapshot | None) -> bool:
+        """A fast poll reads the seat maps the lane asked for, and any whose count moved
+        or that it has never seen: a moved count is the sign of a cancellation."""
+        if self.poll is None:
+            return False
+        if self._stopped is not None or self._interrupt():
+            return True  # an estimate from a poll that stopped would tell nothing new
+        if screening.play_schdl_no in self.poll.seat_maps:
+            return False
+        return before is not None and before.rest_seat_cnt == screening.rest_seat_cnt
+
     async def _seats(
         self,
         screening: Screening,
         wanting: Sequence[Watch],
         halls: dict[tuple[str, str], tuple[int, int | None]],
     ) -> SeatCount:
+        if self._stopped is None and self._interrupt():
+            self._stopped = Yielded("a check needs MEGABOX")
         if self._stopped is None:
             try:
                 seat_map = await self.c.client.seat_map(screening.play_schdl_no, screening.brch_no)

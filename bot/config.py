@@ -82,6 +82,11 @@ class Settings(BaseSettings):
     watch_rows: str = ""
     watch_centre: str = "off"
     watch_remind: str = "off"
+    #: The .env watch is re-polled between scheduled checks (the fast lane); off by default.
+    watch_fast_lane: bool = False
+    #: What the fast lane may spend, in MEGABOX requests per hour, for all its watches; it
+    #: shares MEGABOX_REQUESTS_PER_SECOND with the scheduled checks and yields to them.
+    fast_lane_requests_per_hour: int = Field(240, ge=1, le=18_000)
 
     log_level: str = "INFO"
     heartbeat_file: Path = Path("./data/heartbeat")
@@ -192,6 +197,13 @@ class Settings(BaseSettings):
     def _watch_complete(self) -> Settings:
         if self.watch_movie_no and not self.watch_branches:
             raise ValueError("WATCH_BRANCHES: required when WATCH_MOVIE_NO is set (e.g. 1351)")
+        ceiling = int(self.megabox_requests_per_second * 3600 / 2)
+        if self.fast_lane_requests_per_hour > ceiling:
+            # The scheduled checks and /check need the other half of the budget.
+            raise ValueError(
+                f"FAST_LANE_REQUESTS_PER_HOUR: at most half of MEGABOX_REQUESTS_PER_SECOND "
+                f"allows, {ceiling} (got {self.fast_lane_requests_per_hour})"
+            )
         return self
 
     def client_options(self) -> ClientOptions:
@@ -227,6 +239,7 @@ class Settings(BaseSettings):
             news_mention=Mention.parse(self.watch_news_mention)
             if self.watch_news_mention
             else None,
+            fast_lane=self.watch_fast_lane,
         )
 
     def require_token(self) -> str:

@@ -53,6 +53,7 @@ class WatchForm:
     rows: str | None = None
     centre: str | None = None
     remind: str | None = None
+    fast_lane: bool | None = None
 
 
 def build_watch(
@@ -122,6 +123,8 @@ def build_watch(
         changes["prefs"] = SeatPrefs(rows, centre)
     if form.remind is not None:
         changes["remind"] = _parsed("remind", parse_remind, form.remind)
+    if form.fast_lane is not None:
+        changes["fast_lane"] = form.fast_lane
 
     if base is None:
         assert found is not None and branches is not None

@@ -30,6 +30,8 @@ async def sync_env_watch(store: Store, settings: Settings, now: datetime) -> Non
     digest += f":{watch.channel_id}:{watch.guild_id}"
     if watch.news_channel_id or watch.news_mention:  # absent before: old digests still hold
         digest += f":news:{watch.news_channel_id}:{watch.news_mention}"
+    if watch.fast_lane:  # only when on: older digests stay valid and keep Discord edits
+        digest += ":fast"
     unchanged = await store.get_value(ENV_HASH_KEY) == digest
     if stored is None and unchanged:
         log.info("the .env watch was removed in Discord; it comes back when WATCH_* change")

@@ -294,6 +294,8 @@ class Watch:
     prefs: SeatPrefs = field(default_factory=SeatPrefs)
     #: One reminder when an opening is still open this long after its alert (None: off).
     remind: timedelta | None = None
+    #: Re-polled between scheduled checks by the fast lane (bot/fast_lane.py); opt-in.
+    fast_lane: bool = False
 
     @property
     def personal(self) -> bool:

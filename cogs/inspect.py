@@ -126,8 +126,15 @@ class Inspect(commands.Cog):
             problems=[text for target, text in watcher.problems.items() if target in own],
             checking=self.bot.checker.busy,
             overrun=overrun,
+            fast_lane=self._fast_lane(ids),
         )
         await answer(interaction, embed=embed)
+
+    def _fast_lane(self, ids: list[int]) -> str | None:
+        lane = self.bot.get_cog("FastLane")
+        if lane is None:
+            return None
+        return lane.summary(set(ids))  # type: ignore[attr-defined, no-any-return]
 
     def _own_targets(self, interaction: Interaction, mine: list[Watch]) -> set[int]:
         """Channels and DMs whose delivery problems this member may see: their watches'

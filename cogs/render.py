@@ -309,6 +309,7 @@ def status_embed(
     problems: Sequence[str],
     checking: bool,
     overrun: str | None = None,
+    fast_lane: str | None = None,
 ) -> discord.Embed:
     """`/status` for one member: everything about watches is about `watches` (those they may
     see); `overrun` says when a check outlasts the schedule."""
@@ -328,6 +329,8 @@ def status_embed(
         value=f"<t:{int(next_run.timestamp())}:f>" if next_run else "not scheduled",
     )
     embed.add_field(name="Consecutive failures", value=str(failures))
+    if fast_lane:
+        embed.add_field(name="Fast lane", value=fast_lane[:1024], inline=False)
     lines = []
     for watch in watches:
         state = watch_states.get(watch.id, [])
@@ -403,6 +406,8 @@ def watch_embed(
             "MEGABOX's film list per check; when it is on sale the watch says so and its "
             "first screenings come as new screenings"
         )
+    if watch.fast_lane:
+        state += " · fast lane: re-checked between scheduled checks"
     if watch.baseline_pending and watch.awaiting is None:
         state += " · its first check records what is already open and alerts only new openings"
     embed.add_field(name="Status", value=state, inline=False)

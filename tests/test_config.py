@@ -58,6 +58,12 @@ def test_original_job_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
         ({"MEGABOX_REQUESTS_PER_SECOND": "50"}, "MEGABOX_REQUESTS_PER_SECOND"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
         ({"DATABASE_URL": "watch.db"}, "DATABASE_URL"),
+        ({"WATCH_FAST_LANE": "sometimes"}, "WATCH_FAST_LANE"),
+        ({"FAST_LANE_REQUESTS_PER_HOUR": "0"}, "FAST_LANE_REQUESTS_PER_HOUR"),
+        (
+            {"FAST_LANE_REQUESTS_PER_HOUR": "1000"},
+            "FAST_LANE_REQUESTS_PER_HOUR: at most half of MEGABOX_REQUESTS_PER_SECOND allows, 900",
+        ),
     ],
 )
 def test_bad_values_name_the_variable(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.outbox import AlertJob
 from bot.recipients import PendingAlert
+from bot.store.history import HistoryPoint, HistoryQueries, LaneRow, ScreeningHistory
 from bot.store.news import NewsQueries
 from bot.store.outbox import OutboxQueries
 from bot.store.runs import CheckRun, Coverage, RunQueries
@@ -16,13 +17,24 @@ __all__ = [
     "AlertJob",
     "CheckRun",
     "Coverage",
+    "HistoryPoint",
+    "LaneRow",
     "PendingAlert",
     "Scope",
+    "ScreeningHistory",
     "Snapshot",
     "Store",
     "Subscription",
 ]
 
 
-class Store(WatchQueries, UserQueries, ScreeningQueries, OutboxQueries, RunQueries, NewsQueries):
+class Store(
+    WatchQueries,
+    UserQueries,
+    ScreeningQueries,
+    OutboxQueries,
+    RunQueries,
+    NewsQueries,
+    HistoryQueries,
+):
     """Every query over one connection; open with `await Store.open(url)`."""

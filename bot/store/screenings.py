@@ -26,6 +26,7 @@ from bot.store.base import (
     ts,
     watch_revisions,
 )
+from bot.store.history import record_history
 from bot.store.outbox import NEW_NONCE_SQL, encode_mentions
 
 
@@ -132,6 +133,7 @@ class ScreeningQueries(Connection):
         targets: Mapping[int, Sequence[PendingAlert]],
         revisions: Mapping[int, int],
         folded: Collection[Key] = (),
+        source: str = "check",
     ) -> list[Transition]:
         """What one part of a check learnt, in one transaction; returns the transitions
         applied.
@@ -148,6 +150,7 @@ class ScreeningQueries(Connection):
         applied: list[Transition] = []
         async with self.transaction() as db:
             await _upsert_screenings(db, screenings, counts, now)
+            await record_history(db, [s.play_schdl_no for s in screenings], now, source)
             for (brch, theab), (wheelchair, total) in halls.items():
                 await db.execute(
                     "INSERT OR REPLACE INTO halls (brch_no, theab_no, wheelchair_seats, "
@@ -166,7 +169,7 @@ class ScreeningQueries(Connection):
 
     async def prune(self, before: datetime) -> int:
         """Forget screenings that started before `before`, with their openings and alerts
-        (nothing can change for them any more); check runs are kept as history."""
+        and their seat history (which cascades); check runs are kept as history."""
         cutoff = ts(before)
         async with self.transaction() as db:
             await db.execute("DELETE FROM openings WHERE starts_at < ?", [cutoff])

@@ -115,6 +115,7 @@ def _watch_values(watch: Watch) -> dict[str, Any]:
         "seat_rows": watch.prefs.rows.to_text() if watch.prefs.rows else None,
         "centre": watch.prefs.centre,
         "remind_minutes": int(watch.remind.total_seconds() // 60) if watch.remind else None,
+        "fast_lane": watch.fast_lane,
     }
 
 
@@ -145,4 +146,5 @@ def _watch(row: aiosqlite.Row) -> Watch:
         awaiting=Awaited.parse(row["waiting_for"]) if row["waiting_for"] else None,
         prefs=SeatPrefs(RowRule.parse(row["seat_rows"] or ""), row["centre"]),
         remind=timedelta(minutes=row["remind_minutes"]) if row["remind_minutes"] else None,
+        fast_lane=bool(row["fast_lane"]),
     )

@@ -77,6 +77,8 @@ WATCH_OPTION_HELP = {
     "rows": "Rows to sit in (A = screen side): E-J, E,F,G or not A-C; any = every row",
     "centre": "The middle of the hall (from its layout): prefer it, or require it",
     "remind": "One reminder if still open after e.g. 30m, 1h, 2h (off by default)",
+    "fast_lane": "Also re-check between scheduled checks, faster where seats are likely to "
+    "come back (default: off)",
 }
 NOTIFY_CHOICES = [
     Choice(name="both: seat openings and new screenings", value="both"),
@@ -164,6 +166,7 @@ class Watches(commands.Cog):
         rows: str | None = None,
         centre: str | None = None,
         remind: str | None = None,
+        fast_lane: bool = False,
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         assert interaction.guild is not None
@@ -217,6 +220,7 @@ class Watches(commands.Cog):
             rows=rows,
             centre=centre,
             remind=remind,
+            fast_lane=fast_lane,
         )
         watch = build_watch(
             form,
@@ -243,6 +247,7 @@ class Watches(commands.Cog):
             flags = " · paused" if w.paused else ""
             flags += " · personal" if w.personal else ""
             flags += " · ⏳ waiting for the film" if w.waiting else ""
+            flags += " · fast lane" if w.fast_lane else ""
             lines.append(f"**{safe(w.label)}**{flags}\n{safe(w.describe())}")
         embed = discord.Embed(title=f"Watches ({len(watches)})", colour=GREEN)
         embed.description = "\n".join(lines)[:4000]
@@ -294,6 +299,7 @@ class Watches(commands.Cog):
         rows: str | None = None,
         centre: str | None = None,
         remind: str | None = None,
+        fast_lane: bool | None = None,
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         assert interaction.guild is not None
@@ -329,6 +335,7 @@ class Watches(commands.Cog):
             rows=rows,
             centre=centre,
             remind=remind,
+            fast_lane=fast_lane,
         )
         if form == WatchForm():
             raise FormError("Nothing to change: give at least one option besides `watch`.")

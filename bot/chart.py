@@ -1,0 +1,140 @@
+"""`/history`'s chart: usable seats over time for one day's screenings, openings marked and
+the threshold N drawn, in KST.
+
+matplotlib costs tens of MiB and a second to import, so it never enters the bot: the chart
+is drawn by a short-lived `python -m bot.chart` process that reads the data as JSON on stdin
+and writes a PNG to stdout. The event loop only waits on a pipe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from bot.megabox.models import KST
+from bot.store.history import ScreeningHistory
+
+#: A chart that takes longer than this is given up (the user is told to try again).
+RENDER_TIMEOUT = 60.0
+
+
+class ChartError(Exception):
+    """The worker failed; the message is for the log."""
+
+
+def chart_data(
+    histories: Sequence[ScreeningHistory], *, title: str, play_de: date, threshold: int
+) -> dict[str, Any]:
+    """What the worker draws: plain JSON, times as KST ISO strings."""
+    return {
+        "title": title,
+        "date": play_de.isoformat(),
+        "threshold": threshold,
+        "series": [
+            {
+                # Branch and hall names are Korean, which matplotlib's bundled font cannot
+                # draw: the start time and MEGABOX's screening number name a line instead.
+                "label": f"{h.start_clock} ({h.play_schdl_no})",
+                "points": [
+                    [
+                        p.seen_at.astimezone(KST).isoformat(),
+                        p.usable if p.usable is not None else p.rest_seat_cnt,
+                    ]
+                    for p in h.points
+                ],
+                "openings": [t.astimezone(KST).isoformat() for t in h.opened_at],
+            }
+            for h in histories
+        ],
+    }
+
+
+async def render_in_worker(data: dict[str, Any]) -> bytes:
+    """The PNG, drawn in a child process that exits when it is done."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.chart",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        async with asyncio.timeout(RENDER_TIMEOUT):
+            out, err = await proc.communicate(json.dumps(data).encode())
+    except BaseException:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        raise
+    if proc.returncode != 0 or not out.startswith(b"\x89PNG"):
+        raise ChartError(err.decode(errors="replace")[-500:] or f"exit {proc.returncode}")
+    return out
+
+
+def render(data: dict[str, Any]) -> bytes:
+    """Draw the chart (in the worker: imports matplotlib)."""
+    import io
+    import warnings
+
+    import matplotlib
+
+    warnings.filterwarnings("ignore", message="Glyph .* missing")
+
+    matplotlib.use("Agg")
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(9, 4.5), dpi=100)
+    top = int(data["threshold"])
+    for series in data["series"]:
+        times = [_num(t) for t, _ in series["points"]]
+        values = [int(v) for _, v in series["points"]]
+        top = max(top, *values)
+        (line,) = ax.step(times, values, where="post", marker=".", label=series["label"])
+        for opened in series["openings"]:
+            moment = _num(opened)
+            ax.axvline(moment, color=line.get_color(), linestyle=":", linewidth=1)
+            ax.plot(
+                [moment], [data["threshold"]], marker="v", markersize=10, color=line.get_color()
+            )
+    ax.axhline(
+        data["threshold"],
+        color="red",
+        linestyle="--",
+        linewidth=1,
+        label=f"N = {data['threshold']}",
+    )
+    ax.set_ylim(bottom=0, top=top + 1)
+    ax.set_ylabel("usable free seats")
+    ax.set_xlabel("time (KST)")
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d %H:%M", tz=KST))  # type: ignore[no-untyped-call]
+    fig.autofmt_xdate()
+    ax.set_title(f"{data['title']} · {data['date']}")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize="small")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def _num(text: str) -> float:
+    """A KST ISO time as matplotlib's date number."""
+    import matplotlib.dates as mdates
+
+    return float(mdates.date2num(datetime.fromisoformat(text)))  # type: ignore[no-untyped-call]
+
+
+def main() -> int:
+    data = json.loads(sys.stdin.buffer.read())
+    sys.stdout.buffer.write(render(data))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

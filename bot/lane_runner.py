@@ -1,0 +1,107 @@
+"""The fast lane's runner: reads what the policy needs, asks it (bot/fast_lane.py), and
+runs the poll it chose through the checker (`Checker.poll`: same openings, outbox and
+history as a check). Discord-free; the cog (cogs/fast_lane.py) loops it and words the
+events in the status channel, the benchmark drives it on a simulated clock."""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from bot.checker import Checker, CheckResult, Poll
+from bot.fast_lane import BACKS_OFF, Backoff, LanePolicy, Listing, Plan, plan
+from bot.megabox.models import KST
+from bot.planner import make_chunks
+
+log = logging.getLogger(__name__)
+
+_HOUR = timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """What one tick did: `result` when it polled; `backed_off`/`recovered` to report."""
+
+    result: CheckResult | None = None
+    next_at: datetime | None = None
+    backed_off: str | None = None  # the error kind, when a backing-off starts
+    recovered: bool = False
+
+
+@dataclass
+class LaneRunner:
+    checker: Checker
+    policy: LanePolicy
+    horizon_days: int = 21
+    backoff: Backoff = field(init=False)
+    last_plan: Plan | None = None
+    #: The last poll of each listing (a check counts: it reads them all).
+    last_listing: dict[Listing, datetime] = field(default_factory=dict)
+    calendars: dict[tuple[str, ...], frozenset[date]] = field(default_factory=dict)
+    _spent: deque[tuple[datetime, int]] = field(default_factory=deque)
+
+    def __post_init__(self) -> None:
+        self.backoff = Backoff(self.policy)
+
+    def requests_last_hour(self, now: datetime) -> int:
+        while self._spent and self._spent[0][0] <= now - _HOUR:
+            self._spent.popleft()
+        return sum(n for _, n in self._spent)
+
+    async def tick(self, on_progress: Callable[[], Awaitable[object]] | None = None) -> Tick:
+        """Poll what is due now, if anything and if MEGABOX lets us."""
+        now = self.checker.clock()
+        if self.backoff.active(now):
+            return Tick(next_at=self.backoff.until)
+        store = self.checker.store
+        watches = [w for w in await store.watches(include_paused=False) if w.fast_lane]
+        if not watches:
+            self.last_plan = None
+            return Tick()
+        today = now.astimezone(KST).date()
+        chunks = make_chunks(watches, today, self.horizon_days)
+        branches = sorted({b for c in chunks for b in c.branches})
+        rows = await store.lane_rows(branches, now)
+        for row in rows:  # a check's reads count as polls of their listing
+            key = (next(c.branches for c in chunks if row.brch_no in c.branches), row.play_de)
+            if row.seen_at > self.last_listing.get(key, row.seen_at - _HOUR):
+                self.last_listing[key] = row.seen_at
+        open_now = {k[1] for k, s in (await store.opening_states()).items() if s.open}
+        chosen = plan(
+            now=now,
+            chunks=[(c.branches, c.watches) for c in chunks],
+            rows=rows,
+            open_screenings=open_now,
+            calendars=self.calendars,
+            last_listing=self.last_listing,
+            spent_last_hour=self.requests_last_hour(now),
+            horizon_days=self.horizon_days,
+            policy=self.policy,
+        )
+        self.last_plan = chosen
+        if chosen.empty:
+            return Tick(next_at=chosen.next_at)
+        poll = Poll(frozenset(w.id for w in watches), chosen.listings, chosen.seat_maps)
+        polled = await self.checker.poll(poll, on_progress=on_progress)
+        if polled is None:  # a check runs: it reads everything anyway
+            return Tick(next_at=chosen.next_at)
+        result = polled.result
+        self._spent.append((now, result.requests))
+        self.calendars.update(polled.calendars)
+        failed = {(e.scope, e.kind) for e in result.errors}
+        for branches_, days in chosen.listings.items():
+            for day in days:
+                if not any(
+                    s.startswith(f"{day:%m-%d} at {', '.join(branches_)}") for s, _ in failed
+                ):
+                    self.last_listing[(branches_, day)] = now
+        stop = next((e for e in result.errors if e.kind in BACKS_OFF), None)
+        if stop is not None:
+            first = self.backoff.failed(stop.kind, now)
+            log.warning("fast lane backs off for %s: %s", self.backoff.wait_text(), stop.message)
+            return Tick(result, self.backoff.until, backed_off=stop.kind if first else None)
+        recovered = self.backoff.succeeded() if not result.errors else False
+        return Tick(result, chosen.next_at, recovered=recovered)

@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS screening_history;
+ALTER TABLE watches DROP COLUMN fast_lane;

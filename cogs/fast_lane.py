@@ -1,0 +1,135 @@
+"""The fast lane's loop: runs bot/lane_runner.py between scheduled checks and says in the
+status channel when it backs off (once) and when it works again (once). No line per poll:
+its findings are alerts, delivered by the watcher like any others."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from discord.ext import commands
+
+from bot.fast_lane import LanePolicy
+from bot.lane_runner import LaneRunner, Tick
+from bot.megabox.models import KST
+
+if TYPE_CHECKING:
+    from bot.app import WatchBot
+    from cogs.watcher import Watcher
+
+log = logging.getLogger(__name__)
+
+#: However due things are, the loop looks at most this often and at least this rarely.
+_MIN_SLEEP = 5.0
+_MAX_SLEEP = 60.0
+
+
+class FastLane(commands.Cog):
+    def __init__(self, bot: WatchBot) -> None:
+        self.bot = bot
+        self.runner = LaneRunner(
+            bot.checker,
+            LanePolicy(requests_per_hour=bot.settings.fast_lane_requests_per_hour),
+            horizon_days=bot.settings.horizon_days,
+        )
+        self._ticking = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+
+    async def cog_load(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._forever(), name="fast-lane")
+
+    async def cog_unload(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            # A poll stores each part in one transaction: cancelling it loses nothing.
+            task.cancel()
+            await asyncio.wait([task])
+
+    def _watcher(self) -> Watcher:
+        cog = self.bot.get_cog("Watcher")
+        if cog is None:
+            raise RuntimeError("the Watcher extension is not loaded")
+        return cog  # type: ignore[return-value]
+
+    async def _forever(self) -> None:
+        await self.bot.wait_until_ready()
+        while not self.bot.stopping:
+            sleep = _MAX_SLEEP
+            try:
+                done = await self.tick()
+                if done.next_at is not None:
+                    left = (done.next_at - self.bot.checker.clock()).total_seconds()
+                    sleep = min(max(left, _MIN_SLEEP), _MAX_SLEEP)
+            except Exception:
+                log.exception("fast lane tick crashed; trying again in a minute")
+            await asyncio.sleep(sleep)
+
+    async def tick(self) -> Tick:
+        """One look: poll what is due, hand alerts to delivery, report a backing-off."""
+        async with self._ticking:
+            watcher = self._watcher()
+            done = await self.runner.tick(on_progress=watcher._stored)
+            if done.result is not None:
+                watcher.wake()  # closings and revivals need their edits too
+            if done.backed_off:
+                await watcher._status(
+                    f"🐢 Fast lane paused: MEGABOX answered {_words(done.backed_off)}. It waits "
+                    f"{self.runner.backoff.wait_text()} (longer if it happens again) and says "
+                    "when it works again; scheduled checks go on as usual."
+                )
+            elif done.recovered:
+                await watcher._status("✅ Fast lane resumed: MEGABOX answers its polls again.")
+            return done
+
+    def summary(self, watch_ids: set[int]) -> str | None:
+        """`/status`: the cadence, requests per hour and what it watches closely, for these
+        watches; None when none of them is in the fast lane."""
+        plan = self.runner.last_plan
+        now = self.bot.checker.clock()
+        spent = self.runner.requests_last_hour(now)
+        budget = self.runner.policy.requests_per_hour
+        head = f"{spent} MEGABOX requests in the last hour (budget {budget})"
+        if self.runner.backoff.active(now):
+            until = self.runner.backoff.until
+            assert until is not None
+            head = (
+                f"🐢 backing off after {_words(self.runner.backoff.reason)} until "
+                f"<t:{int(until.timestamp())}:t> · " + head
+            )
+        if plan is None:
+            return f"on, waiting for its first look · {head}"
+        mine = [c for c in plan.watched if set(c.watch_ids) & watch_ids]
+        if not mine:
+            return None
+        fastest = min(c.every for c in mine) * plan.stretch
+        slowest = max(c.every for c in mine) * plan.stretch
+        span = (
+            _minutes(fastest) if fastest == slowest else f"{_minutes(fastest)}–{_minutes(slowest)}"
+        )
+        lines = [f"every {span} · {head}"]
+        for close in mine[:3]:
+            start = close.starts_at.astimezone(KST)
+            lines.append(
+                f"• {start:%a %m-%d %H:%M} at {close.brch_no}: every "
+                f"{_minutes(close.every * plan.stretch)} ({close.why})"
+            )
+        return "\n".join(lines)
+
+
+def _minutes(delta: timedelta) -> str:
+    minutes = delta.total_seconds() / 60
+    return f"{minutes:.0f} min" if minutes >= 1 else f"{delta.total_seconds():.0f} s"
+
+
+def _words(kind: str) -> str:
+    return {
+        "rate-limited": "429 (too many requests)",
+        "blocked": "403 (it refused us)",
+        "overloaded": '"Workload is so high"',
+    }.get(kind, kind)
+
+
+async def setup(bot: WatchBot) -> None:
+    await bot.add_cog(FastLane(bot))

@@ -1,0 +1,106 @@
+"""`/history [watch] [date]`: a chart of a watch's screenings' usable seats over one day
+(bot/chart.py, drawn in a worker process), or a clear sentence when there is no data."""
+
+from __future__ import annotations
+
+import io
+import logging
+from datetime import date
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.chart import ChartError, chart_data, render_in_worker
+from bot.watch_forms import FormError
+from bot.watches import Watch
+from cogs.common import answer, resolve_watch, today, visible_watches, watch_choices
+from cogs.render import safe
+
+if TYPE_CHECKING:
+    from bot.app import WatchBot
+
+log = logging.getLogger(__name__)
+
+Interaction = discord.Interaction["WatchBot"]
+
+
+def parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise FormError(f"`date` must look like 2026-12-05, got {text.strip()!r}.") from None
+
+
+class History(commands.Cog):
+    def __init__(self, bot: WatchBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="history", description="Chart a watch's free seats over one day")
+    @app_commands.describe(
+        watch="The watch (default: your only one)",
+        date="The screenings' date, e.g. 2026-12-05 (default: the next one with data)",
+    )
+    @app_commands.autocomplete(watch=watch_choices)
+    async def history(
+        self, interaction: Interaction, watch: str | None = None, date: str | None = None
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        found = await self._watch(interaction, watch)
+        store = self.bot.store
+        dates = await store.history_dates(found.id)
+        day = parse_day(date) if date else _default_day(dates, today(self.bot))
+        histories = await store.day_history(found.id, day) if day else []
+        if not histories:
+            known = ", ".join(d.isoformat() for d in dates[-5:])
+            hint = f" Dates with data: {known}." if known else " Its first check records some."
+            when = f" on {day.isoformat()}" if day else ""
+            await answer(
+                interaction,
+                content=f"No seat history yet for **{safe(found.label)}**{when}.{hint}",
+            )
+            return
+        assert day is not None
+        data = chart_data(
+            histories, title=f"Watch #{found.id}", play_de=day, threshold=found.min_seats
+        )
+        try:
+            png = await render_in_worker(data)
+        except (ChartError, TimeoutError) as exc:
+            log.error("history chart failed: %s", exc)
+            await answer(
+                interaction, content="I couldn't draw that chart just now; please try again."
+            )
+            return
+        points = sum(len(h.points) for h in histories)
+        await answer(
+            interaction,
+            content=(
+                f"**{safe(found.label)}** on {day.isoformat()}: usable free seats of "
+                f"{len(histories)} screening(s), {points} reading(s), KST; ▼ marks an opening, "
+                f"the dashed line is N = {found.min_seats}."
+            ),
+            file=discord.File(io.BytesIO(png), filename=f"history-{found.id}-{day}.png"),
+        )
+
+    async def _watch(self, interaction: Interaction, text: str | None) -> Watch:
+        if text:
+            return await resolve_watch(interaction, text)
+        mine = await visible_watches(interaction)
+        if len(mine) == 1:
+            return mine[0]
+        if not mine:
+            raise FormError("There are no watches here yet. Add one with `/watch add`.")
+        raise FormError("Which watch? Give `watch` (`/watch list` shows them).")
+
+
+def _default_day(dates: list[date], now: date) -> date | None:
+    upcoming = [d for d in dates if d >= now]
+    if upcoming:
+        return upcoming[0]
+    return dates[-1] if dates else None
+
+
+async def setup(bot: WatchBot) -> None:
+    await bot.add_cog(History(bot))
