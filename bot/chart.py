@@ -8,7 +8,6 @@ and writes a PNG to stdout. The event loop only waits on a pipe.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from collections.abc import Sequence
@@ -17,6 +16,7 @@ from typing import Any
 
 from bot.megabox.models import KST
 from bot.store.history import ScreeningHistory
+from bot.worker import WorkerError, run_worker
 
 #: A chart that takes longer than this is given up (the user is told to try again).
 RENDER_TIMEOUT = 60.0
@@ -55,24 +55,12 @@ def chart_data(
 
 async def render_in_worker(data: dict[str, Any]) -> bytes:
     """The PNG, drawn in a child process that exits when it is done."""
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.chart",
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
     try:
-        async with asyncio.timeout(RENDER_TIMEOUT):
-            out, err = await proc.communicate(json.dumps(data).encode())
-    except BaseException:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-        raise
-    if proc.returncode != 0 or not out.startswith(b"\x89PNG"):
-        raise ChartError(err.decode(errors="replace")[-500:] or f"exit {proc.returncode}")
+        out = await run_worker("bot.chart", json.dumps(data).encode(), within=RENDER_TIMEOUT)
+    except WorkerError as exc:
+        raise ChartError(str(exc)) from None
+    if not out.startswith(b"\x89PNG"):
+        raise ChartError("the chart worker returned no PNG")
     return out
 
 

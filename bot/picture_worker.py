@@ -8,7 +8,6 @@ as a 4-byte big-endian length and the bytes, on stdout.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import logging
@@ -16,6 +15,8 @@ import struct
 import sys
 from collections.abc import Sequence
 from typing import Any
+
+from bot.worker import run_worker
 
 log = logging.getLogger(__name__)
 
@@ -63,24 +64,8 @@ async def render_pngs(models: Sequence[dict[str, Any]]) -> list[bytes]:
     """PNGs for these models, painted by one worker process; raises on any failure."""
     if not models:
         return []
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.picture_worker",
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        async with asyncio.timeout(RENDER_TIMEOUT):
-            out, err = await proc.communicate(json.dumps(list(models)).encode())
-    except BaseException:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-        raise
-    if proc.returncode != 0:
-        raise RuntimeError(f"picture worker failed: {err.decode(errors='replace')[-500:]}")
+    payload = json.dumps(list(models)).encode()
+    out = await run_worker("bot.picture_worker", payload, within=RENDER_TIMEOUT)
     pngs: list[bytes] = []
     at = 0
     while at < len(out):
