@@ -48,11 +48,14 @@ RUN groupadd --gid 10001 megabox \
     && chown 10001:10001 /data \
     && chmod 0750 /data
 
+# MPLCONFIGDIR: the /history chart worker (matplotlib) keeps its font cache in the /tmp tmpfs,
+# since the user has no home; otherwise every chart would rebuild it.
 ENV PATH=/app/.venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     DATABASE_URL=sqlite:////data/megabox-watch.db \
     HEARTBEAT_FILE=/tmp/megabox-watch.heartbeat \
+    MPLCONFIGDIR=/tmp/matplotlib \
     TZ=Asia/Seoul
 
 WORKDIR /app
