@@ -186,13 +186,7 @@ class Checker:
                 )
                 run = _Run(self, watches, started, poll=poll, interrupt=lambda: self._waiting > 0)
                 await self._prepare(run, watches, await self.store.subscriptions())
-                for chunk in make_chunks(watches, run.today, self.horizon_days):
-                    if await run.check_chunk(chunk) and on_progress is not None:
-                        await on_progress()
-                await run.finish()
-                result = run.result(
-                    "fast", finished_at=self.clock(), requests=self.client.requests_made - before
-                )
+                result = await self._checked(run, "fast", before, on_progress)
                 return Polled(result, run.calendars)
             finally:
                 self._polling = False
@@ -223,20 +217,30 @@ class Checker:
             run.warnings.append(
                 CheckError(binding.error.kind, str(binding.error), "the film list (catalogue)")
             )
-        for chunk in make_chunks(watches, run.today, self.horizon_days):
-            if await run.check_chunk(chunk) and on_progress is not None:
-                await on_progress()
-        await run.finish()
-        result = run.result(
-            trigger,
-            finished_at=self.clock(),
-            requests=self.client.requests_made - requests_before,
-        )
+        result = await self._checked(run, trigger, requests_before, on_progress)
         complete = {w.id: w.revision for w in watches if w.id in result.covered}
         await self.store.record_run(run_row(result), coverage=Coverage(complete))
         await self.store.prune(started - RETENTION)
         await self.store.forget_seen(started - RETENTION)
         return result
+
+    async def _checked(
+        self,
+        run: _Run,
+        trigger: str,
+        requests_before: int,
+        on_progress: Callable[[], Awaitable[object]] | None,
+    ) -> CheckResult:
+        """Every chunk of the run's watches, then what no chunk looked at: the result."""
+        for chunk in make_chunks(run.watches, run.today, self.horizon_days):
+            if await run.check_chunk(chunk) and on_progress is not None:
+                await on_progress()
+        await run.finish()
+        return run.result(
+            trigger,
+            finished_at=self.clock(),
+            requests=self.client.requests_made - requests_before,
+        )
 
     async def _prepare(
         self,
@@ -292,7 +296,7 @@ class _Run:
         self.holidays: dict[date, bool] = {}
         self.errors: list[CheckError] = []
         self.warnings: list[CheckError] = []
-        self.seen: list[SeenScreening] = []
+        self.seen: dict[str, SeenScreening] = {}  # playSchdlNo → what this run saw of it
         self.transitions: list[Transition] = []
         self.openings: list[NewOpening] = []
         self.gaps: list[_Gap] = []
@@ -369,7 +373,7 @@ class _Run:
             and key[1] not in self.deferred
             and self._no_longer_watched(key, seen.get(key[1]), snapshots)
         }
-        self.seen += seen.values()
+        self.seen.update(seen)
         news = self._news(seen)
         applied = await self._store(
             self._advance(mine, matching, unknown, unwatched), [s.screening for s in seen.values()],
@@ -453,9 +457,8 @@ class _Run:
             source="check" if self.poll is None else "fast",
         )
         self.transitions += applied
-        seen = {s.screening.play_schdl_no: s for s in self.seen}
         for tr in applied:
-            judged = seen.get(tr.key[1])
+            judged = self.seen.get(tr.key[1])
             count = judged.count_for(tr.key[0]) if judged is not None else None
             if tr.change is Change.OPENED and count is not None:
                 self.openings.append(NewOpening(tr.key[0], self.rows[tr.key[1]], count))
@@ -496,8 +499,7 @@ class _Run:
     async def _fetch(self, chunk: Chunk, day: date) -> BookingPage | None:
         scope = f"{day:%m-%d} at {', '.join(chunk.branches)}"
         branches = frozenset(chunk.branches)
-        if self._stopped is None and self._interrupt():
-            self._stopped = Yielded("a check needs MEGABOX")
+        self._yield_if_asked()
         if self._stopped is not None:
             self.errors.append(
                 CheckError(
@@ -614,8 +616,7 @@ class _Run:
         wanting: Sequence[Watch],
         halls: dict[tuple[str, str], tuple[int, int | None]],
     ) -> SeatCount:
-        if self._stopped is None and self._interrupt():
-            self._stopped = Yielded("a check needs MEGABOX")
+        self._yield_if_asked()
         if self._stopped is None:
             try:
                 seat_map = await self.c.client.seat_map(screening.play_schdl_no, screening.brch_no)
@@ -637,6 +638,11 @@ class _Run:
         self.seat_errors[screening.play_schdl_no] = screening.brch_no
         self.uncovered.update(w.id for w in wanting)
         return estimate(screening, self.halls.wheelchair_seats(screening))
+
+    def _yield_if_asked(self) -> None:
+        """A fast poll stops before its next request when a check wants MEGABOX."""
+        if self._stopped is None and self._interrupt():
+            self._stopped = Yielded("a check needs MEGABOX")
 
     def _failed(self, exc: MegaboxError) -> None:
         """Stop the check on overload, blocks and rate limits, or a run of outages."""
@@ -728,7 +734,7 @@ class _Run:
             finished_at=finished_at,
             watches=self.watches,
             dates_checked=tuple(sorted({d for _, d in self.observed})),
-            screenings=tuple(self.seen),
+            screenings=tuple(self.seen.values()),
             rows_seen=self.rows_seen,
             openings=tuple(self.openings),
             transitions=tuple(self.transitions),

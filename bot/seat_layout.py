@@ -18,8 +18,8 @@ from bot.megabox.models import SeatMap
 
 FREE = "GERN_SELL"
 WHEELCHAIR = "DISABLED_CLS"
-#: Same rule as seats.py: without group fields, seats touch when their x positions are at
-#: most this many seat widths apart (aisles can be as narrow as 1.1 widths).
+#: Without group fields, seats touch when their x positions are at most this many seat widths
+#: apart; aisles are as narrow as 1.1 widths (Hanam MX4D), so stay under that.
 ADJACENT_TOLERANCE = 1.05
 
 

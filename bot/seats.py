@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from bot.megabox.models import Screening, Seat, SeatMap
-from bot.seat_layout import SeatLayout
-
-FREE = "GERN_SELL"
-WHEELCHAIR = "DISABLED_CLS"
-#: Without group fields, seats are adjacent when their x positions are at most this many seat
-#: widths apart; aisles are as narrow as 1.1 widths (Hanam MX4D), so stay under that.
-ADJACENT_TOLERANCE = 1.05
+from bot.megabox.models import Screening, SeatMap
+from bot.seat_layout import FREE, WHEELCHAIR, SeatLayout, runs
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,76 +31,26 @@ class SeatCount:
         return self.usable >= min_seats
 
 
-def is_free(seat: Seat) -> bool:
-    # seatSellTyCd is the sale type, not the status: it says GERN_SELL on sold seats too.
-    return seat.seat_stat_cd == FREE
-
-
-def is_usable(seat: Seat) -> bool:
-    return is_free(seat) and seat.seat_expo_at == "Y" and seat.seat_class_cd != WHEELCHAIR
-
-
-def best_block(seats: Iterable[Seat]) -> tuple[Seat, ...]:
-    """The longest run of seats (given usable) that sit together in one row and seat block."""
-    grouped: dict[tuple[str, int], list[Seat]] = defaultdict(list)
-    loose: dict[str, list[Seat]] = defaultdict(list)
-    for seat in seats:
-        if seat.grp_no is not None and seat.grp_seq is not None:
-            grouped[(seat.row_nm, seat.grp_no)].append(seat)
-        else:
-            loose[seat.row_nm].append(seat)
-    best: tuple[Seat, ...] = ()
-    for members in grouped.values():
-        members.sort(key=lambda s: s.grp_seq or 0)
-        best = max(best, *_runs(members, _consecutive_seq), key=len)
-    for members in loose.values():
-        members.sort(key=lambda s: s.horz if s.horz is not None else -1.0)
-        best = max(best, *_runs(members, _touching), key=len)
-    return best
-
-
-def _consecutive_seq(a: Seat, b: Seat) -> bool:
-    return a.grp_seq is not None and b.grp_seq is not None and b.grp_seq == a.grp_seq + 1
-
-
-def _touching(a: Seat, b: Seat) -> bool:
-    if a.horz is None or b.horz is None:
-        return False
-    width = a.horz_size or 1.0
-    return 0 < b.horz - a.horz <= ADJACENT_TOLERANCE * width
-
-
-def _runs(
-    ordered: Sequence[Seat], adjacent: Callable[[Seat, Seat], bool]
-) -> list[tuple[Seat, ...]]:
-    runs: list[tuple[Seat, ...]] = [()]
-    current: list[Seat] = []
-    for seat in ordered:
-        if current and not adjacent(current[-1], seat):
-            runs.append(tuple(current))
-            current = []
-        current.append(seat)
-    runs.append(tuple(current))
-    return runs
-
-
 def evaluate(seat_map: SeatMap) -> SeatCount:
     """The exact answer from a seat map."""
     shown = [s for s in seat_map.seats if s.seat_expo_at == "Y"]
-    free = [s for s in shown if is_free(s)]
+    # seatSellTyCd is the sale type, not the status: it says GERN_SELL on sold seats too.
+    free = [s for s in shown if s.seat_stat_cd == FREE]
     usable = [s for s in free if s.seat_class_cd != WHEELCHAIR]
-    block = best_block(usable)
+    layout = SeatLayout.from_seat_map(seat_map)
+    # The longest run of usable seats that sit together (seat_layout.runs, README §11).
+    block = max(runs(s for s in layout.seats if s.usable), key=len, default=())
     return SeatCount(
         free=len(free),
         usable=len(usable),
         best_block=len(block),
-        best_row=block[0].row_nm if block else None,
+        best_row=block[0].row if block else None,
         best_seats=tuple(s.label for s in block),
         total=len(shown),
         wheelchair_free=sum(1 for s in free if s.seat_class_cd == WHEELCHAIR),
         wheelchair_seats=sum(1 for s in shown if s.seat_class_cd == WHEELCHAIR),
         exact=True,
-        layout=SeatLayout.from_seat_map(seat_map),
+        layout=layout,
     )
 
 

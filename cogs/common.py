@@ -4,7 +4,7 @@ their watches, and what a watch costs MEGABOX."""
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import discord
 from discord.app_commands import Choice
@@ -17,6 +17,16 @@ from cogs.render import safe, watch_embed
 
 if TYPE_CHECKING:
     from bot.app import WatchBot
+    from cogs.watcher import Watcher
+
+
+def watcher_cog(bot: WatchBot) -> Watcher:
+    """The watcher cog (checks, delivery, the status channel), by name: load_extension
+    imports its own copy of the module, so an isinstance check would fail."""
+    cog = bot.get_cog("Watcher")
+    if cog is None:
+        raise RuntimeError("the Watcher extension is not loaded")
+    return cast("Watcher", cog)
 
 
 async def answer(interaction: discord.Interaction[WatchBot], **kwargs: Any) -> None:
@@ -46,7 +56,7 @@ async def show_watch(
         watch,
         bot.catalogue,
         default_channel=bot.settings.alert_channel_id,
-        open_now=(await bot.store.watch_states(watch.id)).get(watch.id, []),
+        open_now=(await bot.store.watch_states([watch.id])).get(watch.id, []),
         cost=cost.summary(price, spend),
     )
     if title:

@@ -14,10 +14,10 @@ from discord.ext import commands
 from bot.fast_lane import LanePolicy
 from bot.lane_runner import LaneRunner, Tick
 from bot.megabox.models import KST
+from cogs.common import watcher_cog
 
 if TYPE_CHECKING:
     from bot.app import WatchBot
-    from cogs.watcher import Watcher
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +47,6 @@ class FastLane(commands.Cog):
             task.cancel()
             await asyncio.wait([task])
 
-    def _watcher(self) -> Watcher:
-        cog = self.bot.get_cog("Watcher")
-        if cog is None:
-            raise RuntimeError("the Watcher extension is not loaded")
-        return cog  # type: ignore[return-value]
-
     async def _forever(self) -> None:
         await self.bot.wait_until_ready()
         while not self.bot.stopping:
@@ -69,18 +63,18 @@ class FastLane(commands.Cog):
     async def tick(self) -> Tick:
         """One look: poll what is due, hand alerts to delivery, report a backing-off."""
         async with self._ticking:
-            watcher = self._watcher()
-            done = await self.runner.tick(on_progress=watcher._stored)
+            watcher = watcher_cog(self.bot)
+            done = await self.runner.tick(on_progress=watcher.alerts_stored)
             if done.result is not None:
                 watcher.wake()  # closings and revivals need their edits too
             if done.backed_off:
-                await watcher._status(
+                await watcher.status(
                     f"🐢 Fast lane paused: MEGABOX answered {_words(done.backed_off)}. It waits "
                     f"{self.runner.backoff.wait_text()} (longer if it happens again) and says "
                     "when it works again; scheduled checks go on as usual."
                 )
             elif done.recovered:
-                await watcher._status("✅ Fast lane resumed: MEGABOX answers its polls again.")
+                await watcher.status("✅ Fast lane resumed: MEGABOX answers its polls again.")
             return done
 
     def summary(self, watch_ids: set[int]) -> str | None:

@@ -21,12 +21,18 @@ from bot.report import when
 from bot.schedule import overrun_warning, schedule_gap
 from bot.seat_picture import picture
 from bot.watches import Watch
-from cogs.common import answer, resolve_watch, show_watch, visible_watches, watch_choices
+from cogs.common import (
+    answer,
+    resolve_watch,
+    show_watch,
+    visible_watches,
+    watch_choices,
+    watcher_cog,
+)
 from cogs.render import check_embed, picture_name, safe, status_embed
 
 if TYPE_CHECKING:
     from bot.app import WatchBot
-    from cogs.watcher import Watcher
 
 Interaction = discord.Interaction["WatchBot"]
 log = logging.getLogger(__name__)
@@ -49,13 +55,6 @@ class Inspect(commands.Cog):
     def __init__(self, bot: WatchBot) -> None:
         self.bot = bot
 
-    def _watcher(self) -> Watcher:
-        # By name: load_extension imports its own module copy, so no isinstance check.
-        cog = self.bot.get_cog("Watcher")
-        if cog is None:
-            raise RuntimeError("the Watcher extension is not loaded")
-        return cog  # type: ignore[return-value]
-
     @app_commands.command(name="check", description="Check MEGABOX now and show what is open")
     @app_commands.describe(watch="Only show this watch's screenings")
     @app_commands.autocomplete(watch=watch_choices)
@@ -71,7 +70,7 @@ class Inspect(commands.Cog):
             return
         async with self.bot.working():  # a shutdown lets the answer go out too
             try:
-                result = await self._watcher().run_check("command", wait=False)
+                result = await watcher_cog(self.bot).run_check("command", wait=False)
             except asyncio.CancelledError:
                 # A shutdown abandoned the check (nothing half-stored): say so, then go.
                 with contextlib.suppress(discord.HTTPException, TimeoutError):
@@ -102,10 +101,9 @@ class Inspect(commands.Cog):
         if watch:
             await show_watch(interaction, await resolve_watch(interaction, watch))
             return
-        watcher = self._watcher()
+        watcher = watcher_cog(self.bot)
         mine = await visible_watches(interaction)
         ids = [w.id for w in mine]
-        states = await store.watch_states()
         runs = await store.last_runs(1)
         last = runs[0] if runs else None
         overrun = None
@@ -121,7 +119,7 @@ class Inspect(commands.Cog):
             next_run=watcher.next_run(),
             failures=await store.consecutive_failures(),
             watches=mine,
-            watch_states={i: states[i] for i in ids if i in states},
+            watch_states=await store.watch_states(ids),
             alerts_sent=await store.alerts_sent_for_watches(ids),
             problems=[text for target, text in watcher.problems.items() if target in own],
             checking=self.bot.checker.busy,

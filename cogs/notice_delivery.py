@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from bot import notices
 from bot.notices import NoticeJob
 from bot.outbox import Failure, GiveUp, Hold, PauseDms, Posted, QuietHoursLike, Record, Retry, Send
-from cogs.render import safe
+from cogs.render import safe, where
 from cogs.render_news import notice_message
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ async def _record(watcher: Watcher, job: NoticeJob, sent: Posted, now: datetime)
 async def _failed(watcher: Watcher, job: NoticeJob, failure: Failure) -> None:
     store = watcher.bot.store
     limit = watcher.bot.settings.alert_max_refusals
-    where = f"<@{job.target_id}> by DM" if job.target_kind == "dm" else f"<#{job.target_id}>"
+    to = where(job.target_kind, job.target_id)
     why = f"{failure.status} {failure.text}" if failure.status else failure.text
     for step in notices.after_failure(job, failure, max_refusals=limit):
         match step:
@@ -85,10 +85,10 @@ async def _failed(watcher: Watcher, job: NoticeJob, failure: Failure) -> None:
                     job.notice_id, failure.text, refused=True, give_up=True
                 )
                 if step.report:
-                    watcher.note_problem(job.target_id, f"messages to {where} refused: {why}")
+                    watcher.note_problem(job.target_id, f"messages to {to} refused: {why}")
                     await watcher.status(
                         f"🚫 Gave up delivering the {_what(job)} of watch "
-                        f"{safe(job.body.watch_label)} to {where}: {safe(why)}."
+                        f"{safe(job.body.watch_label)} to {to}: {safe(why)}."
                     )
             case PauseDms(user_id):
                 await store.pause_dm_deliveries(user_id, watcher.dms_closed_text)

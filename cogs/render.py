@@ -33,6 +33,11 @@ def safe(text: str | None) -> str:
     return escape_mentions(escape_markdown(text or "")).replace("\\#", "#")
 
 
+def where(target_kind: str, target_id: int) -> str:
+    """A delivery target in words: a channel mention, or a user's DMs."""
+    return f"<@{target_id}> by DM" if target_kind == "dm" else f"<#{target_id}>"
+
+
 def booking_url(play_schdl_no: str) -> str:
     return f"{SITE}/booking?playSchdlNo={play_schdl_no}"
 

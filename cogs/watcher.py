@@ -34,7 +34,15 @@ from bot.seat_picture import picture
 from bot.seat_prefs import remind_text
 from bot.watch_forms import QuietHours
 from cogs.notice_delivery import deliver_notices
-from cogs.render import BookedButton, alert_message, day_text, picture_name, reminder_message, safe
+from cogs.render import (
+    BookedButton,
+    alert_message,
+    day_text,
+    picture_name,
+    reminder_message,
+    safe,
+    where,
+)
 
 if TYPE_CHECKING:
     from bot.app import WatchBot
@@ -123,14 +131,17 @@ class Watcher(commands.Cog):
         async with self.bot.working():
             try:
                 # Alerts go out as each part of a long check stores them, not at its end.
-                result = await self.bot.checker.run(trigger, wait=wait, on_progress=self._stored)
+                result = await self.bot.checker.run(
+                    trigger, wait=wait, on_progress=self.alerts_stored
+                )
             finally:
                 self.wake()  # closings and revivals need their edits too
             log.info("%s", status_line(result))
             await self.report(result)
             return result
 
-    async def _stored(self) -> None:
+    async def alerts_stored(self) -> None:
+        """A check's `on_progress`: what it stored goes out now, not at its end."""
         self.wake()
 
     # -- the delivery task -----------------------------------------------------------------
@@ -222,7 +233,7 @@ class Watcher(commands.Cog):
 
     async def _send(self, job: AlertJob, now: datetime, gave_up: list[GiveUp[AlertJob]]) -> int:
         try:
-            target = await self._target(job)
+            target = await self.target(job.target_kind, job.target_id)
             files = await self._picture(job)
             kwargs = alert_message(job.view, picture=files[0].filename if files else None)
             if files:
@@ -296,7 +307,7 @@ class Watcher(commands.Cog):
         """The one reminder of a still-open opening; part of it (never a new opening)."""
         assert job.remind_after is not None
         try:
-            target = await self._target(job)
+            target = await self.target(job.target_kind, job.target_id)
             kwargs = reminder_message(job.view, remind_text(job.remind_after))
             message = await target.send(**kwargs, nonce=job.reminder_nonce)
         except Exception as exc:
@@ -324,7 +335,7 @@ class Watcher(commands.Cog):
                 case outbox.Retry(job, failure):
                     log.warning("alert %s not delivered yet: %s", job.alert_id, failure.text)
                     if step.refused:
-                        self._problem(job.target_id, _refusal_text(job, failure))
+                        self.note_problem(job.target_id, _refusal_text(job, failure))
                     await store.mark_failed(job.alert_id, failure.text, refused=step.refused)
                 case outbox.GiveUp(job, failure):
                     if job.message_id is None:
@@ -334,7 +345,7 @@ class Watcher(commands.Cog):
                     else:  # stop trying to edit it
                         await store.mark_shown(job.alert_id, shown_open=job.open)
                     if step.report:
-                        self._problem(job.target_id, _refusal_text(job, failure))
+                        self.note_problem(job.target_id, _refusal_text(job, failure))
                         gave_up.append(step)
                 case outbox.PauseDms(user_id):
                     await store.pause_dm_deliveries(user_id, _DMS_CLOSED)
@@ -357,9 +368,6 @@ class Watcher(commands.Cog):
         log.error("%s cannot be rendered or sent", what, exc_info=exc)
         return Failure(FailureKind.BUG, "internal error (see the log)")
 
-    async def _target(self, job: AlertJob) -> discord.abc.Messageable:
-        return await self.target(job.target_kind, job.target_id)
-
     async def target(self, kind: str, target_id: int) -> discord.abc.Messageable:
         if kind == "dm":
             return self.bot.get_user(target_id) or await self.bot.fetch_user(target_id)
@@ -374,12 +382,7 @@ class Watcher(commands.Cog):
         return channel
 
     def note_problem(self, target_id: int, text: str) -> None:
-        self._problem(target_id, text)
-
-    async def status(self, text: str) -> None:
-        await self._status(text)
-
-    def _problem(self, target_id: int, text: str) -> None:
+        """What is wrong with delivering there, for /status; logged once, not per retry."""
         if self.problems.get(target_id) != text:
             log.error("%s", text)  # once per problem, not once per retry
         self.problems[target_id] = text
@@ -390,13 +393,13 @@ class Watcher(commands.Cog):
         for step in gave_up:
             by_target.setdefault((step.job.target_kind, step.job.target_id), []).append(step)
         for steps in by_target.values():
-            await self._status(_give_up_text(steps))
+            await self.status(_give_up_text(steps))
 
     # -- the status channel ----------------------------------------------------------------
 
     async def report(self, result: CheckResult) -> None:
         """One line per check; one error after repeated failures, then one recovery."""
-        await self._status(escape_markdown(status_line(result)))
+        await self.status(escape_markdown(status_line(result)))
         store = self.bot.store
         failures = await store.consecutive_failures()
         reported = await store.get_value(_FAILURE_REPORTED_KEY) == "1"
@@ -404,17 +407,18 @@ class Watcher(commands.Cog):
         if failures >= threshold and not reported:
             err = result.errors[0] if result.errors else None
             detail = f"{err.kind}: {err.message}" if err else "see the lines above"
-            await self._status(
+            await self.status(
                 f"🚨 MEGABOX checks have failed {failures} times in a row ({detail}). "
                 "Openings can be missed until this recovers; I keep trying on schedule "
                 "and will say when it works again."
             )
             await store.set_value(_FAILURE_REPORTED_KEY, "1")
         elif failures == 0 and reported:
-            await self._status("✅ Recovered: MEGABOX checks work again.")
+            await self.status("✅ Recovered: MEGABOX checks work again.")
             await store.set_value(_FAILURE_REPORTED_KEY, "0")
 
-    async def _status(self, text: str) -> None:
+    async def status(self, text: str) -> None:
+        """One line in the status channel (never pings); a missing channel is a problem."""
         channel_id = self.bot.settings.status_channel_id
         if channel_id is None:
             return
@@ -423,11 +427,13 @@ class Watcher(commands.Cog):
             await channel.send(text[:2000], allowed_mentions=discord.AllowedMentions.none())
             self.problems.pop(channel_id, None)
         except (discord.NotFound, NotATextChannel):
-            self._problem(
+            self.note_problem(
                 channel_id, f"status channel {channel_id} not found or not a text channel"
             )
         except discord.Forbidden:
-            self._problem(channel_id, f"no permission to post in the status channel {channel_id}")
+            self.note_problem(
+                channel_id, f"no permission to post in the status channel {channel_id}"
+            )
         except discord.HTTPException as exc:
             log.warning("status line not posted: %s", exc)
 
@@ -435,14 +441,10 @@ class Watcher(commands.Cog):
 # -- words for delivery problems ---------------------------------------------------------------
 
 
-def _where(job: AlertJob) -> str:
-    return f"<@{job.target_id}> by DM" if job.target_kind == "dm" else f"<#{job.target_id}>"
-
-
 def _refusal_text(job: AlertJob, failure: Failure) -> str:
     """Why Discord refuses delivering to this target, for /status and the log."""
     why = f"{failure.status} {failure.text}" if failure.status else failure.text
-    return f"alerts to {_where(job)} refused: {why}"
+    return f"alerts to {where(job.target_kind, job.target_id)} refused: {why}"
 
 
 def _fix(job: AlertJob, failure: Failure) -> str:
@@ -484,7 +486,7 @@ def _give_up_text(steps: Sequence[GiveUp[AlertJob]]) -> str:
         else:
             reason = f"Discord refused it {tries} ({failure.status} {safe(failure.text)})"
     return (
-        f"🚫 Gave up delivering {what} {alerts} to {_where(job)}: {reason}. "
+        f"🚫 Gave up delivering {what} {alerts} to {where(job.target_kind, job.target_id)}: {reason}. "
         f"{_fix(job, failure)} New alerts there will be tried again."
     )
 

@@ -181,14 +181,18 @@ class ScreeningQueries(Connection):
             async with db.execute("DELETE FROM screenings WHERE starts_at < ?", [cutoff]) as cur:
                 return cur.rowcount
 
-    async def watch_states(self, watch_id: int | None = None) -> dict[int, list[dict[str, Any]]]:
-        """Per watch (or for one), its open alerted openings with the last seen counts."""
+    async def watch_states(self, watch_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+        """Per watch asked for (only those a member may see), its open alerted openings with
+        the last seen counts."""
+        ids = sorted(set(watch_ids))
+        if not ids:
+            return {}
         rows = await self._all(
             "SELECT o.watch_id AS watch_id, s.* FROM openings o "
             "JOIN screenings s ON s.play_schdl_no = o.play_schdl_no "
-            "WHERE o.closed_at IS NULL AND o.alerted = 1 AND (? IS NULL OR o.watch_id = ?) "
+            f"WHERE o.closed_at IS NULL AND o.alerted = 1 AND o.watch_id IN ({marks(len(ids))}) "
             "ORDER BY s.starts_at",
-            [watch_id, watch_id],
+            ids,
         )
         out: dict[int, list[dict[str, Any]]] = {}
         for r in rows:
