@@ -79,8 +79,6 @@ class Plan:
     next_at: datetime | None
     #: The intervals' common stretch to stay in budget (1.0: as wanted).
     stretch: float
-    #: Requests per hour the cadence costs, as estimated.
-    per_hour: float
     watched: tuple[Close, ...] = ()
 
     @property
@@ -222,7 +220,6 @@ def plan(
         seat_maps=frozenset(seat_maps),
         next_at=next_at,
         stretch=stretch,
-        per_hour=min(wanted, float(policy.requests_per_hour)),
         watched=tuple(watched),
     )
 

@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from bot.new_screenings import NewScreening
 from bot.outbox import (
@@ -30,8 +30,6 @@ from bot.outbox import (
 )
 from bot.recipients import TargetKind
 from bot.watches import Mention
-
-NoticeKind = Literal["new", "bound"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,7 @@ def paint(model: dict[str, Any]) -> bytes:
     """One model → PNG bytes (palette PNG: a few KB for a 200-seat hall)."""
     from PIL import Image, ImageDraw, ImageFont
 
-    image = Image.new("RGB", (model["width"], model["height"]), (32, 34, 37))
+    image = Image.new("RGB", (model["width"], model["height"]), tuple(model["background"]))
     draw = ImageDraw.Draw(image)
     font = ImageFont.load_default(size=13)  # Pillow's built-in font: nothing downloaded
 

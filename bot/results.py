@@ -98,10 +98,6 @@ class CheckResult:
     def matches(self) -> list[SeenScreening]:
         return [s for s in self.screenings if s.matched_by]
 
-    def for_watch(self, watch_id: int) -> CheckResult:
-        """The same check seen from one watch: its screenings, its matches, its openings."""
-        return self.for_watches({watch_id})
-
     def for_watches(self, watch_ids: Collection[int]) -> CheckResult:
         """The same check seen from some watches (what one member may see): only their
         screenings, matches and openings."""

@@ -67,6 +67,7 @@ class Picture:
     seats: tuple[Rect, ...]
     texts: tuple[Text, ...]
     legend: tuple[tuple[Rect, Text], ...]
+    background: Colour = BACKGROUND
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

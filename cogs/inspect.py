@@ -120,7 +120,7 @@ class Inspect(commands.Cog):
             failures=await store.consecutive_failures(),
             watches=mine,
             watch_states=await store.watch_states(ids),
-            alerts_sent=await store.alerts_sent_for_watches(ids),
+            alerts_sent=await store.alerts_sent(ids),
             problems=[text for target, text in watcher.problems.items() if target in own],
             checking=self.bot.checker.busy,
             overrun=overrun,

@@ -8,7 +8,7 @@ nonce (migration 0002_outbox).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -18,7 +18,7 @@ import aiosqlite
 from bot.outbox import AlertJob, AlertView
 from bot.seat_layout import SeatLayout
 from bot.seat_prefs import RowRule, SeatPrefs
-from bot.store.base import Connection, dt, must_dt, ts
+from bot.store.base import Connection, dt, marks, must_dt, ts
 from bot.watches import Mention
 
 #: The nonce of a new alert, made by SQLite in the INSERT: 20 characters (Discord allows 25).
@@ -173,8 +173,16 @@ class OutboxQueries(Connection):
         )
         return (row[0], date.fromisoformat(row[1]), row[2]) if row else None
 
-    async def alerts_sent(self) -> int:
-        row = await self._one("SELECT count(*) FROM alerts WHERE status = 'sent'")
+    async def alerts_sent(self, watch_ids: Sequence[int]) -> int:
+        """Alerts sent for these watches (to every target): what `/status` may tell a member
+        about the watches they can see."""
+        if not watch_ids:
+            return 0
+        row = await self._one(
+            "SELECT count(*) FROM alerts a JOIN openings o ON o.id = a.opening_id "
+            f"WHERE a.status = 'sent' AND o.watch_id IN ({marks(len(watch_ids))})",
+            list(watch_ids),
+        )
         return int(row[0]) if row else 0
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -76,18 +75,6 @@ class WatchQueries(Connection):
             await db.execute("DELETE FROM subscriptions WHERE guild_id = ?", [guild_id])
             async with db.execute("DELETE FROM watches WHERE guild_id = ?", [guild_id]) as cursor:
                 return cursor.rowcount
-
-    async def alerts_sent_for_watches(self, watch_ids: Sequence[int]) -> int:
-        """Alerts sent for these watches (to every target): what `/status` may tell a member
-        about the watches they can see."""
-        if not watch_ids:
-            return 0
-        row = await self._one(
-            "SELECT count(*) FROM alerts a JOIN openings o ON o.id = a.opening_id "
-            f"WHERE a.status = 'sent' AND o.watch_id IN ({marks(len(watch_ids))})",
-            list(watch_ids),
-        )
-        return int(row[0]) if row else 0
 
 
 def _watch_values(watch: Watch) -> dict[str, Any]:
