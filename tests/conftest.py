@@ -16,6 +16,7 @@ from bot.megabox.client import ClientOptions, MegaboxClient
 from bot.megabox.models import KST
 from bot.store.repo import Store
 from bot.watches import Days, Mention, Watch
+from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.megabox_server import FakeMegabox
 
 #: The fixtures' MEGABOX clock: Thursday 2026-12-03 14:15 KST.
@@ -23,6 +24,8 @@ FIXTURE_NOW = datetime(2026, 12, 3, 14, 15, tzinfo=KST)
 ALERT_CHANNEL = 900_000_000_000_000_001
 COEX_MX4D_1940 = "2612051351045"
 COEX_MX4D_2220 = "2612051351046"
+#: The COEX MX4D seat map with 5 usable seats, 3 of them together in row F.
+THREE_TOGETHER = "selectSeatList-coex-mx4d-three-together.json"
 
 
 def original_watch(**changes: object) -> Watch:
@@ -151,6 +154,15 @@ class World:
 
     async def add(self, watch: Watch) -> Watch:
         return await self.store.add_watch(watch, now=self.clock.now)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    """The fake Discord with the test guild (tests/e2e.py); a module may override it."""
+    from tests.e2e import make_guild  # tests/e2e.py imports this module
+
+    async with FakeDiscord(guilds=[make_guild()]) as server:
+        yield server
 
 
 @pytest.fixture

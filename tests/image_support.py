@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from bot.megabox.models import KST
+from tests.conftest import THREE_TOGETHER
 from tests.fakes.megabox_server import FakeMegabox, rewrite_id
 
 REPO = Path(__file__).resolve().parents[1]
@@ -40,7 +41,6 @@ LIVE_PROJECT_DIR = Path(tempfile.gettempdir()) / "megabox-watch-image-test"
 # The fixture scenario: COEX MX4D on Sat 2026-12-05; 19:40 gets 5 usable seats (an opening).
 FIXTURE_DAY = date(2026, 12, 5)
 COEX_MX4D_1940 = "2612051351045"
-THREE_TOGETHER = "selectSeatList-coex-mx4d-three-together.json"
 
 
 def tail(text: str, lines: int = 40) -> str:

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ALERT_CHANNEL, COEX_MX4D_1940
+from tests.conftest import ALERT_CHANNEL, COEX_MX4D_1940, THREE_TOGETHER
 from tests.e2e import (
     ADMIN,
     GENERAL_CHANNEL,
     GUILD_ID,
     STATUS_CHANNEL,
-    make_guild,
     make_settings,
     running_bot,
 )
@@ -22,14 +20,6 @@ from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.megabox_server import FakeMegabox
 
 pytestmark = pytest.mark.timeout(30)
-
-THREE_TOGETHER = "selectSeatList-coex-mx4d-three-together.json"
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord(guilds=[make_guild()]) as server:
-        yield server
 
 
 async def test_login_syncs_commands_once_with_minimal_intents(

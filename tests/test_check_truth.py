@@ -14,10 +14,16 @@ from bot.openings import Change
 from bot.report import status_line
 from bot.store.repo import Store
 from bot.watches import TimeWindow
-from tests.conftest import ALERT_CHANNEL, COEX_MX4D_1940, COEX_MX4D_2220, World, original_watch
+from tests.conftest import (
+    ALERT_CHANNEL,
+    COEX_MX4D_1940,
+    COEX_MX4D_2220,
+    THREE_TOGETHER,
+    World,
+    original_watch,
+)
 from tests.fakes.megabox_server import load_fixture
 
-THREE_TOGETHER = "selectSeatList-coex-mx4d-three-together.json"
 HANAM_1550 = "2612054651035"
 
 

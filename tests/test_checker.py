@@ -11,9 +11,7 @@ import pytest
 from bot.openings import Change
 from bot.report import status_line, table
 from bot.watches import Mention
-from tests.conftest import ALERT_CHANNEL, COEX_MX4D_1940, World, original_watch
-
-THREE_TOGETHER = "selectSeatList-coex-mx4d-three-together.json"
+from tests.conftest import ALERT_CHANNEL, COEX_MX4D_1940, THREE_TOGETHER, World, original_watch
 
 
 async def deliver_all(world: World, message_id: int) -> None:

@@ -17,11 +17,10 @@ import pytest
 from bot.store.database import MIGRATIONS, migration_ids
 from bot.store.repo import Store
 from bot.watches import Days
-from tests.conftest import COEX_MX4D_1940, FIXTURE_NOW, child_env, original_watch
+from tests.conftest import COEX_MX4D_1940, FIXTURE_NOW, THREE_TOGETHER, child_env, original_watch
 from tests.fakes.megabox_server import FakeMegabox
 
 ROOT = Path(__file__).resolve().parent.parent
-THREE_TOGETHER = "selectSeatList-coex-mx4d-three-together.json"
 
 
 @pytest.fixture

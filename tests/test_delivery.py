@@ -10,7 +10,6 @@ import signal
 import sqlite3
 import sys
 import time
-from collections.abc import AsyncIterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.conftest import ALERT_CHANNEL, COEX_MX4D_1940
+from tests.conftest import ALERT_CHANNEL, COEX_MX4D_1940, THREE_TOGETHER
 from tests.e2e import (
     ADMIN,
     GENERAL_CHANNEL,
@@ -26,7 +25,6 @@ from tests.e2e import (
     STATUS_CHANNEL,
     TOKEN,
     Running,
-    make_guild,
     make_settings,
     running_bot,
 )
@@ -36,15 +34,8 @@ from tests.test_process import ROOT, bot_env, read_until
 
 pytestmark = pytest.mark.timeout(40)
 
-THREE_TOGETHER = "selectSeatList-coex-mx4d-three-together.json"
 ALERT_POSTS = f"/channels/{ALERT_CHANNEL}/messages"
 UNKNOWN_CHANNEL = 900_000_000_000_000_099
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord(guilds=[make_guild()]) as server:
-        yield server
 
 
 def db_rows(db_url: str, sql: str) -> list[tuple[Any, ...]]:

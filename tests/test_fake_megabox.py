@@ -16,13 +16,13 @@ import aiohttp
 import pytest
 from multidict import CIMultiDictProxy
 
+from tests.conftest import THREE_TOGETHER
 from tests.fakes.megabox_server import PATHS, FakeMegabox, load_fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 URL = {endpoint: path for path, endpoint in PATHS.items()}
 OPEN = load_fixture("selectBokdList-coex-mx4d-open.json")
 WHEELCHAIR_ONLY = "selectSeatList-coex-mx4d-wheelchair-only.json"
-THREE_TOGETHER = "selectSeatList-coex-mx4d-three-together.json"
 COEX_1940 = "2612051351045"
 
 

@@ -9,13 +9,12 @@ from typing import Any, cast
 
 import pytest
 
-from tests.conftest import COEX_MX4D_1940, World, child_env, original_watch
+from tests.conftest import COEX_MX4D_1940, THREE_TOGETHER, World, child_env, original_watch
 from tests.e2e import (
     ADMIN,
     GENERAL_CHANNEL,
     GUILD_ID,
     Running,
-    make_guild,
     make_settings,
     running_bot,
 )
@@ -25,13 +24,15 @@ from tests.test_cli import run_cli
 
 pytestmark = pytest.mark.timeout(60)
 
-THREE_TOGETHER = "selectSeatList-coex-mx4d-three-together.json"
-
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord(guilds=[make_guild()]) as server:
-        yield server
+async def run(
+    fake: FakeDiscord, megabox: FakeMegabox, db_url: str, tmp_path: Path
+) -> AsyncIterator[Running]:
+    """The bot with the `.env` watch in the fast lane."""
+    settings = make_settings(megabox, db_url, tmp_path, watch_fast_lane=True)
+    async with running_bot(fake, megabox, settings) as running:
+        yield running
 
 
 def lane(run: Running) -> Any:
@@ -75,130 +76,120 @@ async def test_the_fast_lane_catches_an_opening_the_hourly_schedule_misses(
 
 
 async def test_no_opening_is_alerted_twice_by_the_lane_and_the_schedule(
-    fake: FakeDiscord, megabox: FakeMegabox, db_url: str, tmp_path: Path
+    fake: FakeDiscord, megabox: FakeMegabox, run: Running
 ) -> None:
-    settings = make_settings(megabox, db_url, tmp_path, watch_fast_lane=True)
-    async with running_bot(fake, megabox, settings) as run:
+    await run.scheduled_check()
+    run.clock.advance(minutes=10)
+    megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)
+    await lane(run).tick()  # the lane finds it first
+    await run.watcher.settle()
+    assert len(run.alerts()) == 1
+    for _ in range(3):  # then both paths keep seeing it open
+        run.clock.advance(minutes=20)
         await run.scheduled_check()
-        run.clock.advance(minutes=10)
-        megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)
-        await lane(run).tick()  # the lane finds it first
-        await run.watcher.settle()
-        assert len(run.alerts()) == 1
-        for _ in range(3):  # then both paths keep seeing it open
-            run.clock.advance(minutes=20)
-            await run.scheduled_check()
-            run.clock.advance(minutes=3)
-            await lane(run).tick()
-        interaction = await fake.send_command(GUILD_ID, GENERAL_CHANNEL, ADMIN, "check")
-        await fake.wait_for_followup(interaction, timeout=10)
-        await run.watcher.settle()
-        assert len(run.alerts()) == 1
+        run.clock.advance(minutes=3)
+        await lane(run).tick()
+    interaction = await fake.send_command(GUILD_ID, GENERAL_CHANNEL, ADMIN, "check")
+    await fake.wait_for_followup(interaction, timeout=10)
+    await run.watcher.settle()
+    assert len(run.alerts()) == 1
 
 
 async def test_a_429_slows_the_lane_and_is_reported_once_then_recovery_once(
-    fake: FakeDiscord, megabox: FakeMegabox, db_url: str, tmp_path: Path
+    fake: FakeDiscord, megabox: FakeMegabox, run: Running
 ) -> None:
-    settings = make_settings(megabox, db_url, tmp_path, watch_fast_lane=True)
-    async with running_bot(fake, megabox, settings) as run:
-        await run.scheduled_check()
-        megabox.fail_always("bokd", "429")
-        run.clock.advance(minutes=20)
-        await lane(run).tick()
-        paused = [line for line in run.status_lines() if line.startswith("🐢 Fast lane paused")]
-        assert len(paused) == 1 and "429" in paused[0]
-        asked = megabox.count("bokd")
-        run.clock.advance(minutes=2)
-        await lane(run).tick()
-        assert megabox.count("bokd") == asked  # backing off: MEGABOX is left alone
-        run.clock.advance(minutes=10)
-        await lane(run).tick()  # tried again, still 429: no second message
-        assert megabox.count("bokd") > asked
-        interaction = await fake.send_command(GUILD_ID, GENERAL_CHANNEL, ADMIN, "status")
-        callback = await fake.wait_for_callback(interaction)
-        fields = {f["name"]: f["value"] for f in callback["data"]["embeds"][0]["fields"]}
-        assert "backing off after 429" in fields["Fast lane"]
-        megabox.recover()
-        run.clock.advance(minutes=30)
-        await lane(run).tick()
-        run.clock.advance(minutes=30)
-        await lane(run).tick()
-        lines = run.status_lines()
-        assert sum(line.startswith("🐢 Fast lane paused") for line in lines) == 1
-        assert sum(line.startswith("✅ Fast lane resumed") for line in lines) == 1
+    await run.scheduled_check()
+    megabox.fail_always("bokd", "429")
+    run.clock.advance(minutes=20)
+    await lane(run).tick()
+    paused = [line for line in run.status_lines() if line.startswith("🐢 Fast lane paused")]
+    assert len(paused) == 1 and "429" in paused[0]
+    asked = megabox.count("bokd")
+    run.clock.advance(minutes=2)
+    await lane(run).tick()
+    assert megabox.count("bokd") == asked  # backing off: MEGABOX is left alone
+    run.clock.advance(minutes=10)
+    await lane(run).tick()  # tried again, still 429: no second message
+    assert megabox.count("bokd") > asked
+    interaction = await fake.send_command(GUILD_ID, GENERAL_CHANNEL, ADMIN, "status")
+    callback = await fake.wait_for_callback(interaction)
+    fields = {f["name"]: f["value"] for f in callback["data"]["embeds"][0]["fields"]}
+    assert "backing off after 429" in fields["Fast lane"]
+    megabox.recover()
+    run.clock.advance(minutes=30)
+    await lane(run).tick()
+    run.clock.advance(minutes=30)
+    await lane(run).tick()
+    lines = run.status_lines()
+    assert sum(line.startswith("🐢 Fast lane paused") for line in lines) == 1
+    assert sum(line.startswith("✅ Fast lane resumed") for line in lines) == 1
 
 
 async def test_check_while_a_fast_poll_runs_is_deferred_at_once_and_answers(
-    fake: FakeDiscord, megabox: FakeMegabox, db_url: str, tmp_path: Path
+    fake: FakeDiscord, megabox: FakeMegabox, run: Running
 ) -> None:
-    settings = make_settings(megabox, db_url, tmp_path, watch_fast_lane=True)
-    async with running_bot(fake, megabox, settings) as run:
-        await run.scheduled_check()
-        run.clock.advance(minutes=10)
-        megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)
-        megabox.hold("seats")
-        asked = megabox.count("seats")
-        poll = asyncio.create_task(lane(run).tick())
-        await megabox.wait_for_request("seats", asked + 1)  # the lane waits on MEGABOX now
-        interaction = await fake.send_command(GUILD_ID, GENERAL_CHANNEL, ADMIN, "check")
-        callback = await fake.wait_for_callback(interaction)
-        assert callback == {"type": 5, "data": {"flags": 64}}  # deferred while MEGABOX hangs
-        megabox.release("seats")
-        await poll
-        followup = await fake.wait_for_followup(interaction, timeout=10)
-        embed = followup["embeds"][0]
-        assert "Matching (1)" in [f["name"] for f in embed["fields"]]  # a real answer
-        await run.watcher.settle()
-        assert len(run.alerts()) == 1
+    await run.scheduled_check()
+    run.clock.advance(minutes=10)
+    megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)
+    megabox.hold("seats")
+    asked = megabox.count("seats")
+    poll = asyncio.create_task(lane(run).tick())
+    await megabox.wait_for_request("seats", asked + 1)  # the lane waits on MEGABOX now
+    interaction = await fake.send_command(GUILD_ID, GENERAL_CHANNEL, ADMIN, "check")
+    callback = await fake.wait_for_callback(interaction)
+    assert callback == {"type": 5, "data": {"flags": 64}}  # deferred while MEGABOX hangs
+    megabox.release("seats")
+    await poll
+    followup = await fake.wait_for_followup(interaction, timeout=10)
+    embed = followup["embeds"][0]
+    assert "Matching (1)" in [f["name"] for f in embed["fields"]]  # a real answer
+    await run.watcher.settle()
+    assert len(run.alerts()) == 1
 
 
 async def test_status_shows_the_lanes_cadence_requests_and_what_it_watches(
-    fake: FakeDiscord, megabox: FakeMegabox, db_url: str, tmp_path: Path
+    fake: FakeDiscord, megabox: FakeMegabox, run: Running
 ) -> None:
-    settings = make_settings(megabox, db_url, tmp_path, watch_fast_lane=True)
-    async with running_bot(fake, megabox, settings) as run:
-        await run.scheduled_check()
-        run.clock.advance(minutes=40)  # nothing changed lately: the cadence follows the seats
-        await lane(run).tick()
-        interaction = await fake.send_command(GUILD_ID, GENERAL_CHANNEL, ADMIN, "status")
-        callback = await fake.wait_for_callback(interaction)
-        fields = {f["name"]: f["value"] for f in callback["data"]["embeds"][0]["fields"]}
-        text = fields["Fast lane"]
-        assert text.startswith("every 2 min")
-        assert "requests in the last hour (budget 240)" in text
-        # The fixture's screenings are all sold out: each is looked at every two minutes.
-        assert "• Sat 12-05 09:00 at 1351: every 2 min (sold out)" in text
+    await run.scheduled_check()
+    run.clock.advance(minutes=40)  # nothing changed lately: the cadence follows the seats
+    await lane(run).tick()
+    interaction = await fake.send_command(GUILD_ID, GENERAL_CHANNEL, ADMIN, "status")
+    callback = await fake.wait_for_callback(interaction)
+    fields = {f["name"]: f["value"] for f in callback["data"]["embeds"][0]["fields"]}
+    text = fields["Fast lane"]
+    assert text.startswith("every 2 min")
+    assert "requests in the last hour (budget 240)" in text
+    # The fixture's screenings are all sold out: each is looked at every two minutes.
+    assert "• Sat 12-05 09:00 at 1351: every 2 min (sold out)" in text
 
 
 async def test_history_answers_with_a_png_chart_or_says_there_is_no_data(
-    fake: FakeDiscord, megabox: FakeMegabox, db_url: str, tmp_path: Path
+    fake: FakeDiscord, megabox: FakeMegabox, run: Running
 ) -> None:
-    settings = make_settings(megabox, db_url, tmp_path, watch_fast_lane=True)
-    async with running_bot(fake, megabox, settings) as run:
-        await short_lived_opening(run, megabox)
-        interaction = await fake.send_command(
-            GUILD_ID, GENERAL_CHANNEL, ADMIN, "history", {"date": "2026-12-19"}
-        )
-        empty = await fake.wait_for_followup(interaction, timeout=10)
-        assert "No seat history yet for **#1 default** on 2026-12-19" in empty["content"]
-        assert "Dates with data: 2026-12-05" in empty["content"]
-        assert not empty.get("attachments")
-        interaction = await fake.send_command(
-            GUILD_ID, GENERAL_CHANNEL, ADMIN, "history", {"watch": "1", "date": "2026-12-05"}
-        )
-        await fake.wait_for_callback(interaction)
-        reply = await fake.wait_for_followup(interaction, timeout=30)
-        assert reply["flags"] & 64
-        assert "▼ marks an opening" in reply["content"]
-        assert [a["filename"] for a in reply["attachments"]] == ["history-1-2026-12-05.png"]
-        (served,) = fake.followup_messages(interaction)
-        upload = fake.files[served["attachments"][0]["id"]]
-        assert upload.startswith(b"\x89PNG\r\n\x1a\n")
-        interaction = await fake.send_command(
-            GUILD_ID, GENERAL_CHANNEL, ADMIN, "history", {"date": "2026-13-05"}
-        )
-        bad = await fake.wait_for_followup(interaction, timeout=10)
-        assert "must look like 2026-12-05" in bad["content"]
+    await short_lived_opening(run, megabox)
+    interaction = await fake.send_command(
+        GUILD_ID, GENERAL_CHANNEL, ADMIN, "history", {"date": "2026-12-19"}
+    )
+    empty = await fake.wait_for_followup(interaction, timeout=10)
+    assert "No seat history yet for **#1 default** on 2026-12-19" in empty["content"]
+    assert "Dates with data: 2026-12-05" in empty["content"]
+    assert not empty.get("attachments")
+    interaction = await fake.send_command(
+        GUILD_ID, GENERAL_CHANNEL, ADMIN, "history", {"watch": "1", "date": "2026-12-05"}
+    )
+    await fake.wait_for_callback(interaction)
+    reply = await fake.wait_for_followup(interaction, timeout=30)
+    assert reply["flags"] & 64
+    assert "▼ marks an opening" in reply["content"]
+    assert [a["filename"] for a in reply["attachments"]] == ["history-1-2026-12-05.png"]
+    (served,) = fake.followup_messages(interaction)
+    upload = fake.files[served["attachments"][0]["id"]]
+    assert upload.startswith(b"\x89PNG\r\n\x1a\n")
+    interaction = await fake.send_command(
+        GUILD_ID, GENERAL_CHANNEL, ADMIN, "history", {"date": "2026-13-05"}
+    )
+    bad = await fake.wait_for_followup(interaction, timeout=10)
+    assert "must look like 2026-12-05" in bad["content"]
 
 
 async def test_cli_history_prints_the_same_data_as_a_table(

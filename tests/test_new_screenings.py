@@ -6,20 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import ALERT_CHANNEL, COEX_MX4D_1940
+from tests.conftest import ALERT_CHANNEL, COEX_MX4D_1940, THREE_TOGETHER
 from tests.e2e import (
     ADMIN,
     GENERAL_CHANNEL,
     GUILD_ID,
     Running,
-    make_guild,
     make_settings,
     running_bot,
 )
@@ -28,16 +26,9 @@ from tests.fakes.megabox_server import FakeMegabox, rewrite_id
 
 pytestmark = pytest.mark.timeout(40)
 
-THREE_TOGETHER = "selectSeatList-coex-mx4d-three-together.json"
 ALERT_POSTS = f"/channels/{ALERT_CHANNEL}/messages"
 NEW_DAY = "20261219"  # a Saturday MEGABOX does not list as open yet
 COEX_MX4D = ["041", "042", "043", "044", "045", "046"]  # 09:00 … 22:20 on 12-05
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord(guilds=[make_guild()]) as server:
-        yield server
 
 
 def db_rows(db_url: str, sql: str) -> list[tuple[Any, ...]]:

@@ -7,25 +7,17 @@ import signal
 import sqlite3
 import sys
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ALERT_CHANNEL, COEX_MX4D_1940, child_env, quiet_schedule
-from tests.e2e import GUILD_ID, STATUS_CHANNEL, TOKEN, make_guild
+from tests.conftest import ALERT_CHANNEL, COEX_MX4D_1940, THREE_TOGETHER, child_env, quiet_schedule
+from tests.e2e import GUILD_ID, STATUS_CHANNEL, TOKEN
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.megabox_server import FakeMegabox
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIRECT = Path(__file__).resolve().parent / "fakes" / "redirect"
-THREE_TOGETHER = "selectSeatList-coex-mx4d-three-together.json"
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord(guilds=[make_guild()]) as server:
-        yield server
 
 
 @pytest.fixture

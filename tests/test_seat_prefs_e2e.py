@@ -5,7 +5,6 @@ fake MEGABOX — a row preference, the seat-map picture on alerts and on /check,
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,6 @@ from tests.e2e import (
     GUILD_ID,
     MEMBER,
     Running,
-    make_guild,
     make_settings,
     running_bot,
 )
@@ -28,12 +26,6 @@ from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.megabox_server import FakeMegabox
 
 pytestmark = pytest.mark.timeout(60)
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord(guilds=[make_guild()]) as server:
-        yield server
 
 
 def fields(message: dict[str, Any]) -> dict[str, str]:

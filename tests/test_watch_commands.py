@@ -11,7 +11,7 @@ import pytest
 
 from bot.megabox.models import CalendarDay
 from bot.planner import minimum_listing_requests
-from tests.conftest import ALERT_CHANNEL, COEX_MX4D_1940, FIXTURE_NOW
+from tests.conftest import ALERT_CHANNEL, COEX_MX4D_1940, FIXTURE_NOW, THREE_TOGETHER
 from tests.e2e import (
     ADMIN,
     GENERAL_CHANNEL,
@@ -27,7 +27,6 @@ from tests.fakes.megabox_server import FakeMegabox
 
 pytestmark = pytest.mark.timeout(30)
 
-THREE_TOGETHER = "selectSeatList-coex-mx4d-three-together.json"
 GUILD2 = 1_600_000_000_000_000_001
 GUILD2_CHANNEL = 1_600_000_000_000_000_010
 GUILD2_ADMIN = 1_600_000_000_000_000_100
