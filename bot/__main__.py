@@ -105,26 +105,24 @@ async def check_once(settings: Settings, *, record: bool = False) -> int:
 
 
 async def print_history(settings: Settings, watch_id: int, day_text: str) -> int:
-    """`/history` as a table, for people without Discord: read-only, from DATABASE_URL."""
+    """`/history` as a table, for people without Discord, from a copy of DATABASE_URL."""
     from datetime import date
-
-    from bot.store.database import sqlite_path
-    from bot.store.repo import Store
 
     try:
         day = date.fromisoformat(day_text)
     except ValueError:
         print(f"date must look like 2026-12-05, got {day_text!r}", file=sys.stderr)
         return 2
-    if not sqlite_path(settings.database_url).exists():
-        print("No database yet: the bot has not checked anything.")
-        return 1
-    store = await Store.open(settings.database_url)
-    try:
-        watch = await store.watch(watch_id)
-        histories = await store.day_history(watch_id, day) if watch else []
-    finally:
-        await store.close()
+    with tempfile.TemporaryDirectory(prefix="megabox-watch-history-") as folder:
+        store = await _live_copy(settings, Path(folder))
+        if store is None:
+            print("No database yet: the bot has not checked anything.")
+            return 1
+        try:
+            watch = await store.watch(watch_id)
+            histories = await store.day_history(watch_id, day) if watch else []
+        finally:
+            await store.close()
     if watch is None:
         print(f"No watch #{watch_id}.", file=sys.stderr)
         return 2
@@ -153,18 +151,13 @@ def _num(value: int | None) -> str:
 
 
 async def _copy_watches(settings: Settings, scratch: Store, now: datetime, folder: Path) -> None:
-    """Watches added in Discord live in the real database: preview them too. The live file is
-    only read, into a copy in `folder` that is migrated and read instead: a preview writes
-    nothing to it, not even a migration (the bot that runs on it owns its schema)."""
-    from bot.store.database import sqlite_path
+    """Watches added in Discord live in the real database: preview them too, from a copy
+    (`_live_copy`): a preview writes nothing to the live file."""
     from bot.watch_setup import ENV_HASH_KEY
 
-    live = sqlite_path(settings.database_url)
-    if not live.exists():
+    real = await _live_copy(settings, folder)
+    if real is None:
         return
-    copy = folder / "live-copy.db"
-    await asyncio.to_thread(_snapshot, live, copy)
-    real = await type(scratch).open(f"sqlite:///{copy}")
     try:
         for watch in await real.watches():
             await scratch.add_watch(watch, now=now)
@@ -174,6 +167,21 @@ async def _copy_watches(settings: Settings, scratch: Store, now: datetime, folde
             await scratch.set_value(ENV_HASH_KEY, env_hash)
     finally:
         await real.close()
+
+
+async def _live_copy(settings: Settings, folder: Path) -> Store | None:
+    """The bot's database, copied into `folder` and opened there (migrated if it is
+    behind); None when there is none yet. The live file is only read: the CLI never writes
+    it, not even a migration (the running bot owns its schema)."""
+    from bot.store.database import sqlite_path
+    from bot.store.repo import Store
+
+    live = sqlite_path(settings.database_url)
+    if not live.exists():
+        return None
+    copy = folder / "live-copy.db"
+    await asyncio.to_thread(_snapshot, live, copy)
+    return await Store.open(f"sqlite:///{copy}")
 
 
 def _snapshot(live: Path, copy: Path) -> None:
