@@ -16,22 +16,22 @@ from datetime import date, datetime, timedelta
 
 from bot import recipients
 from bot.config import Settings
+from bot.judgement import NOT_SEEN, Sight, Sighting, decide, verdict
 from bot.megabox.client import MegaboxClient
 from bot.megabox.errors import Blocked, MegaboxError, Overloaded, RateLimited
 from bot.megabox.models import KST, BookingPage, Screening
 from bot.new_screenings import News, NewScreening, sort_out
 from bot.notices import NewsBody
-from bot.openings import Change, Key, OpeningState, Transition, advance
+from bot.openings import Change, Key, OpeningState, Transition
 from bot.planner import Chunk, make_chunks
 from bot.report import run_row
 from bot.results import CheckError, CheckResult, NewOpening, SeenScreening
-from bot.seat_prefs import judge
 from bot.seat_rule import KNOWN_WHEELCHAIR_SEATS, HallFacts, needs_seat_map
 from bot.seats import SeatCount, estimate, evaluate
 from bot.store.news import NewNotice, Seen
-from bot.store.repo import Coverage, PendingAlert, Scope, Snapshot, Store
+from bot.store.repo import Coverage, PendingAlert, Store
 from bot.waiting import bind_waiting
-from bot.watches import Watch
+from bot.watches import Place, Watch
 
 __all__ = [
     "KNOWN_WHEELCHAIR_SEATS",
@@ -84,6 +84,8 @@ class Polled:
     result: CheckResult
     #: Open dates per chunk of branches, from the calendars the poll read (new dates).
     calendars: Mapping[tuple[str, ...], frozenset[date]]
+    #: The listings (chunk branches, date) the poll read whole.
+    read: frozenset[tuple[tuple[str, ...], date]] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,14 @@ class _Gap:
     branches: frozenset[str]
     day: date | None
     movies: frozenset[str] | None = None
+
+    def hits(self, place: Place) -> bool:
+        """The screening may sit in this unread part: its state is not to be judged."""
+        return (
+            place.brch_no in self.branches
+            and (self.day is None or self.day == place.play_de)
+            and (self.movies is None or not self.movies.isdisjoint(place.movies))
+        )
 
 
 class Checker:
@@ -187,7 +197,7 @@ class Checker:
                 run = _Run(self, watches, started, poll=poll, interrupt=lambda: self._waiting > 0)
                 await self._prepare(run, watches, await self.store.subscriptions())
                 result = await self._checked(run, "fast", before, on_progress)
-                return Polled(result, run.calendars)
+                return Polled(result, run.calendars, frozenset(run.read))
             finally:
                 self._polling = False
 
@@ -293,7 +303,9 @@ class _Run:
         self.today = now.astimezone(KST).date()
         self.rows: dict[str, Screening] = {}
         self.observed: set[tuple[str, date]] = set()
+        self.read: set[tuple[tuple[str, ...], date]] = set()  # (chunk branches, date) read
         self.holidays: dict[date, bool] = {}
+        self.read_holidays: dict[date, bool] = {}  # read by this run, not yet stored
         self.errors: list[CheckError] = []
         self.warnings: list[CheckError] = []
         self.seen: dict[str, SeenScreening] = {}  # playSchdlNo → what this run saw of it
@@ -313,10 +325,12 @@ class _Run:
                 self._by_branch.setdefault(branch, []).append(watch)
         self._watch = {w.id: w for w in watches}
         self.revisions = {w.id: w.revision for w in watches}
+        self.baseline = {w.id for w in watches if w.baseline_pending}
         self.news_baseline = {w.id for w in watches if w.news_baseline_pending}
         self.announce = {w.id for w in watches if w.tells_news}
         self.news: dict[int, list[NewScreening]] = {}  # watch → its new screenings so far
         self.seen_by: list[Seen] = []
+        self.folded: set[Key] = set()  # seat openings told by their watch's news message
 
     async def prepare(
         self,
@@ -328,58 +342,85 @@ class _Run:
         self.news_targets = news_targets
         self.known = await self.c.store.known_screenings(self._watch)
         self.halls = HallFacts.with_known(await self.c.store.wheelchair_seats())
+        # Every path judges holidays from every calendar read so far, then from its own.
+        self.holidays.update(await self.c.store.holidays())
         states = await self.c.store.opening_states(self.now - self.c.damping)
         self.states = {k: v for k, v in states.items() if k[0] in self._watch}
-        self.scopes: dict[str, Scope] = await self.c.store.screening_scopes(
+        self.places: dict[str, Place] = await self.c.store.screening_places(
             k[1] for k in self.states
         )
 
     async def check_chunk(self, chunk: Chunk) -> bool:
         """Listings, seats and openings of one chunk, stored; True if it opened anything."""
         rows = await self._fetch_chunk(chunk)
-        snapshots = await self.c.store.snapshots(r.play_schdl_no for r in rows)
-        matching: set[Key] = set()
-        unknown: set[Key] = set()  # open openings this check could not judge exactly
+        before = await self.c.store.rest_counts(r.play_schdl_no for r in rows) if self.poll else {}
         seen: dict[str, SeenScreening] = {}
         halls: dict[tuple[str, str], tuple[int, int | None]] = {}
         for screening in sorted(rows, key=lambda s: (s.start, s.play_schdl_no)):
-            judged = await self._judge(screening, halls, snapshots.get(screening.play_schdl_no))
-            if judged is None:
-                continue
-            no = screening.play_schdl_no
-            seen[no] = judged
-            matching.update((wid, no) for wid in judged.matched_by)
-            if judged.count is not None and not judged.count.exact:
-                # An estimate cannot prove that seats went away: keep what was open, open.
-                unknown.update(
-                    (wid, no) for wid in judged.wanted_by if wid not in judged.matched_by
-                )
-        for row in rows:
-            self.scopes[row.play_schdl_no] = Scope(
-                row.brch_no, row.play_de, (row.movie_no, row.rpst_movie_no or row.movie_no)
-            )
+            judged = await self._judge(screening, halls, before.get(screening.play_schdl_no))
+            if judged is not None:
+                seen[screening.play_schdl_no] = judged
+        self.places.update((row.play_schdl_no, Place.of(row)) for row in rows)
         mine = {
             key: state
             for key, state in self.states.items()
-            if (scope := self.scopes.get(key[1])) is not None and scope.brch_no in chunk.branches
+            if (place := self.places.get(key[1])) is not None and place.brch_no in chunk.branches
         }
         for key in mine:
             del self.states[key]
-        unknown.update(key for key in mine if key[1] in self.deferred)
-        unwatched = {
-            key
-            for key, state in mine.items()
-            if state.open
-            and key[1] not in self.deferred
-            and self._no_longer_watched(key, seen.get(key[1]), snapshots)
+        keys = set(mine) | {(wid, no) for no, s in seen.items() for wid in s.wanted_by}
+        transitions = self._decide(mine, sorted(keys), seen)
+        # The seats each opening matched in this chunk stay with it (bot/judgement.py).
+        matched = {
+            (wid, no): count
+            for no, s in seen.items()
+            if (count := s.count) is not None
+            for wid in s.matched_by
         }
         self.seen.update(seen)
         news = self._news(seen)
         applied = await self._store(
-            self._advance(mine, matching, unknown, unwatched), [s.screening for s in seen.values()],
-            {no: s.count for no, s in seen.items() if s.count}, halls, news.folded,
+            transitions, [s.screening for s in seen.values()],
+            {no: s.count for no, s in seen.items() if s.count}, halls, news.folded, matched,
         )  # fmt: skip
         return any(t.change is Change.OPENED for t in applied)
+
+    def _decide(
+        self,
+        states: Mapping[Key, OpeningState],
+        keys: Sequence[Key],
+        seen: dict[str, SeenScreening],
+    ) -> list[Transition]:
+        """Each opening's transition from what this run saw of it (bot/judgement.py)."""
+        out: list[Transition] = []
+        for key in keys:
+            place = self.places.get(key[1])
+            if place is None:
+                continue
+            change = decide(
+                self._watch[key[0]],
+                place,
+                self._sighting(key[1], place, seen),
+                state=states.get(key),
+                holiday=self.holidays.get(place.play_de),
+                baseline=key[0] in self.baseline,
+                now=self.now,
+                damping=self.c.damping,
+            )
+            if change is not None:
+                out.append(Transition(key, change))
+        return out
+
+    def _sighting(self, no: str, place: Place, seen: dict[str, SeenScreening]) -> Sighting:
+        """What this run saw of one screening: only what it read counts."""
+        if no in self.deferred:
+            return NOT_SEEN  # a fast poll left its seat map for later
+        if no in self.rows:
+            judged = seen.get(no)
+            return Sighting(Sight.SEEN, judged.count if judged is not None else None)
+        if any(gap.hits(place) for gap in self.gaps):
+            return Sighting(Sight.UNREADABLE if place.listing in self.observed else Sight.NOTHING)
+        return Sighting(Sight.GONE if place.listing in self.observed else Sight.NOTHING)
 
     def _news(self, seen: dict[str, SeenScreening]) -> News:
         """New screenings in this chunk's listings (bot/new_screenings.py); they are
@@ -396,18 +437,14 @@ class _Run:
                 for no in nos
             )
         self.seen_by += [Seen(w, no, seen[no].screening.start) for w, no in news.remember]
+        self.folded |= news.folded
         return news
 
     async def finish(self) -> None:
         """Openings no chunk looked at (no active watch lists their branch any more): a
         started screening ends them, and so does a watch that no longer wants them; one
         summary warning for unreadable seat maps and rows."""
-        unwatched = {
-            key
-            for key, state in self.states.items()
-            if state.open and self._no_longer_watched(key, None, {})
-        }
-        transitions = self._advance(self.states, set(), set(), unwatched)
+        transitions = self._decide(self.states, sorted(self.states), {})
         if transitions:
             await self._store(transitions, [], {}, {})
         await self.c.store.record_news(
@@ -418,6 +455,7 @@ class _Run:
                 for wid, items in sorted(self.news.items())
             ],
             revisions=self.revisions,
+            folded={key: self.targets.get(key[0], []) for key in sorted(self.folded)},
         )
         if self.seat_errors:
             self.warnings.append(
@@ -444,6 +482,7 @@ class _Run:
         counts: dict[str, SeatCount],
         halls: dict[tuple[str, str], tuple[int, int | None]],
         folded: set[Key] | None = None,
+        matched: dict[Key, SeatCount] | None = None,
     ) -> list[Transition]:
         applied = await self.c.store.record_progress(
             now=self.now,
@@ -455,6 +494,8 @@ class _Run:
             revisions=self.revisions,
             folded=folded or set(),
             source="check" if self.poll is None else "fast",
+            matched=matched or {},
+            holidays=self._new_holidays(),
         )
         self.transitions += applied
         for tr in applied:
@@ -463,6 +504,11 @@ class _Run:
             if tr.change is Change.OPENED and count is not None:
                 self.openings.append(NewOpening(tr.key[0], self.rows[tr.key[1]], count))
         return applied
+
+    def _new_holidays(self) -> dict[date, bool]:
+        """The holiday flags read since the last store, to persist with this part."""
+        new, self.read_holidays = self.read_holidays, {}
+        return new
 
     def _news_body(self, watch_id: int, items: list[NewScreening]) -> NewsBody:
         watch = self._watch[watch_id]
@@ -490,7 +536,6 @@ class _Run:
             self.gaps.append(_Gap(frozenset(chunk.branches), None))
         else:
             calendar = {entry.play_de: entry for entry in page.calendar}
-            self.holidays.update({d: e.holiday for d, e in calendar.items()})
             for day in chunk.dates_to_fetch(calendar, self.today, self.c.horizon_days):
                 if day != probe and await self._fetch(chunk, day) is None:
                     self.gaps.append(_Gap(frozenset(chunk.branches), day))
@@ -518,12 +563,17 @@ class _Run:
         self.calendars[chunk.branches] = frozenset(
             e.play_de for e in page.calendar if e.open
         ) | self.calendars.get(chunk.branches, frozenset())
+        # Every calendar read tells every path which dates are holidays (stored per part).
+        holidays = {e.play_de: e.holiday for e in page.calendar}
+        self.holidays.update(holidays)
+        self.read_holidays.update(holidays)
         for row in page.screenings:
             if row.brch_no in chunk.branches:
                 self.rows[row.play_schdl_no] = row
                 self.rows_seen += 1
         self._skipped(chunk, day, page)
         self.observed.update((b, day) for b in chunk.branches)
+        self.read.add((chunk.branches, day))
         return page
 
     def _skipped(self, chunk: Chunk, day: date, page: BookingPage) -> None:
@@ -575,13 +625,16 @@ class _Run:
         self,
         screening: Screening,
         halls: dict[tuple[str, str], tuple[int, int | None]],
-        before: Snapshot | None = None,
+        before: int | None = None,
     ) -> SeenScreening | None:
         """The seats of one screening for the watches that want it; None if none does, or
         if a fast poll leaves its seat map for later (`deferred`)."""
-        holiday = self.holidays.get(screening.play_de, False)
+        place = Place.of(screening)
+        holiday = self.holidays.get(screening.play_de)
         wanting = [
-            w for w in self._by_branch.get(screening.brch_no, ()) if w.wants(screening, holiday)
+            w
+            for w in self._by_branch.get(screening.brch_no, ())
+            if w.wants_place(place, holiday) is True
         ]
         if not wanting:
             return None
@@ -594,12 +647,12 @@ class _Run:
         if count is None:
             return SeenScreening(screening, None, tuple(w.id for w in wanting), ())
         # Seat preferences are part of matching (seat_prefs.py); the state machine is not.
-        verdicts = {w.id: judge(count, w.prefs, w.min_seats, w.together) for w in wanting}
+        verdicts = {w.id: v for w in wanting if (v := verdict(w, count)) is not None}
         matched = tuple(wid for wid, v in verdicts.items() if v.matches)
         judged = tuple((w.id, verdicts[w.id]) for w in wanting if w.prefs.active)
         return SeenScreening(screening, count, tuple(w.id for w in wanting), matched, judged)
 
-    def _defers(self, screening: Screening, before: Snapshot | None) -> bool:
+    def _defers(self, screening: Screening, before: int | None) -> bool:
         """A fast poll reads the seat maps the lane asked for, and any whose count moved
         or that it has never seen: a moved count is the sign of a cancellation."""
         if self.poll is None:
@@ -608,7 +661,7 @@ class _Run:
             return True  # an estimate from a poll that stopped would tell nothing new
         if screening.play_schdl_no in self.poll.seat_maps:
             return False
-        return before is not None and before.rest_seat_cnt == screening.rest_seat_cnt
+        return before is not None and before == screening.rest_seat_cnt
 
     async def _seats(
         self,
@@ -650,60 +703,6 @@ class _Run:
             self._in_a_row += 1
         if isinstance(exc, _STOPS_A_CHECK) or self._in_a_row >= _TRANSIENT_FAILURES_IN_A_ROW:
             self._stopped = exc
-
-    def _no_longer_watched(
-        self, key: Key, judged: SeenScreening | None, snapshots: dict[str, Snapshot]
-    ) -> bool:
-        """An open opening that stops matching because its watch changed, not its seats:
-        the watch no longer wants that branch, date, movie, format or time, or the seats are
-        as they were when it last matched (more seats or seats together asked now)."""
-        watch = self._watch[key[0]]
-        scope = self.scopes.get(key[1])
-        if scope is None:
-            return False
-        if scope.brch_no not in watch.branches or watch.movie_no not in scope.movies:
-            return True
-        if not watch.days.wants(scope.play_de, self.holidays.get(scope.play_de, False)):
-            return True
-        if key[1] not in self.rows:
-            return False  # not listed this check: gone (closed) or not looked at (kept)
-        if judged is None or key[0] not in judged.wanted_by:
-            return True  # listed, but not wanted: its format or time window
-        if key[0] in judged.matched_by or judged.count is None or not judged.count.exact:
-            return False
-        before = snapshots.get(key[1])
-        old = before.count if before is not None else None
-        if watch.prefs.active and old is not None and old.layout is not None:
-            # The hall as last read, judged by the watch as it is now: if those seats would
-            # not match it either, the watch changed; if they would, the seats went.
-            return not judge(old, watch.prefs, watch.min_seats, watch.together).matches
-        return (
-            old is not None
-            and old.exact
-            and judged.count.usable >= old.usable
-            and judged.count.best_block >= old.best_block
-        )
-
-    def _advance(
-        self,
-        states: dict[Key, OpeningState],
-        matching: set[Key],
-        unknown: set[Key],
-        unwatched: set[Key],
-    ) -> list[Transition]:
-        def observed(key: Key) -> bool:
-            scope = self.scopes.get(key[1])
-            return key not in unknown and scope is not None and scope.listing in self.observed
-
-        return advance(
-            states,
-            matching,
-            observed,
-            baseline_watches={w.id for w in self.watches if w.baseline_pending},
-            now=self.now,
-            damping=self.c.damping,
-            unwatched=unwatched,
-        )
 
     def _covered(self) -> frozenset[int]:
         """Watches this check saw whole: no gap in their branches × dates × movie, and

@@ -28,7 +28,7 @@ from datetime import date, datetime, timedelta
 
 from bot.megabox.models import KST
 from bot.store.history import LaneRow
-from bot.watches import Watch
+from bot.watches import Place, Watch
 
 #: (branches of one listing request, play date)
 Listing = tuple[tuple[str, ...], date]
@@ -86,16 +86,22 @@ class Plan:
         return not self.listings
 
 
-def wants_row(watch: Watch, row: LaneRow) -> bool:
-    """`Watch.wants` for a stored screening (holidays are not stored: weekday rules only)."""
-    start = row.starts_at.astimezone(KST)
-    return (
-        row.movie_no == watch.movie_no or row.rpst_movie_no == watch.movie_no
-    ) and row.brch_no in watch.branches and (
-        not watch.formats or row.format in watch.formats
-    ) and watch.days.wants(row.play_de) and (
-        watch.window is None or watch.window.contains(start, row.play_de)
-    )  # fmt: skip
+def wants_row(watch: Watch, row: LaneRow, holidays: Mapping[date, bool]) -> bool:
+    """`Watch.wants` for a stored screening, with MEGABOX's holiday flags as stored from
+    every calendar read (a weekday holiday is a weekend day here too)."""
+    place = Place(
+        row.brch_no,
+        row.play_de,
+        (row.movie_no, row.rpst_movie_no or row.movie_no),
+        row.format,
+        row.starts_at.astimezone(KST),
+    )
+    return watch.wants_place(place, holidays.get(row.play_de)) is True
+
+
+def _may_want(watch: Watch, day: date, holidays: Mapping[date, bool]) -> bool:
+    """A listing date worth a poll: wanted, or maybe wanted while its holiday flag is unknown."""
+    return watch.days.decides(day, holidays.get(day)) is not False
 
 
 def interval(
@@ -133,8 +139,11 @@ def plan(
     spent_last_hour: int,
     horizon_days: int,
     policy: LanePolicy,
+    holidays: Mapping[date, bool] | None = None,
 ) -> Plan:
-    """What to poll now: the due listings and seat maps, within the budget."""
+    """What to poll now: the due listings and seat maps, within the budget. `holidays`:
+    MEGABOX's flags per date as stored (bot/store/screenings.py)."""
+    holidays = holidays or {}
     today = now.astimezone(KST).date()
     last_day = today + timedelta(days=horizon_days - 1)
     listing_every: dict[Listing, timedelta] = {}
@@ -153,14 +162,14 @@ def plan(
                 listing_every[(branches, first)] = policy.listing_every
             continue
         for day in open_days:
-            if today <= day <= last_day and any(w.days.wants(day) for w in watches):
+            if today <= day <= last_day and any(_may_want(w, day, holidays) for w in watches):
                 listing_every[(branches, day)] = policy.listing_every
     watches_of = {b: [w for br, ws in chunks if b in br for w in ws] for b in by_branch}
     for row in rows:
         owner = by_branch.get(row.brch_no)
         if owner is None:
             continue
-        wanting = [w for w in watches_of[row.brch_no] if wants_row(w, row)]
+        wanting = [w for w in watches_of[row.brch_no] if wants_row(w, row, holidays)]
         if not wanting:
             continue
         need = min(w.min_seats for w in wanting)
@@ -245,7 +254,7 @@ class Backoff:
 
     def failed(self, kind: str, now: datetime, retry_after: float | None = None) -> bool:
         """Back off after `kind`; True if this starts a backing-off (to report once)."""
-        wait = min(self.policy.backoff * 2**self.level, self.policy.backoff_max)
+        wait = self._wait(self.level)
         if retry_after:
             wait = max(wait, timedelta(seconds=retry_after))
         self.until = now + wait
@@ -262,8 +271,11 @@ class Backoff:
         return recovered
 
     def wait_text(self) -> str:
-        minutes = math.ceil(
-            min(self.policy.backoff * 2 ** max(self.level - 1, 0), self.policy.backoff_max)
-            / timedelta(minutes=1)
-        )
+        minutes = math.ceil(self._wait(max(self.level - 1, 0)) / timedelta(minutes=1))
         return f"{minutes} min"
+
+    def _wait(self, level: int) -> timedelta:
+        # The doubling is capped before it is computed: timedelta overflows near 2**40.
+        doublings = math.ceil(math.log2(max(self.policy.backoff_max / self.policy.backoff, 1)))
+        wait: timedelta = self.policy.backoff * 2 ** min(level, doublings)
+        return min(wait, self.policy.backoff_max)

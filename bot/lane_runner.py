@@ -57,7 +57,10 @@ class LaneRunner:
         if self.backoff.active(now):
             return Tick(next_at=self.backoff.until)
         store = self.checker.store
-        watches = [w for w in await store.watches(include_paused=False) if w.fast_lane]
+        # A watch waiting for its film has no listing yet: the catalogue read binds it.
+        watches = [
+            w for w in await store.watches(include_paused=False) if w.fast_lane and not w.waiting
+        ]
         if not watches:
             self.last_plan = None
             return Tick()
@@ -80,6 +83,7 @@ class LaneRunner:
             spent_last_hour=self.requests_last_hour(now),
             horizon_days=self.horizon_days,
             policy=self.policy,
+            holidays=await store.holidays(),
         )
         self.last_plan = chosen
         if chosen.empty:
@@ -91,13 +95,8 @@ class LaneRunner:
         result = polled.result
         self._spent.append((now, result.requests))
         self.calendars.update(polled.calendars)
-        failed = {(e.scope, e.kind) for e in result.errors}
-        for branches_, days in chosen.listings.items():
-            for day in days:
-                if not any(
-                    s.startswith(f"{day:%m-%d} at {', '.join(branches_)}") for s, _ in failed
-                ):
-                    self.last_listing[(branches_, day)] = now
+        for listing in polled.read:  # only what was read counts as polled
+            self.last_listing[listing] = now
         stop = next((e for e in result.errors if e.kind in BACKS_OFF), None)
         if stop is not None:
             first = self.backoff.failed(stop.kind, now)

@@ -95,6 +95,9 @@ class AlertJob:
     silenced: frozenset[int] = frozenset()
     remind_after: timedelta | None = None  # the watch's reminder delay (None: off)
     reminded: bool = False  # its one reminder went out (or was skipped)
+    #: Reminders count from the later of the alert's delivery and the watch's `remind`
+    #: being set: a DM held by quiet hours is not followed at once by "still open".
+    remind_from: datetime | None = None
 
     @property
     def open(self) -> bool:
@@ -111,7 +114,8 @@ class AlertJob:
             and self.message_id is not None
             and self.open
             and bool(self.shown_open)
-            and now >= self.view.opened_at + self.remind_after
+            and self.remind_from is not None
+            and now >= self.remind_from + self.remind_after
         )
 
 

@@ -45,8 +45,14 @@ def status_line(result: CheckResult) -> str:
     )
     matches = result.matches
     if matches:
-        shown = ", ".join(short_screening(s) for s in matches[:3])
-        more = f" and {len(matches) - 3} more" if len(matches) > 3 else ""
+        # The status channel is the server's: a member's personal watches are counted,
+        # never named there.
+        personal = {w.id for w in result.watches if w.personal}
+        named = [s for s in matches if not set(s.matched_by) <= personal]
+        shown = ", ".join(short_screening(s) for s in named[:3])
+        more = f" and {len(named) - 3} more" if len(named) > 3 else ""
+        if len(named) < len(matches):
+            more += f"{' and ' if named else ''}{len(matches) - len(named)} for personal watches"
         found = f"{_plural(len(matches), 'match')}: {shown}{more}"
         if result.openings:
             found += f" ({_plural(len(result.openings), 'new alert')})"

@@ -76,12 +76,18 @@ class SeatLayout:
     # -- geometry from the hall itself --------------------------------------------------------
 
     @cached_property
+    def _rows_extent(self) -> tuple[LayoutSeat, ...]:
+        # The seat rows' own extent: a wheelchair bay beside a row would skew the middle.
+        ordinary = tuple(s for s in self.seats if not s.wheelchair)
+        return ordinary or self.seats
+
+    @cached_property
     def left(self) -> float:
-        return min((s.x for s in self.seats), default=0.0)
+        return min((s.x for s in self._rows_extent), default=0.0)
 
     @cached_property
     def right(self) -> float:
-        return max((s.x + s.w for s in self.seats), default=0.0)
+        return max((s.x + s.w for s in self._rows_extent), default=0.0)
 
     @property
     def mid(self) -> float:

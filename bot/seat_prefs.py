@@ -174,6 +174,11 @@ class Fit:
 
 def fit(layout: SeatLayout, prefs: SeatPrefs, min_seats: int, together: bool) -> Fit:
     usable = [s for s in layout.seats if s.usable]
+    odd = sorted({s.row for s in layout.seats if s.row not in _LETTERS or not s.row})
+    if prefs.rows is not None and odd:
+        # Rows named "AA" or "1" cannot be said in a rule of A-Z: never pass them silently.
+        named = ", ".join(odd[:3]) + ("…" if len(odd) > 3 else "")
+        return Fit(0, (), False, f"rows named {named} here: a row preference cannot apply")
     allowed = [s for s in usable if prefs.allows(s, layout)]
     block = best_block(allowed, layout, min_seats)
     ok = len(block) >= min_seats if together else len(allowed) >= min_seats

@@ -1,8 +1,8 @@
 """Watches for films not on sale yet: what such a watch waits for, and which film in
 MEGABOX's catalogue is it (plain values in, a movie number out).
 
-A waiting watch matches a title (Korean or English, ignoring spaces and case) and/or a
-movie number picked from MEGABOX's upcoming list. It binds to the representative number
+A waiting watch matches a movie number picked from MEGABOX's upcoming list, or else a typed
+title (Korean or English; the whole title, ignoring case, spaces and punctuation). It binds to the representative number
 (`rpstMovieNo`) of the first matching film on sale, so event versions ([무대인사] …) and the
 film itself are watched together (README §13.10-11).
 """
@@ -24,8 +24,10 @@ MAX_TITLE = 100
 
 @functools.lru_cache(maxsize=4096)  # every waiting watch compares every film, every check
 def norm_title(text: str) -> str:
-    """How titles are compared: NFKC, case-folded, without any whitespace."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text).casefold())
+    """How titles are compared: NFKC, case-folded, keeping only letters and digits, so
+    "미션임파서블 파이널레코닝" is "미션 임파서블: 파이널 레코닝"."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(c for c in folded if unicodedata.category(c)[0] in "LN")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,20 +59,13 @@ class Awaited:
         return f"“{self.title}”" if self.title else f"movie {self.movie_no}"
 
     def matches(self, movie: Movie) -> bool:
-        if self.movie_no and self.movie_no in (movie.movie_no, movie.rpst_movie_no):
-            return True
-        if not self.title:
-            return False
-        wanted = norm_title(self.title)
-        names = (movie.movie_nm, movie.movie_eng_nm or "")
-        return any(wanted and wanted in norm_title(_PREFIX.sub("", n)) for n in names if n)
-
-    def exactly(self, movie: Movie) -> bool:
-        """Matched by number or by the whole title, not only a part of it."""
-        if self.movie_no and self.movie_no in (movie.movie_no, movie.rpst_movie_no):
-            return True
+        """A film picked by number is that number only (or an event version of it: its
+        representative number), never another film with a like title; a typed title is
+        the whole title, normalised, never a part of one ("Up" is not "Superman")."""
+        if self.movie_no:
+            return self.movie_no in (movie.movie_no, movie.rpst_movie_no)
         wanted = norm_title(self.title or "")
-        return any(
+        return bool(wanted) and any(
             wanted == norm_title(_PREFIX.sub("", n))
             for n in (movie.movie_nm, movie.movie_eng_nm or "")
             if n
@@ -84,12 +79,9 @@ def on_sale(movie: Movie) -> bool:
 
 
 def find_film(awaited: Awaited, movies: Iterable[Movie]) -> Movie | None:
-    """The film on sale this watch waits for: an exact match first, else the first partial
-    match in MEGABOX's order (by booking share); None while there is none."""
-    hits = [m for m in movies if on_sale(m) and awaited.matches(m)]
-    exact = [m for m in hits if awaited.exactly(m)]
-    best = exact or hits
-    return best[0] if best else None
+    """The film on sale this watch waits for, the first in MEGABOX's order (by booking
+    share); None while there is none."""
+    return next((m for m in movies if on_sale(m) and awaited.matches(m)), None)
 
 
 def bound_movie_no(movie: Movie) -> str:

@@ -40,8 +40,10 @@ async def sync_env_watch(store: Store, settings: Settings, now: datetime) -> Non
         await store.add_watch(replace(watch, source="env"), now=now)
         log.info("default watch from .env stored: %s", watch.describe())
     elif not unchanged:
-        await store.update_watch(
-            replace(watch, id=stored.id, paused=stored.paused, source="env"), now=now
+        await store.edit_watch(
+            stored.id,
+            lambda w: replace(watch, id=w.id, paused=w.paused, source="env", revision=w.revision),
+            now=now,
         )
         log.info("default watch updated from .env: %s", watch.describe())
     await store.set_value(ENV_HASH_KEY, digest)

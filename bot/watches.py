@@ -98,6 +98,32 @@ def parse_movie_no(text: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Place:
+    """What a screening is and where and when: facts that never change for one screening,
+    so any path may judge a watch's wanting from them as stored."""
+
+    brch_no: str
+    play_de: date
+    movies: tuple[str, str]  # its number and the representative one
+    format: str | None  # None: unknown (no hall fields in its row)
+    start: datetime
+
+    @classmethod
+    def of(cls, screening: Screening) -> Place:
+        return cls(
+            screening.brch_no,
+            screening.play_de,
+            (screening.movie_no, screening.rpst_movie_no or screening.movie_no),
+            screening.format_code,
+            screening.start,
+        )
+
+    @property
+    def listing(self) -> tuple[str, date]:
+        return (self.brch_no, self.play_de)
+
+
+@dataclass(frozen=True, slots=True)
 class Days:
     """Which play dates a watch wants. Holidays marked by MEGABOX count as weekend days."""
 
@@ -137,6 +163,14 @@ class Days:
             return True
         weekendish = day.weekday() >= 5 or holiday
         return (self.weekend and weekendish) or (self.weekdays and not weekendish)
+
+    def decides(self, day: date, holiday: bool | None) -> bool | None:
+        """`wants` when MEGABOX's holiday flag for `day` may be unknown (None): None when
+        the answer depends on that flag, so no path guesses it."""
+        if holiday is not None:
+            return self.wants(day, holiday)
+        plain, as_holiday = self.wants(day, False), self.wants(day, True)
+        return plain if plain == as_holiday else None
 
     @property
     def wants_holidays(self) -> bool:
@@ -330,13 +364,19 @@ class Watch:
 
     def wants(self, screening: Screening, holiday: bool = False) -> bool:
         """Everything but the seats: movie, branch, format, day and start time."""
-        return (
-            screening.matches_movie(self.movie_no)
-            and screening.brch_no in self.branches
-            and (not self.formats or screening.format_code in self.formats)
-            and self.days.wants(screening.play_de, holiday)
-            and (self.window is None or self.window.contains(screening.start, screening.play_de))
-        )
+        return bool(self.wants_place(Place.of(screening), holiday))
+
+    def wants_place(self, place: Place, holiday: bool | None) -> bool | None:
+        """`wants` for a screening's place, with the holiday flag maybe unknown: None when
+        only that flag could decide."""
+        if not (
+            self.movie_no in place.movies
+            and place.brch_no in self.branches
+            and (not self.formats or place.format in self.formats)
+            and (self.window is None or self.window.contains(place.start, place.play_de))
+        ):
+            return False
+        return self.days.decides(place.play_de, holiday)
 
     def describe(self) -> str:
         formats = "/".join(sorted(self.formats)) or "any format"

@@ -124,13 +124,16 @@ class Inspect(commands.Cog):
             problems=[text for target, text in watcher.problems.items() if target in own],
             checking=self.bot.checker.busy,
             overrun=overrun,
-            fast_lane=self._fast_lane(ids),
+            # Only watches that use the lane (and are checked) make it worth a line.
+            fast_lane=self._fast_lane(
+                [w.id for w in mine if w.fast_lane and not w.paused and not w.waiting]
+            ),
         )
         await answer(interaction, embed=embed)
 
     def _fast_lane(self, ids: list[int]) -> str | None:
         lane = self.bot.get_cog("FastLane")
-        if lane is None:
+        if lane is None or not ids:
             return None
         return lane.summary(set(ids))  # type: ignore[attr-defined, no-any-return]
 

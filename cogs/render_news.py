@@ -12,6 +12,7 @@ from typing import Any
 
 import discord
 
+from bot.megabox.models import parse_clock
 from bot.new_screenings import NewScreening, group
 from bot.notices import BoundBody, NewsBody
 from bot.watches import Mention
@@ -27,10 +28,9 @@ TOTAL = 6000 - 200
 
 def line(item: NewScreening) -> str:
     """ "✅ [19:40–22:04](booking) · **5** usable of 192": ✅ when it has the watch's seats."""
-    end = item.end_clock
-    hours = int(end.split(":")[0])
-    if hours >= 24:  # MEGABOX writes ends past midnight as 24:40 (README §13.6)
-        end = f"{hours - 24:02d}:{end.split(':')[1]} (+1)"
+    # MEGABOX writes ends as "22:04", "2204" or past midnight "24:40" (README §13.6).
+    hours, minutes = parse_clock(item.end_clock)
+    end = f"{hours % 24:02d}:{minutes:02d}{' (+1)' if hours >= 24 else ''}"
     when = f"[{item.start_clock}–{end}]({booking_url(item.play_schdl_no)})"
     if not item.bookable:
         seats = "not bookable yet"

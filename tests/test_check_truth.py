@@ -118,7 +118,7 @@ async def test_an_edit_during_a_check_keeps_its_new_baseline(world: World) -> No
 
     async def widen() -> None:
         await world.store.update_watch(
-            replace(watch, min_seats=3, baseline_pending=True), now=world.clock()
+            watch, replace(watch, min_seats=3, baseline_pending=True), now=world.clock()
         )
 
     await run_held(world, widen)  # the check read the 6-seat watch
@@ -137,7 +137,7 @@ async def test_pausing_a_watch_during_a_check_spares_the_others(world: World) ->
     world.megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)
 
     async def pause() -> None:
-        await world.store.update_watch(replace(paused, paused=True), now=world.clock())
+        await world.store.update_watch(paused, replace(paused, paused=True), now=world.clock())
 
     await run_held(world, pause)
     assert await opened(world) == [(other.id, COEX_MX4D_1940)]
@@ -151,7 +151,7 @@ async def test_narrowing_a_watch_does_not_say_sold_out(world: World) -> None:
     world.megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)  # 5 usable, 3 together in F
     await world.checker.run()
     await deliver_all(world)
-    await world.store.update_watch(replace(watch, min_seats=6), now=world.clock())
+    await world.store.update_watch(watch, replace(watch, min_seats=6), now=world.clock())
     world.clock.advance(hours=1)
     result = await world.checker.run()
     assert [(t.key[1], t.change) for t in result.transitions] == [
@@ -166,7 +166,7 @@ async def test_a_narrower_time_window_closes_as_no_longer_watched(world: World) 
     world.megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)
     await world.checker.run()
     await world.store.update_watch(
-        replace(watch, window=TimeWindow.parse("20:00-23:59")), now=world.clock()
+        watch, replace(watch, window=TimeWindow.parse("20:00-23:59")), now=world.clock()
     )
     world.clock.advance(hours=1)
     result = await world.checker.run()
@@ -177,7 +177,7 @@ async def test_a_real_sell_out_after_an_edit_still_says_sold_out(world: World) -
     watch = await world.add(original_watch())
     world.megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)
     await world.checker.run()
-    await world.store.update_watch(replace(watch, name="renamed"), now=world.clock())
+    await world.store.update_watch(watch, replace(watch, name="renamed"), now=world.clock())
     world.megabox.sell_out(COEX_MX4D_1940)
     world.clock.advance(hours=1)
     result = await world.checker.run()

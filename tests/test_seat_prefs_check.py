@@ -42,7 +42,7 @@ async def test_a_narrower_row_preference_closes_as_no_longer_watched(world: Worl
     await _open_in_row_g(world)
     await world.checker.run()
     await world.store.update_watch(
-        replace(watch, prefs=SeatPrefs(RowRule.parse("A-C"))), now=world.clock()
+        watch, replace(watch, prefs=SeatPrefs(RowRule.parse("A-C"))), now=world.clock()
     )
     world.clock.advance(hours=1)
     result = await world.checker.run()

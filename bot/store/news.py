@@ -10,9 +10,11 @@ from datetime import datetime
 import aiosqlite
 
 from bot.notices import Body, NoticeJob, parse_body
+from bot.openings import Key
 from bot.recipients import PendingAlert
 from bot.store.base import Connection, chunks, marks, ts, watch_revisions
 from bot.store.outbox import decode_mentions, encode_mentions
+from bot.store.screenings import insert_alerts
 from bot.watches import Watch
 
 #: The nonce of a new notice (20 characters; Discord allows 25), random like an alert's.
@@ -57,11 +59,14 @@ class NewsQueries(Connection):
         seen: Sequence[Seen],
         notices: Sequence[NewNotice],
         revisions: Mapping[int, int],
+        folded: Mapping[Key, Sequence[PendingAlert]] | None = None,
     ) -> int:
         """Remember what the watches saw and store their notices, in one transaction: a
         crash before it loses nothing (the screenings are still unknown next time), and
         after it nothing can be announced twice. A watch changed or removed since the
-        check read it gets nothing. Returns the notices stored."""
+        check read it gets nothing; but the seat openings `folded` into its notice were
+        stored open and alerted, so they get their own alerts to these targets instead:
+        seats are never left untold. Returns the notices stored."""
         stored = 0
         async with self.transaction() as db:
             current = await watch_revisions(
@@ -80,6 +85,17 @@ class NewsQueries(Connection):
             for notice in notices:
                 if notice.watch_id in fresh:
                     stored += await _insert_notice(db, notice, now)
+            for (watch_id, play_schdl_no), targets in (folded or {}).items():
+                if watch_id in fresh or watch_id not in current:
+                    continue  # told by its notice; or removed, with its openings
+                async with db.execute(
+                    "SELECT id FROM openings WHERE watch_id = ? AND play_schdl_no = ? "
+                    "AND closed_at IS NULL AND alerted = 1",
+                    [watch_id, play_schdl_no],
+                ) as cursor:
+                    row = await cursor.fetchone()
+                if row is not None:
+                    await insert_alerts(db, row[0], play_schdl_no, targets, now)
         return stored
 
     async def bind_watch(

@@ -90,7 +90,8 @@ class OutboxQueries(Connection):
         rows = await self._all(
             "SELECT a.id AS alert_id, a.target_kind, a.target_id, a.mentions, a.nonce, "
             "a.message_id, a.channel_id AS alert_channel_id, a.shown_open, a.refusals, "
-            "o.watch_id, o.closed_at, o.close_reason, o.opened_at, a.reminded_at, "
+            "o.watch_id, o.closed_at, o.close_reason, o.opened_at, a.reminded_at, a.sent_at, "
+            "w.remind_since AS w_remind_since, "
             "w.seat_rows AS w_rows, w.centre AS w_centre, w.min_seats AS w_min_seats, "
             "w.together AS w_together, w.remind_minutes AS w_remind, "
             "(SELECT group_concat(u.user_id) FROM silenced u "
@@ -100,9 +101,10 @@ class OutboxQueries(Connection):
             "JOIN screenings s ON s.play_schdl_no = o.play_schdl_no "
             "WHERE a.status = 'pending' "
             "OR (a.status = 'sent' AND a.shown_open IS NOT (o.closed_at IS NULL)) "
-            # A reminder may be due (bot/outbox.py decides when).
+            # A reminder may be due (bot/outbox.py decides when); a paused watch is not
+            # checked, so nothing says its seats are still open: no reminder.
             "OR (a.status = 'sent' AND a.reminded_at IS NULL AND w.remind_minutes IS NOT NULL "
-            "AND o.closed_at IS NULL) "
+            "AND o.closed_at IS NULL AND w.paused = 0) "
             "ORDER BY a.id"
         )
         return [_job(r) for r in rows]
@@ -190,6 +192,7 @@ def _job(row: aiosqlite.Row) -> AlertJob:
     shown = row["shown_open"]
     silenced = row["silenced_users"]
     remind = row["w_remind"]
+    since = [t for t in (dt(row["sent_at"]), dt(row["w_remind_since"])) if t is not None]
     view = alert_view(
         row,
         opened_at=must_dt(row["opened_at"]),
@@ -217,4 +220,5 @@ def _job(row: aiosqlite.Row) -> AlertJob:
         silenced=frozenset(int(u) for u in silenced.split(",")) if silenced else frozenset(),
         remind_after=timedelta(minutes=remind) if remind else None,
         reminded=row["reminded_at"] is not None,
+        remind_from=max(since) if since else None,
     )

@@ -9,7 +9,7 @@ from bot.store.history import HistoryPoint, HistoryQueries, LaneRow, ScreeningHi
 from bot.store.news import NewsQueries
 from bot.store.outbox import OutboxQueries
 from bot.store.runs import CheckRun, Coverage, RunQueries
-from bot.store.screenings import Scope, ScreeningQueries, Snapshot
+from bot.store.screenings import ScreeningQueries, Snapshot
 from bot.store.users import Subscription, UserQueries
 from bot.store.watches import WatchQueries
 
@@ -20,7 +20,6 @@ __all__ = [
     "HistoryPoint",
     "LaneRow",
     "PendingAlert",
-    "Scope",
     "ScreeningHistory",
     "Snapshot",
     "Store",

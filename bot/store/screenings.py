@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -28,6 +29,7 @@ from bot.store.base import (
 )
 from bot.store.history import record_history
 from bot.store.outbox import NEW_NONCE_SQL, encode_mentions
+from bot.watches import Place
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,24 +40,22 @@ class Snapshot:
     count: SeatCount | None
 
 
-@dataclass(frozen=True, slots=True)
-class Scope:
-    """Where a screening is listed and which movie it shows (its number and the
-    representative one), as last seen."""
-
-    brch_no: str
-    play_de: date
-    movies: tuple[str, str]
-
-    @property
-    def listing(self) -> tuple[str, date]:
-        return (self.brch_no, self.play_de)
-
-
 class ScreeningQueries(Connection):
     async def wheelchair_seats(self) -> dict[tuple[str, str], int]:
         rows = await self._all("SELECT brch_no, theab_no, wheelchair_seats FROM halls")
         return {(r[0], r[1]): r[2] for r in rows}
+
+    async def rest_counts(self, keys: Iterable[str]) -> dict[str, int]:
+        """playSchdlNo → restSeatCnt as last stored (a fast poll reads a map when it moved)."""
+        found: dict[str, int] = {}
+        for part in chunks(sorted(set(keys))):
+            rows = await self._all(
+                "SELECT play_schdl_no, rest_seat_cnt FROM screenings "
+                f"WHERE play_schdl_no IN ({marks(len(part))})",
+                part,
+            )
+            found.update({r[0]: r[1] for r in rows})
+        return found
 
     async def snapshots(self, keys: Iterable[str]) -> dict[str, Snapshot]:
         found: dict[str, Snapshot] = {}
@@ -81,19 +81,30 @@ class ScreeningQueries(Connection):
                 found[r["play_schdl_no"]] = Snapshot(r["rest_seat_cnt"], count)
         return found
 
-    async def screening_scopes(self, keys: Iterable[str]) -> dict[str, Scope]:
-        """playSchdlNo → where and what it is, for screenings seen before."""
-        found: dict[str, Scope] = {}
+    async def screening_places(self, keys: Iterable[str]) -> dict[str, Place]:
+        """playSchdlNo → what, where and when it is, for screenings seen before: facts that
+        never change for one screening (bot/judgement.py may use them on any path)."""
+        found: dict[str, Place] = {}
         for part in chunks(sorted(set(keys))):
             rows = await self._all(
-                "SELECT play_schdl_no, brch_no, play_de, movie_no, rpst_movie_no FROM screenings "
-                f"WHERE play_schdl_no IN ({marks(len(part))})",
+                "SELECT play_schdl_no, brch_no, play_de, movie_no, rpst_movie_no, format, "
+                f"starts_at FROM screenings WHERE play_schdl_no IN ({marks(len(part))})",
                 part,
             )
             found.update(
-                {r[0]: Scope(r[1], date.fromisoformat(r[2]), (r[3], r[4] or r[3])) for r in rows}
+                {
+                    r[0]: Place(
+                        r[1], date.fromisoformat(r[2]), (r[3], r[4] or r[3]), r[5], must_dt(r[6])
+                    )
+                    for r in rows
+                }
             )
         return found
+
+    async def holidays(self) -> dict[date, bool]:
+        """MEGABOX's holiday flag per date, as the calendars read so far gave it."""
+        rows = await self._all("SELECT play_de, holiday FROM calendar_days")
+        return {date.fromisoformat(r[0]): bool(r[1]) for r in rows}
 
     async def sample_screening(
         self, movie_no: str, branches: Sequence[str]
@@ -110,14 +121,18 @@ class ScreeningQueries(Connection):
         """The latest opening per (watch, screening) that is open or closed after
         `closed_since`; an older closed one behaves as if there were none (no damping)."""
         rows = await self._all(
-            "SELECT o.watch_id, o.play_schdl_no, o.closed_at, o.starts_at FROM openings o "
+            "SELECT o.watch_id, o.play_schdl_no, o.closed_at, o.starts_at, o.matched_count, "
+            "o.matched_layout FROM openings o "
             "JOIN (SELECT max(id) AS id FROM openings GROUP BY watch_id, play_schdl_no) latest "
             "ON o.id = latest.id WHERE o.closed_at IS NULL OR o.closed_at > ?",
             [ts(closed_since)],
         )
         return {
             (r[0], r[1]): OpeningState(
-                open=r[2] is None, closed_at=dt(r[2]), starts_at=must_dt(r[3])
+                open=r[2] is None,
+                closed_at=dt(r[2]),
+                starts_at=must_dt(r[3]),
+                matched=_decode_matched(r[4], r[5]),
             )
             for r in rows
         }
@@ -134,6 +149,8 @@ class ScreeningQueries(Connection):
         revisions: Mapping[int, int],
         folded: Collection[Key] = (),
         source: str = "check",
+        matched: Mapping[Key, SeatCount] | None = None,
+        holidays: Mapping[date, bool] | None = None,
     ) -> list[Transition]:
         """What one part of a check learnt, in one transaction; returns the transitions
         applied.
@@ -157,14 +174,31 @@ class ScreeningQueries(Connection):
                     "total_seats, seen_at) VALUES (?, ?, ?, ?, ?)",
                     [brch, theab, wheelchair, total, ts(now)],
                 )
-            current = await watch_revisions(db, {tr.key[0] for tr in transitions})
+            await db.executemany(
+                "INSERT INTO calendar_days (play_de, holiday, seen_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (play_de) DO UPDATE SET holiday = excluded.holiday, "
+                "seen_at = excluded.seen_at",
+                [(d.isoformat(), h, ts(now)) for d, h in (holidays or {}).items()],
+            )
+            matched = matched or {}
+            current = await watch_revisions(
+                db, {tr.key[0] for tr in transitions} | {k[0] for k in matched}
+            )
+
+            def still(watch_id: int) -> bool:
+                return watch_id in current and current[watch_id] == revisions.get(watch_id)
+
             for tr in transitions:
-                watch_id = tr.key[0]
-                if watch_id not in current or current[watch_id] != revisions.get(watch_id):
+                if not still(tr.key[0]):
                     continue
                 told = {} if tr.key in folded else targets
                 if await _apply_transition(db, tr, starts, told, now):
                     applied.append(tr)
+            await db.executemany(
+                "UPDATE openings SET matched_count = ?, matched_layout = ? WHERE closed_at IS NULL "
+                "AND watch_id = ? AND play_schdl_no = ?",
+                [(*_encode_matched(c), *key) for key, c in matched.items() if still(key[0])],
+            )
         return applied
 
     async def prune(self, before: datetime) -> int:
@@ -198,6 +232,38 @@ class ScreeningQueries(Connection):
         for r in rows:
             out.setdefault(r["watch_id"], []).append(screening_row(r))
         return out
+
+
+def _encode_matched(count: SeatCount) -> tuple[str, str | None]:
+    scalars = {
+        "free": count.free,
+        "usable": count.usable,
+        "best_block": count.best_block,
+        "best_row": count.best_row,
+        "best_seats": " ".join(count.best_seats),
+        "total": count.total,
+        "exact": count.exact,
+    }
+    return json.dumps(scalars), count.layout.encode() if count.layout else None
+
+
+def _decode_matched(text: str | None, layout: str | None) -> SeatCount | None:
+    if not text:
+        return None
+    c = json.loads(text)
+    free, usable = int(c["free"]), int(c["usable"])
+    return SeatCount(
+        free=free,
+        usable=usable,
+        best_block=int(c["best_block"] or 0),
+        best_row=c["best_row"],
+        best_seats=tuple((c["best_seats"] or "").split()),
+        total=c["total"],
+        wheelchair_free=max(free - usable, 0),
+        wheelchair_seats=None,
+        exact=bool(c["exact"]),
+        layout=SeatLayout.decode(layout) if layout else None,
+    )
 
 
 async def _upsert_screenings(
@@ -251,6 +317,28 @@ async def _upsert_screenings(
         )
 
 
+async def insert_alerts(
+    db: aiosqlite.Connection,
+    opening_id: int | None,
+    play_schdl_no: str,
+    targets: Sequence[PendingAlert],
+    now: datetime,
+) -> None:
+    """The pending alerts of one opening, one per target (none to who silenced it)."""
+    async with db.execute(
+        "SELECT user_id FROM silenced WHERE play_schdl_no = ?", [play_schdl_no]
+    ) as cursor:
+        silenced = {r[0] for r in await cursor.fetchall()}
+    await db.executemany(
+        "INSERT OR IGNORE INTO alerts (opening_id, target_kind, target_id, mentions, nonce, "
+        f"created_at) VALUES (?, ?, ?, ?, {NEW_NONCE_SQL}, ?)",
+        [
+            (opening_id, t.target_kind, t.target_id, encode_mentions(t.mentions), ts(now))
+            for t in recipients.for_screening(targets, silenced)
+        ],
+    )
+
+
 async def _apply_transition(
     db: aiosqlite.Connection,
     tr: Transition,
@@ -270,24 +358,8 @@ async def _apply_transition(
             if not cursor.rowcount:
                 return False  # open already: someone else recorded this opening
             opening_id = cursor.lastrowid
-        if not alerted:
-            return True
-        async with db.execute(
-            "SELECT user_id FROM silenced WHERE play_schdl_no = ?", [play_schdl_no]
-        ) as cursor:
-            silenced = {r[0] for r in await cursor.fetchall()}
-        for target in recipients.for_screening(targets.get(watch_id, ()), silenced):
-            await db.execute(
-                "INSERT INTO alerts (opening_id, target_kind, target_id, mentions, nonce, "
-                f"created_at) VALUES (?, ?, ?, ?, {NEW_NONCE_SQL}, ?)",
-                [
-                    opening_id,
-                    target.target_kind,
-                    target.target_id,
-                    encode_mentions(target.mentions),
-                    ts(now),
-                ],
-            )
+        if alerted:
+            await insert_alerts(db, opening_id, play_schdl_no, targets.get(watch_id, ()), now)
         return True
     latest = "(SELECT max(id) FROM openings WHERE watch_id = ? AND play_schdl_no = ?)"
     if tr.change is Change.REVIVED:

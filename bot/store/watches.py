@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,23 +14,50 @@ from bot.store.base import Connection, marks, ts
 from bot.title_watch import Awaited
 from bot.watches import Days, Mention, TimeWindow, Watch
 
+#: An edit that loses the race with another writer this often in a row gives up.
+_EDIT_TRIES = 5
+
 
 class WatchQueries(Connection):
     async def add_watch(self, watch: Watch, *, now: datetime) -> Watch:
         values = _watch_values(watch) | {"source": watch.source}
-        values |= {"created_at": ts(now), "updated_at": ts(now)}
+        values |= {"created_at": ts(now), "updated_at": ts(now), "remind_since": ts(now)}
         sql = f"INSERT INTO watches ({', '.join(values)}) VALUES ({marks(len(values))})"
         async with self.transaction() as db, db.execute(sql, list(values.values())) as cursor:
             new_id = cursor.lastrowid
         return replace(watch, id=int(new_id or 0))
 
-    async def update_watch(self, watch: Watch, *, now: datetime) -> None:
-        values = _watch_values(watch) | {"updated_at": ts(now)}
+    async def update_watch(self, before: Watch, after: Watch, *, now: datetime) -> Watch | None:
+        """Write only the fields `after` changed from `before`, and only if the stored watch
+        is still at `before`'s revision: a check binding it, a DM-closed pause or another
+        edit meanwhile is never overwritten. The stored watch, or None when it changed
+        meanwhile (`edit_watch` re-reads and applies the change again)."""
+        old, new = _watch_values(before), _watch_values(after)
+        values = {k: v for k, v in new.items() if old[k] != v}
+        if not values:
+            return before
+        if "remind_minutes" in values:  # a reminder counts from now, not from old alerts
+            values["remind_since"] = ts(now)
+        values["updated_at"] = ts(now)
         sets = ", ".join(f"{k} = ?" for k in values)
-        await self._write(
-            f"UPDATE watches SET {sets}, revision = revision + 1 WHERE id = ?",
-            [*values.values(), watch.id],
+        changed = await self._write(
+            f"UPDATE watches SET {sets}, revision = revision + 1 WHERE id = ? AND revision = ?",
+            [*values.values(), before.id, before.revision],
         )
+        return replace(after, id=before.id, revision=before.revision + 1) if changed else None
+
+    async def edit_watch(
+        self, watch_id: int, change: Callable[[Watch], Watch], *, now: datetime
+    ) -> Watch | None:
+        """Apply `change` to the watch as stored now; None if it no longer exists."""
+        for _ in range(_EDIT_TRIES):
+            current = await self.watch(watch_id)
+            if current is None:
+                return None
+            stored = await self.update_watch(current, change(current), now=now)
+            if stored is not None:
+                return stored
+        raise RuntimeError(f"watch {watch_id} kept changing during {_EDIT_TRIES} edits")
 
     async def remove_watch(self, watch_id: int) -> bool:
         return bool(await self._write("DELETE FROM watches WHERE id = ?", [watch_id]))

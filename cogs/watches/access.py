@@ -25,6 +25,9 @@ def check_may_change(interaction: Interaction, watch: Watch) -> None:
     if watch.personal:
         if watch.owner_id != interaction.user.id:
             raise FormError("That is someone else's personal watch.")
+    elif interaction.guild_id is None or interaction.guild_id != watch.guild_id:
+        # Manage Server counts only in the watch's own server, wherever the button is.
+        raise FormError("That watch belongs to another server; change it there.")
     elif not can_manage_guild(interaction):
         raise FormError(
             "Changing this server's watches needs the **Manage Server** permission. "

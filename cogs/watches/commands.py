@@ -117,9 +117,11 @@ class Watches(commands.Cog):
         """Without DISCORD_GUILD_ID the .env watch belongs to no guild; adopt the only one."""
         watch = await self.bot.store.watch_by_source("env")
         if watch is not None and watch.guild_id is None and len(self.bot.guilds) == 1:
-            adopted = replace(watch, guild_id=self.bot.guilds[0].id)
-            await self.bot.store.update_watch(adopted, now=self.bot.checker.clock())
-            log.info("the .env watch now belongs to guild %s", adopted.guild_id)
+            guild_id = self.bot.guilds[0].id
+            await self.bot.store.edit_watch(
+                watch.id, lambda w: replace(w, guild_id=guild_id), now=self.bot.checker.clock()
+            )
+            log.info("the .env watch now belongs to guild %s", guild_id)
 
     @commands.Cog.listener()
     async def on_guild_remove(self, guild: discord.Guild) -> None:
@@ -339,9 +341,15 @@ class Watches(commands.Cog):
         )
         if form == WatchForm():
             raise FormError("Nothing to change: give at least one option besides `watch`.")
-        changed = build_watch(form, self.bot.catalogue, base=found)
-        spend = await self._afford(changed)
-        await self.bot.store.update_watch(changed, now=self.bot.checker.clock())
+        spend = await self._afford(build_watch(form, self.bot.catalogue, base=found))
+        # Applied to the watch as stored now: a binding or pause meanwhile is kept.
+        changed = await self.bot.store.edit_watch(
+            found.id,
+            lambda w: build_watch(form, self.bot.catalogue, base=w),
+            now=self.bot.checker.clock(),
+        )
+        if changed is None:
+            raise FormError("That watch was removed meanwhile; nothing was changed.")
         await show_watch(interaction, changed, "✏️ Watch updated", spend=spend)
 
     async def _afford(self, watch: Watch) -> cost.Spend | None:
@@ -378,8 +386,8 @@ class Watches(commands.Cog):
             state = "paused" if paused else "active"
             await answer(interaction, content=f"**{safe(found.label)}** is already {state}.")
             return
-        await self.bot.store.update_watch(
-            replace(found, paused=paused), now=self.bot.checker.clock()
+        await self.bot.store.edit_watch(
+            found.id, lambda w: replace(w, paused=paused), now=self.bot.checker.clock()
         )
         text = "⏸️ Paused" if paused else "▶️ Resumed"
         await answer(interaction, content=f"{text} **{safe(found.label)}**.")
