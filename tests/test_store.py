@@ -66,6 +66,6 @@ async def test_old_screenings_are_pruned_but_check_history_stays(tmp_path: Path)
         )  # fmt: skip
         assert await store.prune(FIXTURE_NOW) == 0  # not started yet
         assert await store.prune(FIXTURE_NOW + timedelta(days=40)) == 1
-        assert await store.snapshots([COEX_MX4D_1940]) == {}
+        assert await store.rest_counts([COEX_MX4D_1940]) == {}
     finally:
         await store.close()

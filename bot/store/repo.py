@@ -9,7 +9,7 @@ from bot.store.history import HistoryPoint, HistoryQueries, LaneRow, ScreeningHi
 from bot.store.news import NewsQueries
 from bot.store.outbox import OutboxQueries
 from bot.store.runs import CheckRun, Coverage, RunQueries
-from bot.store.screenings import ScreeningQueries, Snapshot
+from bot.store.screenings import ScreeningQueries
 from bot.store.users import Subscription, UserQueries
 from bot.store.watches import WatchQueries
 
@@ -21,7 +21,6 @@ __all__ = [
     "LaneRow",
     "PendingAlert",
     "ScreeningHistory",
-    "Snapshot",
     "Store",
     "Subscription",
 ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -32,14 +31,6 @@ from bot.store.outbox import NEW_NONCE_SQL, encode_mentions
 from bot.watches import Place
 
 
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    """The last seen counts of one screening; `count` as the last seat map read gave it."""
-
-    rest_seat_cnt: int
-    count: SeatCount | None
-
-
 class ScreeningQueries(Connection):
     async def wheelchair_seats(self) -> dict[tuple[str, str], int]:
         rows = await self._all("SELECT brch_no, theab_no, wheelchair_seats FROM halls")
@@ -55,30 +46,6 @@ class ScreeningQueries(Connection):
                 part,
             )
             found.update({r[0]: r[1] for r in rows})
-        return found
-
-    async def snapshots(self, keys: Iterable[str]) -> dict[str, Snapshot]:
-        found: dict[str, Snapshot] = {}
-        for part in chunks(sorted(set(keys))):
-            rows = await self._all(
-                f"SELECT * FROM screenings WHERE play_schdl_no IN ({marks(len(part))})", part
-            )
-            for r in rows:
-                count = None
-                if r["usable"] is not None:
-                    count = SeatCount(
-                        free=r["rest_seat_cnt"],
-                        usable=r["usable"],
-                        best_block=r["best_block"] or 0,
-                        best_row=r["best_row"],
-                        best_seats=tuple((r["best_seats"] or "").split()),
-                        total=r["total"],
-                        wheelchair_free=max(r["rest_seat_cnt"] - r["usable"], 0),
-                        wheelchair_seats=None,
-                        exact=bool(r["exact"]),
-                        layout=SeatLayout.decode(r["seat_layout"]) if r["seat_layout"] else None,
-                    )
-                found[r["play_schdl_no"]] = Snapshot(r["rest_seat_cnt"], count)
         return found
 
     async def screening_places(self, keys: Iterable[str]) -> dict[str, Place]:
