@@ -505,6 +505,20 @@ async def test_scenario_moves_with_today(http: aiohttp.ClientSession) -> None:
                 assert (await call(http, lc, play_params(DAY)))["PlaySeqs"]["Items"] == []
 
 
+async def test_synthetic_scale(http: aiohttp.ClientSession) -> None:
+    dates = [f"2026-12-{d:02d}" for d in range(14, 28)]
+    lc = FakeLotte()
+    ids = lc.load_synthetic(20, dates, ["24128", "24210"], 10, replace=True)  # bench/ times it
+    assert len(lc.keys()) == 20 * 14 * 10
+    async with lc:
+        body = await call(http, lc, play_params("2026-12-20", f"1|0001|{ids[0]}"))
+    rows = body["PlaySeqs"]["Items"]
+    assert len({(r["ScreenID"], r["PlaySequence"]) for r in rows}) == 10
+    assert {r["ScreenDivisionCode"] for r in rows} == {100, 930, 940, 960}
+    for key in lc.keys("2026-12-20", ids[0])[:4]:
+        assert len(free(lc.seat_map(key))) == lc.remaining(key)
+
+
 def test_standalone_process() -> None:
     cmd = [sys.executable, "-m", "tests.fakes.lotte_server", "--port", "0"]
     with subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True) as proc:

@@ -77,6 +77,7 @@ FREE, HELD, SOLD = 0, 20, 50
 BLOCKED = frozenset({23, 28, 80})
 WHEELCHAIR_FLAGS = frozenset({3, 8})  # first Y in SeatBlockSet (reference, Seat map, M)
 NO_RELATED = " " * 10
+_ZONE_NAMES = {100: "일반", 300: "샤롯데", 930: "수퍼 4D", 940: "수퍼플렉스", 960: "씨네패밀리"}
 _ERROR_PAGE = (
     "<!DOCTYPE html><html><head><title>롯데시네마</title></head><body>"
     "<h1>서비스 점검 중입니다.</h1><p>{}</p></body></html>"
@@ -837,6 +838,92 @@ class FakeLotte:
 
     def add_cinema(self, cinema: Mapping[str, Any]) -> None:
         self.cinemas.append(copy.deepcopy(dict(cinema)))
+
+    # ------------------------------------------------------------------ synthetic scale data
+
+    def load_synthetic(
+        self,
+        cinemas: int,
+        dates: Sequence[str],
+        movies: Sequence[str] = ("24128",),
+        screens_per_cinema_day: int = 10,
+        *,
+        replace: bool = False,
+    ) -> list[int]:
+        """Add `cinemas` new cinemas (CinemaID 9001 up) with rows on `dates`; returns their ids.
+
+        Four halls each: hall 4 is 수퍼 4D (930, 112 seats) on every 2nd cinema, hall 3
+        수퍼플렉스 (940) on every 3rd, hall 2 on every 4th is split into zones 100 + 960; the rest
+        are 일반 (100). Counts are deterministic, some 0. Every date is opened.
+        """
+        if replace:
+            self.clear()
+        template = load_fixture(PLAY_FILES[0])["PlaySeqs"]["Items"][0]
+        titles = {m["RepresentationMovieCode"]: m for m in self.movies}
+        regions = [a["DetailDivisionCode"] for a in self.areas] or ["0001"]
+        taken = {int(c["CinemaID"]) for c in self.cinemas}
+        ids = [n for n in range(9001, 9001 + cinemas + len(taken)) if n not in taken][:cinemas]
+        for i, cid in enumerate(ids):
+            name = f"합성{i + 1}"
+            self.cinemas.append(
+                {
+                    **self.cinemas[0],
+                    "DivisionCode": 1,
+                    "DetailDivisionCode": regions[i % len(regions)],
+                    "CinemaID": cid,
+                    "CinemaNameKR": name,
+                    "CinemaNameUS": f"Synthetic {i + 1}",
+                }
+            )
+            halls: list[tuple[int, list[tuple[int, int]], str]] = []
+            for k in range(4):
+                zones = [(100, 100 + (i * 13 + k * 29) % 150)]
+                label = f"{k + 1}관"
+                if k == 3 and i % 2 == 0:
+                    zones, label = [(930, 112)], f"{k + 1}관 수퍼 4D"
+                elif k == 2 and i % 3 == 0:
+                    zones, label = [(940, 288)], f"{k + 1}관 수퍼플렉스"
+                elif k == 1 and i % 4 == 0:
+                    zones = [(100, 120), (960, 12)]
+                halls.append((cid * 100 + k + 1, zones, label))
+            for d_idx, play_dt in enumerate(dates):
+                for j in range(screens_per_cinema_day):
+                    screen, zones, label = halls[j % len(halls)]
+                    seq = j // len(halls) + 1
+                    movie = movies[(i + j) % len(movies)]
+                    film = titles.get(movie, {})
+                    start = 540 + (seq - 1) * 150 + (j % len(halls)) * 15
+                    run = int(film.get("PlayTime") or 120)
+                    rows = []
+                    for z_idx, (zone, total) in enumerate(zones):
+                        left = total * ((i * 7 + d_idx * 3 + j * 5 + z_idx) % 11) // 10
+                        rows.append(
+                            {
+                                **template,
+                                "CinemaID": cid,
+                                "CinemaNameKR": name,
+                                "ScreenID": screen,
+                                "ScreenNameKR": label,
+                                "PlayDt": play_dt,
+                                "PlaySequence": seq,
+                                "StartTime": f"{start // 60:02d}:{start % 60:02d}",
+                                "EndTime": f"{(start + run) // 60:02d}:{(start + run) % 60:02d}",
+                                "RepresentationMovieCode": movie,
+                                "MovieCode": movie,
+                                "MovieNameKR": film.get("MovieNameKR", f"영화 {movie}"),
+                                "TotalSeatCount": total,
+                                "BookingSeatCount": left,
+                                "IsBookingYN": "Y",
+                                "ScreenDivisionCode": zone,
+                                "ScreenDivisionNameKR": _ZONE_NAMES.get(zone, str(zone)),
+                                "FourDTypeCode": 200 if zone == 930 else 0,
+                                "SequenceNoGroupNameKR": "조조" if start < 600 else "",
+                            }
+                        )
+                    self.add_screening(rows, mark_open=False)
+        for play_dt in dates:
+            self.open_date(play_dt)
+        return ids
 
     # ------------------------------------------------------------------ HTTP
 
