@@ -118,7 +118,7 @@ def free(body: dict[str, Any]) -> list[str]:
     return [seat_name(s) for s in body["Seats"]["Items"] if s["SeatStatusCode"] == 0]
 
 
-def usable(body: dict[str, Any]) -> list[str]:
+def free_not_wheelchair(body: dict[str, Any]) -> list[str]:
     return [
         seat_name(s)
         for s in body["Seats"]["Items"]
@@ -196,7 +196,7 @@ async def test_play_sequence_rows_zones_and_strays(
     ]
     seat_map = await call(http, lc, seat_params(ZONES_9, 100))
     assert sum(r["BookingSeatCount"] for r in zones) == len(free(seat_map)) == 6
-    assert sorted(usable(seat_map)) == ["B7", "B8", "I1", "I2"]  # H1, H2: wheelchair
+    assert sorted(free_not_wheelchair(seat_map)) == ["B7", "B8", "I1", "I2"]  # H1, H2: wheelchair
     late = rows_of(body, SUPER4D_LATE)[0]
     assert (late["StartTime"], late["EndTime"], late["SequenceNoGroupNameKR"]) == (
         "23:00",
@@ -281,7 +281,7 @@ async def test_seat_maps_as_the_reference_describes(
     row = rows_of(await call(http, lc, play_params()), SUPER4D_THREE)[0]
     assert row["BookingSeatCount"] == len(free(body)) == 9  # remaining, not sold
     wheelchair_only = await call(http, lc, seat_params(SUPER4D_WHEELCHAIR_ONLY))
-    assert (len(free(wheelchair_only)), usable(wheelchair_only)) == (4, [])
+    assert (len(free(wheelchair_only)), free_not_wheelchair(wheelchair_only)) == (4, [])
 
 
 async def test_inverted_count_and_couples(lc: FakeLotte, http: aiohttp.ClientSession) -> None:
@@ -298,7 +298,7 @@ async def test_inverted_count_and_couples(lc: FakeLotte, http: aiohttp.ClientSes
     assert pairs["E3"] == ("1E04", 0)
     assert pairs["E4"] == ("1E03", 0)
     assert (pairs["E7"], pairs["E8"]) == (("1E08", 20), ("1E07", 0))  # half a pair free
-    assert sorted(usable(couples)) == ["C4", "E3", "E4", "E8"]
+    assert sorted(free_not_wheelchair(couples)) == ["C4", "E3", "E4", "E8"]
     by_name = {seat_name(s): s for s in couples["Seats"]["Items"]}
     b2, b3 = by_name["B2"], by_name["B3"]  # a side table between two recliners of one group
     assert b2["SeatColumGroupNo"] == b3["SeatColumGroupNo"]
@@ -312,12 +312,12 @@ async def test_scenario_moves_seats_and_listing_together(
     row = rows_of(await call(http, lc, play_params()), SUPER4D_WHEELCHAIR_ONLY)[0]
     assert row["BookingSeatCount"] == 7
     seats = await call(http, lc, seat_params(SUPER4D_WHEELCHAIR_ONLY))
-    assert sorted(usable(seats)) == ["C6", "C7", "C8"]
+    assert sorted(free_not_wheelchair(seats)) == ["C6", "C7", "C8"]
     assert seats["ScreenSeatInfo"]["Items"][0]["BookingCount"] == 112 - 7 - 2  # 2 blocked
     lc.sell(SUPER4D_WHEELCHAIR_ONLY, ["C7"])
     lc.free(SUPER4D_WHEELCHAIR_ONLY, ["A5"])
     assert lc.remaining(SUPER4D_WHEELCHAIR_ONLY) == 7
-    assert sorted(usable(lc.seat_map(SUPER4D_WHEELCHAIR_ONLY))) == ["A5", "C6", "C8"]
+    assert sorted(free_not_wheelchair(lc.seat_map(SUPER4D_WHEELCHAIR_ONLY))) == ["A5", "C6", "C8"]
     lc.sell_out(SUPER4D_WHEELCHAIR_ONLY)
     assert (lc.remaining(SUPER4D_WHEELCHAIR_ONLY), free(lc.seat_map(SUPER4D_WHEELCHAIR_ONLY))) == (
         0,
@@ -347,7 +347,7 @@ async def test_screenings_added_and_days_copied(lc: FakeLotte, http: aiohttp.Cli
     assert {r["PlayDt"] for r in copied["PlaySeqs"]["Items"]} == {"2026-12-16"}
     assert {r["IsBookingYN"] for r in copied["PlaySeqs"]["Items"]} == {"Y", "N", "E"}
     moved_zones = (1016, 1209, "2026-12-16", 2)
-    assert sorted(usable(await call(http, lc, seat_params(moved_zones)))) == [
+    assert sorted(free_not_wheelchair(await call(http, lc, seat_params(moved_zones)))) == [
         "B7",
         "B8",
         "I1",
@@ -490,7 +490,7 @@ async def test_scenario_moves_with_today(http: aiohttp.ClientSession) -> None:
             assert key[2] == day.isoformat()
             body = await call(http, lc, play_params(day.isoformat()))
             assert rows_of(body, key)[0]["BookingSeatCount"] == 9
-            assert sorted(usable(await call(http, lc, seat_params(key)))) == sorted(
+            assert sorted(free_not_wheelchair(await call(http, lc, seat_params(key)))) == sorted(
                 ["F5", "F6", "F7", "D4", "D5"]
             )
             later = await call(http, lc, play_params(lc.date(7)))
