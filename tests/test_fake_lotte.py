@@ -4,6 +4,7 @@ what they say. Raw HTTP, as a client would send it: one form field `paramList` h
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import subprocess
 import sys
@@ -20,14 +21,16 @@ from tests.fakes.lotte_server import (
     CHARLOTTE_CLOSED,
     CHARLOTTE_COUPLES,
     FIXTURE_DAY,
+    HALLS,
     SEAT_FILES,
+    SUPER4D_ACROSS_AISLE,
     SUPER4D_INVERTED,
-    SUPER4D_LATE,
     SUPER4D_THREE,
     SUPER4D_WHEELCHAIR_ONLY,
     ZONES_9,
     FakeLotte,
     Key,
+    build_seats,
     is_wheelchair,
     load_fixture,
     seat_name,
@@ -197,7 +200,7 @@ async def test_play_sequence_rows_zones_and_strays(
     seat_map = await call(http, lc, seat_params(ZONES_9, 100))
     assert sum(r["BookingSeatCount"] for r in zones) == len(free(seat_map)) == 6
     assert sorted(free_not_wheelchair(seat_map)) == ["B7", "B8", "I1", "I2"]  # H1, H2: wheelchair
-    late = rows_of(body, SUPER4D_LATE)[0]
+    late = rows_of(body, SUPER4D_ACROSS_AISLE)[0]
     assert (late["StartTime"], late["EndTime"], late["SequenceNoGroupNameKR"]) == (
         "23:00",
         "25:20",
@@ -262,7 +265,8 @@ async def test_seat_maps_as_the_reference_describes(
     body = await call(http, lc, seat_params(SUPER4D_THREE))
     seats = body["Seats"]["Items"]
     assert body["ScreenSeatInfo"]["Items"][0]["TotalSeatCount"] == len(seats) == 112
-    assert sorted(free(body)) == sorted(["H1", "H2", "H13", "H14", "F5", "F6", "F7", "D4", "D5"])
+    assert sorted(free(body)) == sorted(["H1", "H2", "H13", "H14", "F5", "F6", "F7"])
+    assert free_not_wheelchair(body) == ["F5", "F6", "F7"]  # exactly 3, together
     wheelchair = {
         seat_name(s): s["SeatBlockSet"].replace(",", "").find("Y")
         for s in seats
@@ -270,16 +274,22 @@ async def test_seat_maps_as_the_reference_describes(
     }
     assert wheelchair == {"H1": 3, "H2": 3, "H13": 8, "H14": 8}
     by_name = {seat_name(s): s for s in seats}
-    d4, d5 = by_name["D4"], by_name["D5"]
-    # Numbers run straight across the aisle; the group and the x gap tell it apart.
-    assert (d4["ShowSeatColumn"] + 1, d4["SeatColumGroupNo"]) == (d5["ShowSeatColumn"], "1")
-    assert d5["SeatColumGroupNo"] == "2"
-    assert d5["SeatXCoordinate"] - d4["SeatXCoordinate"] > 2.3 * d4["SeatXLength"]
     f5, f6 = by_name["F5"], by_name["F6"]
+    assert f5["SeatColumGroupNo"] == f6["SeatColumGroupNo"] == "2"
     assert f6["SeatXCoordinate"] - f5["SeatXCoordinate"] <= 1.4 * f5["SeatXLength"]
     assert {s["SeatStatusCode"] for s in seats} == {0, 20, 28, 50, 80}
     row = rows_of(await call(http, lc, play_params()), SUPER4D_THREE)[0]
-    assert row["BookingSeatCount"] == len(free(body)) == 9  # remaining, not sold
+    assert row["BookingSeatCount"] == len(free(body)) == 7  # remaining, not sold
+    across = await call(http, lc, seat_params(SUPER4D_ACROSS_AISLE))
+    assert free_not_wheelchair(across) == ["D3", "D4", "D5"]
+    d3, d4, d5 = (
+        next(s for s in across["Seats"]["Items"] if seat_name(s) == n) for n in ("D3", "D4", "D5")
+    )
+    # Numbers run straight across the aisle; the group and the x gap tell it apart.
+    assert [s["ShowSeatColumn"] for s in (d3, d4, d5)] == [3, 4, 5]
+    assert [s["SeatColumGroupNo"] for s in (d3, d4, d5)] == ["1", "1", "2"]
+    assert d4["SeatXCoordinate"] - d3["SeatXCoordinate"] <= 1.4 * d3["SeatXLength"]
+    assert d5["SeatXCoordinate"] - d4["SeatXCoordinate"] > 2.3 * d4["SeatXLength"]
     wheelchair_only = await call(http, lc, seat_params(SUPER4D_WHEELCHAIR_ONLY))
     assert (len(free(wheelchair_only)), free_not_wheelchair(wheelchair_only)) == (4, [])
 
@@ -323,12 +333,12 @@ async def test_scenario_moves_seats_and_listing_together(
         0,
         [],
     )
-    lc.set_remaining(SUPER4D_LATE, 3)  # fill order: the 4 wheelchair seats come first
-    assert sorted(free(lc.seat_map(SUPER4D_LATE))) == ["H1", "H13", "H2"]
+    lc.set_remaining(SUPER4D_ACROSS_AISLE, 3)  # fill order: the 4 wheelchair seats come first
+    assert sorted(free(lc.seat_map(SUPER4D_ACROSS_AISLE))) == ["H1", "H13", "H2"]
     lc.set_remaining(ZONES_9, 2, zone=960)
     assert [r["BookingSeatCount"] for r in lc.rows(ZONES_9)] == [4, 2]
     lc.set_listing_count(SUPER4D_THREE, 2)  # a stale listing: the map is unchanged
-    assert (lc.remaining(SUPER4D_THREE), len(free(lc.seat_map(SUPER4D_THREE)))) == (2, 9)
+    assert (lc.remaining(SUPER4D_THREE), len(free(lc.seat_map(SUPER4D_THREE)))) == (2, 7)
     with pytest.raises(ValueError, match="Z99"):
         lc.set_free_seats(SUPER4D_THREE, ["Z99"])
 
@@ -337,10 +347,10 @@ async def test_screenings_added_and_days_copied(lc: FakeLotte, http: aiohttp.Cli
     new = lc.clone_screening(SUPER4D_THREE, PlaySequence=6, StartTime="25:30", EndTime="27:50")
     assert new == (1016, 1204, DAY, 6)
     body = await call(http, lc, play_params())
-    assert rows_of(body, new)[0]["BookingSeatCount"] == 9
+    assert rows_of(body, new)[0]["BookingSeatCount"] == 7
     assert sorted(free(lc.seat_map(new))) == sorted(free(lc.seat_map(SUPER4D_THREE)))
     lc.sell_out(new)  # a clone shares nothing with its source
-    assert len(free(lc.seat_map(SUPER4D_THREE))) == 9
+    assert len(free(lc.seat_map(SUPER4D_THREE))) == 7
     created = lc.copy_day(DAY, "2026-12-16")
     assert len(created) == len(lc.keys(DAY))
     copied = await call(http, lc, play_params("2026-12-16"))
@@ -489,10 +499,9 @@ async def test_scenario_moves_with_today(http: aiohttp.ClientSession) -> None:
             key = lc.moved(SUPER4D_THREE)
             assert key[2] == day.isoformat()
             body = await call(http, lc, play_params(day.isoformat()))
-            assert rows_of(body, key)[0]["BookingSeatCount"] == 9
-            assert sorted(free_not_wheelchair(await call(http, lc, seat_params(key)))) == sorted(
-                ["F5", "F6", "F7", "D4", "D5"]
-            )
+            assert rows_of(body, key)[0]["BookingSeatCount"] == 7
+            usable = free_not_wheelchair(await call(http, lc, seat_params(key)))
+            assert usable == ["F5", "F6", "F7"]
             later = await call(http, lc, play_params(lc.date(7)))
             assert {r["IsBookingYN"] for r in later["PlaySeqs"]["Items"]} == {"J"}
             page = await call(http, lc, page_params())
@@ -540,3 +549,24 @@ def test_standalone_process() -> None:
         finally:
             proc.terminate()
         assert proc.wait() == 0  # SIGTERM is a clean shutdown
+
+
+@pytest.mark.parametrize("hall_key", sorted(HALLS))
+def test_hall_geometry_follows_the_reference_rule(hall_key: tuple[int, int]) -> None:
+    """Neighbours at most 1.4 widths apart in x; aisles (group change) at least 2.3."""
+    seats = build_seats(HALLS[hall_key])
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for s in seats:
+        rows.setdefault(s["SeatRow"], []).append(s)
+    for row in rows.values():
+        row.sort(key=lambda s: s["SeatXCoordinate"])
+        assert [s["SeatColumn"] for s in row] == list(range(1, len(row) + 1))
+        for a, b in itertools.pairwise(row):
+            gap = (b["SeatXCoordinate"] - a["SeatXCoordinate"]) / a["SeatXLength"]
+            if a["SeatColumGroupNo"] != b["SeatColumGroupNo"]:
+                assert gap >= 2.3
+            else:
+                assert gap <= 1.4 or 1.5 <= gap < 2.3  # neighbours, or a side table between
+    assert len({s["SeatNo"] for s in seats}) == len(seats)
+    ys = [min(s["SeatYCoordinate"] for s in r) for r in rows.values()]
+    assert ys == sorted(ys)  # row A nearest the screen (small y)

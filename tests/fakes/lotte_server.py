@@ -92,7 +92,7 @@ SUPER4D_SOLD_OUT: Key = (1016, 1204, "2026-12-13", 1)
 SUPER4D_WHEELCHAIR_ONLY: Key = (1016, 1204, "2026-12-13", 2)
 SUPER4D_THREE: Key = (1016, 1204, "2026-12-13", 3)
 SUPER4D_INVERTED: Key = (1016, 1204, "2026-12-13", 4)
-SUPER4D_LATE: Key = (1016, 1204, "2026-12-13", 5)
+SUPER4D_ACROSS_AISLE: Key = (1016, 1204, "2026-12-13", 5)  # 23:00-25:20
 CHARLOTTE_CLOSED: Key = (1016, 1202, "2026-12-13", 1)
 CHARLOTTE_COUPLES: Key = (1016, 1202, "2026-12-13", 2)
 ZONES_9: Key = (1016, 1209, "2026-12-13", 2)
@@ -102,6 +102,7 @@ SEAT_FILES: dict[Key, str] = {
     SUPER4D_WHEELCHAIR_ONLY: "GetSeats-1016-super4d-wheelchair-only.json",
     SUPER4D_THREE: "GetSeats-1016-super4d-three-together.json",
     SUPER4D_INVERTED: "GetSeats-1016-super4d-inverted-count.json",
+    SUPER4D_ACROSS_AISLE: "GetSeats-1016-super4d-across-aisle.json",
     CHARLOTTE_COUPLES: "GetSeats-1016-charlotte-couples.json",
     ZONES_9: "GetSeats-1016-9-zones.json",
 }
@@ -487,7 +488,7 @@ class FakeLotte:
                     self._add_row(row)
         for row in load_fixture(LISTED_FILE)["PlaySeqs"]["Items"]:
             self._add_row({**row, "IsBookingYN": "Y"})  # J comes from the date, not the row
-        self._open = {k[2] for k, s in self._screenings.items() if k[2] == FIXTURE_DAY.isoformat()}
+        self._open = {FIXTURE_DAY.isoformat()}  # the listed file's date stays "J"
         for key, name in SEAT_FILES.items():
             self._screenings[key].seat_map = load_fixture(name)
         #: Days the scenario was moved by: fixture dates + this = served ones.
