@@ -485,6 +485,10 @@ async def test_transport_edges(lc: FakeLotte, http: aiohttp.ClientSession) -> No
     assert (await call(http, lc, {"MethodName": "GetNothing"}))["IsOK"] == "false"
     lc.is_ok_bool = True
     assert (await call(http, lc, play_params()))["IsOK"] is True
+    lc.require_headers = True
+    assert (await post(http, lc, play_params()))[0] == 403
+    browser = {"User-Agent": UA, "Referer": "https://www.lottecinema.co.kr/NLCHS/Ticketing"}
+    assert (await post(http, lc, play_params(), headers=browser))[0] == 200
 
 
 async def test_scenario_moves_with_today(http: aiohttp.ClientSession) -> None:

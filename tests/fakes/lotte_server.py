@@ -463,6 +463,9 @@ class FakeLotte:
         self.require_member_on_no = True  # GetTicketingPageTOBE needs memberOnNo (reference)
         self.strict_seat_ids = True  # GetSeats with string/mis-cased ids: silent empty (L)
         self.is_ok_bool = False  # True: IsOK as a JSON boolean, as older code saw it
+        #: True: 403 without a browser User-Agent and the Referer (none seen: Lotte blocks no
+        #: one, reference §Transport; this checks the client sends what the reference says).
+        self.require_headers = False
         #: Rows of another cinema mixed into a cinema's GetPlaySequence (reference: filter on
         #: CinemaID). requested -> other; its first row of that date is appended.
         self.stray_rows: dict[int, int] = {WORLD_TOWER: KONDAE}
@@ -964,6 +967,8 @@ class FakeLotte:
                 status=405, text=_ERROR_PAGE.format("405"), content_type="text/html"
             )
         mode = self._take_failure(method, params) if method in METHODS else None
+        if mode is None and self.require_headers and not _browser_like(request.headers):
+            mode = "403"
         rec.failure = mode
         if mode == "timeout":
             await self._shutdown.wait()  # until the fake closes; the client gives up first
@@ -1100,6 +1105,11 @@ class FakeLotte:
 
 
 # ---------------------------------------------------------------------- module helpers
+
+
+def _browser_like(headers: Mapping[str, str]) -> bool:
+    referer = headers.get("Referer", "")
+    return "Mozilla/" in headers.get("User-Agent", "") and "lottecinema.co.kr" in referer
 
 
 def _empty_play_sequence() -> Json:
