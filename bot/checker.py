@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -147,9 +147,11 @@ class Checker:
         *,
         wait: bool = True,
         on_progress: Callable[[], Awaitable[object]] | None = None,
+        only: Collection[int] | None = None,
     ) -> CheckResult:
         """One check. `on_progress` runs after each listing chunk's openings are stored, so
-        alerts can go out long before a large check ends.
+        alerts can go out long before a large check ends. `only`: check just these watches
+        (a member's `/check`); the others are not looked at and keep their state.
 
         Cancelling it (shutdown) is safe: each chunk is stored in one transaction, so what
         was not stored keeps its state and is simply checked next time."""
@@ -162,7 +164,7 @@ class Checker:
         finally:
             self._waiting -= 1
         try:
-            return await self._run(trigger, on_progress)
+            return await self._run(trigger, on_progress, only)
         finally:
             self.lock.release()
 
@@ -192,11 +194,16 @@ class Checker:
                 self._polling = False
 
     async def _run(
-        self, trigger: str, on_progress: Callable[[], Awaitable[object]] | None
+        self,
+        trigger: str,
+        on_progress: Callable[[], Awaitable[object]] | None,
+        only: Collection[int] | None = None,
     ) -> CheckResult:
         started = self.clock()
         requests_before = self.client.requests_made
         stored = await self.store.watches(include_paused=False)
+        if only is not None:
+            stored = [w for w in stored if w.id in only]
         subscriptions = await self.store.subscriptions()
         # Watches waiting for a film cost one catalogue read, together; one that finds its
         # film is checked as any watch from this check on.
