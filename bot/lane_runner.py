@@ -62,6 +62,9 @@ class LaneRunner:
             self.last_plan = None
             return Tick()
         today = now.astimezone(KST).date()
+        # A past date's listing is never asked again: its memory goes (growth stays flat).
+        for key in [k for k in self.last_listing if k[1] < today]:
+            del self.last_listing[key]
         chunks = make_chunks(watches, today, self.horizon_days)
         branches = sorted({b for c in chunks for b in c.branches})
         rows = await store.lane_rows(branches, now)
