@@ -26,7 +26,7 @@ from bot.planner import Chunk, make_chunks
 from bot.report import run_row
 from bot.results import CheckError, CheckResult, NewOpening, SeenScreening
 from bot.seat_prefs import judge
-from bot.seat_rule import KNOWN_WHEELCHAIR_SEATS, HallFacts, needs_seat_map
+from bot.seat_rule import KNOWN_WHEELCHAIR_SEATS, HallFacts, from_count, needs_seat_map
 from bot.seats import SeatCount, estimate, evaluate
 from bot.store.news import NewNotice, Seen
 from bot.store.repo import Coverage, PendingAlert, Scope, Snapshot, Store
@@ -334,7 +334,9 @@ class _Run:
         self.targets = targets
         self.news_targets = news_targets
         self.known = await self.c.store.known_screenings(self._watch)
-        self.halls = HallFacts.with_known(await self.c.store.wheelchair_seats())
+        self.halls = HallFacts.with_known(
+            await self.c.store.wheelchair_seats(), await self.c.store.hidden_seats()
+        )
         states = await self.c.store.opening_states(self.now - self.c.damping)
         self.states = {k: v for k, v in states.items() if k[0] in self._watch}
         self.scopes: dict[str, Scope] = await self.c.store.screening_scopes(
@@ -356,7 +358,7 @@ class _Run:
             no = screening.play_schdl_no
             seen[no] = judged
             matching.update((wid, no) for wid in judged.matched_by)
-            if judged.count is not None and not judged.count.exact:
+            if judged.count is not None and not judged.count.settled:
                 # An estimate cannot prove that seats went away: keep what was open, open.
                 unknown.update(
                     (wid, no) for wid in judged.wanted_by if wid not in judged.matched_by
@@ -592,8 +594,9 @@ class _Run:
         ]
         if not wanting:
             return None
-        count: SeatCount | None = None
-        if needs_seat_map(screening, wanting):
+        # No map where the count alone settles every watch it could satisfy (seat_rule).
+        count = from_count(screening, wanting, self.halls)
+        if needs_seat_map(screening, wanting, self.halls):
             if self._defers(screening, before):
                 self.deferred.add(screening.play_schdl_no)
                 return None
@@ -635,7 +638,7 @@ class _Run:
                         count.wheelchair_seats,
                         count.total,
                     )
-                    self.halls.learn(screening, count.wheelchair_seats)
+                    self.halls.learn(screening, count.wheelchair_seats, count.hidden_seats)
                 return count
             except MegaboxError as exc:
                 log.warning("seat map %s failed: %s", screening.play_schdl_no, exc.describe())

@@ -11,12 +11,17 @@ The figures are upper estimates, made before any request:
   (planner.py), so per wanted date within the horizon ceil(branches / 3). A check shares
   listings between all watches, so a watch's own figure is the most it adds; only dates
   MEGABOX lists as open are asked for, which are usually fewer.
-- **Seat maps**: a check reads the map of every screening whose free count could satisfy a
-  watch (product.md "Check"); which ones that will be is unknown in advance, so we assume
-  every screening may need one: per wanted date and branch, halls × screenings per hall.
-  A named format is one hall (MEGABOX's special formats are one hall per branch); any format
-  is `HALLS_ANY_FORMAT` halls. A hall starts a screening about every `MINUTES_PER_SCREENING`,
-  at most `SCREENINGS_PER_HALL_DAY` a day, so a start-time window lowers the count.
+- **Seat maps** follow the count rule (bot/seat_rule.py): a watch that cares where the
+  seats are (together, rows, centre) needs the map of every screening whose free count could
+  satisfy it; which ones that will be is unknown in advance, so we assume every screening
+  may: per wanted date and branch, halls × screenings per hall. A watch that asks for N
+  seats anywhere needs a map only where the count cannot settle it: near the bound, where
+  `restSeatCnt` is at least N but within the hall's wheelchair and hidden seats of it (a
+  screening selling out or coming back), and a hall's first read: we count
+  `NEAR_BOUND_PER_HALL_DAY` of those per hall and date. A named format is one hall (MEGABOX's
+  special formats are one hall per branch); any format is `HALLS_ANY_FORMAT` halls. A hall
+  starts a screening about every `MINUTES_PER_SCREENING`, at most `SCREENINGS_PER_HALL_DAY`
+  a day, so a start-time window lowers the count.
 
 Holidays that MEGABOX adds to a weekend watch are not counted (they are few and unknown in
 advance).
@@ -31,6 +36,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.megabox.client import MAX_BRANCHES_PER_CALL
+from bot.seat_rule import placed
 from bot.watches import TimeWindow, Watch
 
 #: COEX's MX4D hall shows the 144-minute film six times on Sat 2026-12-05, every 160 minutes
@@ -39,6 +45,9 @@ SCREENINGS_PER_HALL_DAY = 6
 MINUTES_PER_SCREENING = 160
 #: Halls one film plays in at a branch in any format (COEX: MX4D, recliner, LED).
 HALLS_ANY_FORMAT = 3
+#: Screenings a hall a day whose count cannot settle a watch of N seats anywhere: the one
+#: selling out (or coming back) through the band of its wheelchair and hidden seats.
+NEAR_BOUND_PER_HALL_DAY = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +64,7 @@ class Cost:
     def describe(self) -> str:
         return (
             f"about {self.total} MEGABOX requests per check ({_plural(self.listings, 'listing')}"
-            f" and up to {_plural(self.seat_maps, 'seat map')})"
+            f" and about {_plural(self.seat_maps, 'seat map')})"
         )
 
 
@@ -80,6 +89,8 @@ def _seat_maps(watches: Sequence[Watch]) -> int:
     else:
         halls = len(formats)
     per_hall = min(SCREENINGS_PER_HALL_DAY, sum(_screenings_per_hall(w.window) for w in watches))
+    if not any(placed(w) for w in watches):
+        per_hall = min(per_hall, NEAR_BOUND_PER_HALL_DAY)  # the rest settle from their count
     return halls * per_hall
 
 

@@ -131,14 +131,14 @@ async def test_check_while_a_fast_poll_runs_is_deferred_at_once_and_answers(
     await run.scheduled_check()
     run.clock.advance(minutes=10)
     megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)
-    megabox.hold("seats")
-    asked = megabox.count("seats")
+    megabox.hold("bokd")
+    asked = megabox.count("bokd")
     poll = asyncio.create_task(lane(run).tick())
-    await megabox.wait_for_request("seats", asked + 1)  # the lane waits on MEGABOX now
+    await megabox.wait_for_request("bokd", asked + 1)  # the lane waits on MEGABOX now
     interaction = await fake.send_command(GUILD_ID, GENERAL_CHANNEL, ADMIN, "check")
     callback = await fake.wait_for_callback(interaction)
     assert callback == {"type": 5, "data": {"flags": 64}}  # deferred while MEGABOX hangs
-    megabox.release("seats")
+    megabox.release("bokd")
     await poll
     followup = await fake.wait_for_followup(interaction, timeout=10)
     embed = followup["embeds"][0]
