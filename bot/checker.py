@@ -77,6 +77,8 @@ class Poll:
     watch_ids: frozenset[int]
     listings: Mapping[tuple[str, ...], frozenset[date]]
     seat_maps: frozenset[str]
+    #: MEGABOX requests it may cause (the lane's budget left this hour); None: no limit.
+    budget: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +188,13 @@ class Checker:
                     for w in await self.store.watches(include_paused=False)
                     if w.id in poll.watch_ids and not w.waiting
                 )
-                run = _Run(self, watches, started, poll=poll, interrupt=lambda: self._waiting > 0)
+
+                def stop() -> bool:
+                    # A check waits, or the poll spent its budget (retries count too).
+                    spent = self.client.requests_made - before
+                    return self._waiting > 0 or (poll.budget is not None and spent >= poll.budget)
+
+                run = _Run(self, watches, started, poll=poll, interrupt=stop)
                 await self._prepare(run, watches, await self.store.subscriptions())
                 result = await self._checked(run, "fast", before, on_progress)
                 return Polled(result, run.calendars)
@@ -652,7 +660,7 @@ class _Run:
     def _yield_if_asked(self) -> None:
         """A fast poll stops before its next request when a check wants MEGABOX."""
         if self._stopped is None and self._interrupt():
-            self._stopped = Yielded("a check needs MEGABOX")
+            self._stopped = Yielded("a check needs MEGABOX, or the fast lane's budget is spent")
 
     def _failed(self, exc: MegaboxError) -> None:
         """Stop the check on overload, blocks and rate limits, or a run of outages."""
