@@ -7,6 +7,8 @@ from datetime import date
 
 from bot.cost import (
     HALLS_ANY_FORMAT,
+    LANE_LISTINGS_PER_HOUR,
+    LANE_SEAT_MAPS_PER_HOUR,
     NEAR_BOUND_PER_HALL_DAY,
     SCREENINGS_PER_HALL_DAY,
     Cost,
@@ -134,5 +136,23 @@ def test_a_first_watch_over_budget_is_told_the_budget_alone() -> None:
     spend = personal_spend(wide, [], budget=60, today=TODAY, horizon_days=HORIZON)
     assert spend.refused and spend.left == 60
     text = refusal(spend, wide)
-    assert "may use 60 requests per check together." in text
+    assert "may use 60 requests per check together" in text
     assert "your others" not in text and "another of your personal watches" not in text
+
+
+def test_a_personal_fast_lane_watch_counts_its_hour_of_polls_in_the_budget() -> None:
+    weekend = watch(fast_lane=True)
+    lane = 6 * LANE_LISTINGS_PER_HOUR + 6 * NEAR_BOUND_PER_HALL_DAY * LANE_SEAT_MAPS_PER_HOUR
+    assert cost(weekend) == Cost(listings=6, seat_maps=6, lane=lane)
+    assert cost(weekend).total == 12 + lane
+    spend = personal_spend(weekend, [], budget=60, today=TODAY, horizon_days=HORIZON)
+    assert not spend.refused
+    assert f"plus about {lane} an hour in the fast lane" in summary(spend.watch, spend)
+    # Every day in the lane is too much for one member; the refusal says what to drop.
+    daily = watch(fast_lane=True, days=Days.parse("all"))
+    spend = personal_spend(daily, [], budget=60, today=TODAY, horizon_days=HORIZON)
+    assert spend.refused
+    assert "the fast lane off" in refusal(spend, daily)
+    assert not personal_spend(
+        replace(daily, fast_lane=False), [], budget=60, today=TODAY, horizon_days=HORIZON
+    ).refused
