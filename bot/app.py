@@ -59,10 +59,10 @@ class WatchTree(app_commands.CommandTree["WatchBot"]):
             text = "This command works in a server, not in DMs."
         elif isinstance(error, app_commands.CommandOnCooldown):  # before CheckFailure: a subclass
             name = interaction.command.qualified_name if interaction.command else "this"
+            again = math.ceil(time.time() + error.retry_after)
             text = (
-                f"You ran `/{name}` a moment ago, and each one is a full MEGABOX check (one "
-                f"per person every {error.cooldown.per:.0f} s). Try again in "
-                f"{math.ceil(error.retry_after)} s."
+                f"You ran `/{name}` a moment ago (one per person every "
+                f"{error.cooldown.per:.0f} s). Try again <t:{again}:R>."
             )
         elif isinstance(error, app_commands.CheckFailure):
             text = str(error) or "You can't use this command here."

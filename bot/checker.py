@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -26,7 +26,7 @@ from bot.openings import Change, Key, OpeningState, Transition
 from bot.planner import Chunk, make_chunks
 from bot.report import run_row
 from bot.results import CheckError, CheckResult, NewOpening, SeenScreening
-from bot.seat_rule import KNOWN_WHEELCHAIR_SEATS, HallFacts, needs_seat_map
+from bot.seat_rule import KNOWN_WHEELCHAIR_SEATS, HallFacts, from_count, needs_seat_map
 from bot.seats import SeatCount, estimate, evaluate
 from bot.store.news import NewNotice, Seen
 from bot.store.repo import Coverage, PendingAlert, Store
@@ -77,6 +77,8 @@ class Poll:
     watch_ids: frozenset[int]
     listings: Mapping[tuple[str, ...], frozenset[date]]
     seat_maps: frozenset[str]
+    #: MEGABOX requests it may cause (the lane's budget left this hour); None: no limit.
+    budget: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,9 +159,11 @@ class Checker:
         *,
         wait: bool = True,
         on_progress: Callable[[], Awaitable[object]] | None = None,
+        only: Collection[int] | None = None,
     ) -> CheckResult:
         """One check. `on_progress` runs after each listing chunk's openings are stored, so
-        alerts can go out long before a large check ends.
+        alerts can go out long before a large check ends. `only`: check just these watches
+        (a member's `/check`); the others are not looked at and keep their state.
 
         Cancelling it (shutdown) is safe: each chunk is stored in one transaction, so what
         was not stored keeps its state and is simply checked next time."""
@@ -172,7 +176,7 @@ class Checker:
         finally:
             self._waiting -= 1
         try:
-            return await self._run(trigger, on_progress)
+            return await self._run(trigger, on_progress, only)
         finally:
             self.lock.release()
 
@@ -194,7 +198,13 @@ class Checker:
                     for w in await self.store.watches(include_paused=False)
                     if w.id in poll.watch_ids and not w.waiting
                 )
-                run = _Run(self, watches, started, poll=poll, interrupt=lambda: self._waiting > 0)
+
+                def stop() -> bool:
+                    # A check waits, or the poll spent its budget (retries count too).
+                    spent = self.client.requests_made - before
+                    return self._waiting > 0 or (poll.budget is not None and spent >= poll.budget)
+
+                run = _Run(self, watches, started, poll=poll, interrupt=stop)
                 await self._prepare(run, watches, await self.store.subscriptions())
                 result = await self._checked(run, "fast", before, on_progress)
                 return Polled(result, run.calendars, frozenset(run.read))
@@ -202,11 +212,16 @@ class Checker:
                 self._polling = False
 
     async def _run(
-        self, trigger: str, on_progress: Callable[[], Awaitable[object]] | None
+        self,
+        trigger: str,
+        on_progress: Callable[[], Awaitable[object]] | None,
+        only: Collection[int] | None = None,
     ) -> CheckResult:
         started = self.clock()
         requests_before = self.client.requests_made
         stored = await self.store.watches(include_paused=False)
+        if only is not None:
+            stored = [w for w in stored if w.id in only]
         subscriptions = await self.store.subscriptions()
         # Watches waiting for a film cost one catalogue read, together; one that finds its
         # film is checked as any watch from this check on.
@@ -341,7 +356,9 @@ class _Run:
         self.targets = targets
         self.news_targets = news_targets
         self.known = await self.c.store.known_screenings(self._watch)
-        self.halls = HallFacts.with_known(await self.c.store.wheelchair_seats())
+        self.halls = HallFacts.with_known(
+            await self.c.store.wheelchair_seats(), await self.c.store.hidden_seats()
+        )
         # Every path judges holidays from every calendar read so far, then from its own.
         self.holidays.update(await self.c.store.holidays())
         states = await self.c.store.opening_states(self.now - self.c.damping)
@@ -638,8 +655,9 @@ class _Run:
         ]
         if not wanting:
             return None
-        count: SeatCount | None = None
-        if needs_seat_map(screening, wanting):
+        # No map where the count alone settles every watch it could satisfy (seat_rule).
+        count = from_count(screening, wanting, self.halls)
+        if needs_seat_map(screening, wanting, self.halls):
             if self._defers(screening, before):
                 self.deferred.add(screening.play_schdl_no)
                 return None
@@ -681,7 +699,7 @@ class _Run:
                         count.wheelchair_seats,
                         count.total,
                     )
-                    self.halls.learn(screening, count.wheelchair_seats)
+                    self.halls.learn(screening, count.wheelchair_seats, count.hidden_seats)
                 return count
             except MegaboxError as exc:
                 log.warning("seat map %s failed: %s", screening.play_schdl_no, exc.describe())
@@ -695,7 +713,7 @@ class _Run:
     def _yield_if_asked(self) -> None:
         """A fast poll stops before its next request when a check wants MEGABOX."""
         if self._stopped is None and self._interrupt():
-            self._stopped = Yielded("a check needs MEGABOX")
+            self._stopped = Yielded("a check needs MEGABOX, or the fast lane's budget is spent")
 
     def _failed(self, exc: MegaboxError) -> None:
         """Stop the check on overload, blocks and rate limits, or a run of outages."""

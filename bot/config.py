@@ -63,8 +63,10 @@ class Settings(BaseSettings):
     #: Tries of an alert Discord refuses (400, 403, 404) before it is given up and the status
     #: channel says so; 429 and 5xx are retried without limit.
     alert_max_refusals: int = Field(5, ge=1, le=100)
-    #: One `/check` per member this often (0 = no limit): each one is a full check.
+    #: One `/check` per member this often (0 = no limit): each one checks their watches.
     check_cooldown_seconds: int = Field(60, ge=0, le=24 * 3600)
+    #: One `/history` per member this often (0 = no limit): each one paints a chart.
+    history_cooldown_seconds: int = Field(30, ge=0, le=24 * 3600)
     #: What one member's personal watches may cost together, in MEGABOX requests per check.
     personal_requests_per_check: int = Field(60, ge=1, le=10_000)
 

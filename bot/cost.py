@@ -11,12 +11,23 @@ The figures are upper estimates, made before any request:
   (planner.py), so per wanted date within the horizon ceil(branches / 3). A check shares
   listings between all watches, so a watch's own figure is the most it adds; only dates
   MEGABOX lists as open are asked for, which are usually fewer.
-- **Seat maps**: a check reads the map of every screening whose free count could satisfy a
-  watch (product.md "Check"); which ones that will be is unknown in advance, so we assume
-  every screening may need one: per wanted date and branch, halls × screenings per hall.
-  A named format is one hall (MEGABOX's special formats are one hall per branch); any format
-  is `HALLS_ANY_FORMAT` halls. A hall starts a screening about every `MINUTES_PER_SCREENING`,
-  at most `SCREENINGS_PER_HALL_DAY` a day, so a start-time window lowers the count.
+- **Seat maps** follow the count rule (bot/seat_rule.py): a watch that cares where the
+  seats are (together, rows, centre) needs the map of every screening whose free count could
+  satisfy it; which ones that will be is unknown in advance, so we assume every screening
+  may: per wanted date and branch, halls × screenings per hall. A watch that asks for N
+  seats anywhere needs a map only where the count cannot settle it: near the bound, where
+  `restSeatCnt` is at least N but within the hall's wheelchair and hidden seats of it (a
+  screening selling out or coming back), and a hall's first read: we count
+  `NEAR_BOUND_PER_HALL_DAY` of those per hall and date. A named format is one hall (MEGABOX's
+  special formats are one hall per branch); any format is `HALLS_ANY_FORMAT` halls. A hall
+  starts a screening about every `MINUTES_PER_SCREENING`, at most `SCREENINGS_PER_HALL_DAY`
+  a day, so a start-time window lowers the count.
+
+- **The fast lane**: a watch with it on is also polled between checks (bot/fast_lane.py), at
+  its regular pace a listing every `listing_every` and a standing seat map every
+  `seat_map_every`: its listings and seat maps above, that many times an hour. Faster paces
+  (a sold-out screening every 2 min) are stretched to fit the lane's shared budget
+  (`FAST_LANE_REQUESTS_PER_HOUR`). These count in a member's budget like a check an hour.
 
 Holidays that MEGABOX adds to a weekend watch are not counted (they are few and unknown in
 advance).
@@ -28,9 +39,11 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
+from bot.fast_lane import LanePolicy
 from bot.megabox.client import MAX_BRANCHES_PER_CALL
+from bot.seat_rule import placed
 from bot.watches import TimeWindow, Watch
 
 #: COEX's MX4D hall shows the 144-minute film six times on Sat 2026-12-05, every 160 minutes
@@ -39,28 +52,60 @@ SCREENINGS_PER_HALL_DAY = 6
 MINUTES_PER_SCREENING = 160
 #: Halls one film plays in at a branch in any format (COEX: MX4D, recliner, LED).
 HALLS_ANY_FORMAT = 3
+#: Screenings a hall a day whose count cannot settle a watch of N seats anywhere: the one
+#: selling out (or coming back) through the band of its wheelchair and hidden seats.
+NEAR_BOUND_PER_HALL_DAY = 1
+
+
+_LANE = LanePolicy(requests_per_hour=1)
+#: Fast-lane polls an hour of a listing, and of a seat map, at the lane's regular pace.
+LANE_LISTINGS_PER_HOUR = round(timedelta(hours=1) / _LANE.listing_every)
+LANE_SEAT_MAPS_PER_HOUR = round(timedelta(hours=1) / _LANE.seat_map_every)
 
 
 @dataclass(frozen=True, slots=True)
 class Cost:
-    """MEGABOX requests per check."""
+    """MEGABOX requests per check, and an hour's of the fast lane for watches in it."""
 
     listings: int = 0
     seat_maps: int = 0
+    lane: int = 0  # fast-lane requests an hour
+
+    @property
+    def per_check(self) -> int:
+        return self.listings + self.seat_maps
 
     @property
     def total(self) -> int:
-        return self.listings + self.seat_maps
+        """What counts against a budget: a check plus an hour of the fast lane."""
+        return self.per_check + self.lane
 
     def describe(self) -> str:
-        return (
-            f"about {self.total} MEGABOX requests per check ({_plural(self.listings, 'listing')}"
-            f" and up to {_plural(self.seat_maps, 'seat map')})"
+        text = (
+            f"about {self.per_check} MEGABOX requests per check "
+            f"({_plural(self.listings, 'listing')} and about {_plural(self.seat_maps, 'seat map')})"
         )
+        if self.lane:
+            text += f" plus about {self.lane} an hour in the fast lane"
+        return text
 
 
 def estimate(watches: Iterable[Watch], today: date, horizon_days: int) -> Cost:
-    """What checking these watches together costs, shared as one check shares it."""
+    """What checking these watches together costs, shared as one check shares it, and an
+    hour of the fast lane for those in it."""
+    watches = list(watches)
+    check = _check(watches, today, horizon_days)
+    fast = [w for w in watches if w.fast_lane]
+    lane = _check(fast, today, horizon_days) if fast else Cost()
+    return Cost(
+        check.listings,
+        check.seat_maps,
+        lane.listings * LANE_LISTINGS_PER_HOUR + lane.seat_maps * LANE_SEAT_MAPS_PER_HOUR,
+    )
+
+
+def _check(watches: Iterable[Watch], today: date, horizon_days: int) -> Cost:
+    """One check's listings and seat maps for these watches."""
     branches_by_date: dict[date, set[str]] = defaultdict(set)
     wanting: dict[tuple[date, str, str], list[Watch]] = defaultdict(list)
     for watch in watches:
@@ -80,6 +125,8 @@ def _seat_maps(watches: Sequence[Watch]) -> int:
     else:
         halls = len(formats)
     per_hall = min(SCREENINGS_PER_HALL_DAY, sum(_screenings_per_hall(w.window) for w in watches))
+    if not any(placed(w) for w in watches):
+        per_hall = min(per_hall, NEAR_BOUND_PER_HALL_DAY)  # the rest settle from their count
     return halls * per_hall
 
 
@@ -136,10 +183,15 @@ def refusal(spend: Spend, watch: Watch) -> str:
         tips.append("a start-time window (`times: 18:00-23:00`)")
     if not watch.formats:
         tips.append("one format instead of any (`format: MX4D`)")
+    if watch.fast_lane:
+        tips.append("the fast lane off (`fast_lane: False`)")
     tips.append("fewer days (`days: sat`, or dates like 2026-12-05)")
     if spend.others.total:
         tips.append("removing or narrowing another of your personal watches (`/watch list`)")
-    share = f"Your personal watches may use {spend.budget} requests per check together"
+    share = (
+        f"Your personal watches may use {spend.budget} requests per check together (an hour "
+        "of the fast lane counts like a check)"
+    )
     if spend.others.total:
         share += f"; your others use about {spend.others.total}, which leaves {spend.left}"
     return (
@@ -154,7 +206,7 @@ def summary(cost: Cost, spend: Spend | None = None) -> str:
     if spend is not None:
         text += (
             f" Your personal watches together: about {spend.after.total} of your "
-            f"{spend.budget} per check."
+            f"{spend.budget} per check{' and fast-lane hour' if spend.after.lane else ''}."
         )
     return text
 

@@ -37,8 +37,9 @@ class Sight(StrEnum):
 @dataclass(frozen=True, slots=True)
 class Sighting:
     sight: Sight
-    #: SEEN: the seats as read (an estimate when the seat map failed); None when no map was
-    #: needed because the listing's count is below what the watch asks.
+    #: SEEN: the seats as read (an estimate when the seat map failed, or settled by the count
+    #: alone, seat_rule.from_count); None when no map was needed because the listing's count
+    #: is below what the watch asks.
     count: SeatCount | None = None
 
 
@@ -86,7 +87,7 @@ def decide(
         return Change.CLOSED
     if sighting.sight is not Sight.SEEN:
         return None  # nothing seen, or seen but unreadable: never a close
-    if sighting.count is not None and not sighting.count.exact:
+    if sighting.count is not None and not sighting.count.settled:
         return None  # an estimate cannot prove that seats went away
     before = verdict(watch, state.matched)
     if before is not None and not before.matches:

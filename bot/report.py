@@ -125,6 +125,8 @@ def table(result: CheckResult) -> str:
         count = shown_count(s)
         if s.count is not None and count is not None:
             usable = f"{s.count.usable}{'' if s.count.exact else '~'}"
+            if s.count.from_count:
+                usable = f"≥{s.count.usable}"  # from the count: no seat map needed
             block = f"{count.best_block} in row {count.best_row}" if count.best_row else "-"
         else:
             usable, block = "-", "-"

@@ -23,6 +23,16 @@ class SeatCount:
     exact: bool
     #: The hall as read (None for an estimate): seat preferences and the picture need it.
     layout: SeatLayout | None = field(default=None, compare=False, repr=False)
+    #: Seats the map lists but does not show (None: no map read); the count rule needs them.
+    hidden_seats: int | None = None
+    #: No map read because the count alone settles it (seat_rule.from_count): `usable` is a
+    #: lower bound, yet the verdict is certain, so it can close an opening like a map.
+    from_count: bool = False
+
+    @property
+    def settled(self) -> bool:
+        """Its verdicts are certain: a map was read, or the count alone decided."""
+        return self.exact or self.from_count
 
     def satisfies(self, min_seats: int, together: bool) -> bool:
         if together:
@@ -51,6 +61,7 @@ def evaluate(seat_map: SeatMap) -> SeatCount:
         wheelchair_seats=sum(1 for s in shown if s.seat_class_cd == WHEELCHAIR),
         exact=True,
         layout=layout,
+        hidden_seats=len(seat_map.seats) - len(shown),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Hashable
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,18 @@ log = logging.getLogger(__name__)
 Interaction = discord.Interaction["WatchBot"]
 
 
+def _history_cooldown(interaction: Interaction) -> app_commands.Cooldown | None:
+    """Each `/history` paints a chart in a drawing process: one per member per
+    HISTORY_COOLDOWN_SECONDS (0: no limit)."""
+    per = interaction.client.settings.history_cooldown_seconds
+    return app_commands.Cooldown(1, per) if per else None
+
+
+def _per_member(interaction: Interaction) -> Hashable:
+    # Keyed by bot as well as by member, as /check's (tests run many bots in one process).
+    return (interaction.client, interaction.user.id)
+
+
 def parse_day(text: str) -> date:
     try:
         return date.fromisoformat(text.strip())
@@ -43,6 +56,7 @@ class History(commands.Cog):
         date="The screenings' date, e.g. 2026-12-05 (default: the next one with data)",
     )
     @app_commands.autocomplete(watch=watch_choices)
+    @app_commands.checks.dynamic_cooldown(_history_cooldown, key=_per_member)
     async def history(
         self, interaction: Interaction, watch: str | None = None, date: str | None = None
     ) -> None:

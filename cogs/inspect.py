@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 
 def _check_cooldown(interaction: Interaction) -> app_commands.Cooldown | None:
-    """Every `/check` is a full check of every watch: one per member per
+    """Every `/check` asks MEGABOX about the member's watches: one per member per
     CHECK_COOLDOWN_SECONDS (0: no limit)."""
     per = interaction.client.settings.check_cooldown_seconds
     return app_commands.Cooldown(1, per) if per else None
@@ -70,7 +70,11 @@ class Inspect(commands.Cog):
             return
         async with self.bot.working():  # a shutdown lets the answer go out too
             try:
-                result = await watcher_cog(self.bot).run_check("command", wait=False)
+                # Only what the member can see: one member cannot make MEGABOX check
+                # every server's watches; the full check is the schedule's.
+                result = await watcher_cog(self.bot).run_check(
+                    "command", wait=False, only={w.id for w in mine}
+                )
             except asyncio.CancelledError:
                 # A shutdown abandoned the check (nothing half-stored): say so, then go.
                 with contextlib.suppress(discord.HTTPException, TimeoutError):
@@ -88,7 +92,7 @@ class Inspect(commands.Cog):
                     ephemeral=True,
                 )
                 return
-            # The check covers every watch; the member sees only theirs.
+            # Errors are told per branch: only those of the member's watches.
             shown = result.for_watches({w.id for w in mine})
             embeds, files = await match_pictures(shown)
             await answer(interaction, embeds=[check_embed(shown), *embeds], files=files)

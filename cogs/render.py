@@ -136,14 +136,19 @@ def seats_text(view: AlertView) -> str:
     text = f"**{view.usable}** usable free seats of {view.total or '?'}"
     if view.allowed is not None and view.prefs.restricts:
         text += f", **{view.allowed}** {view.prefs.where()}"
-    if not view.exact:
+    if view.from_count:
+        text += (
+            "\nfrom the count: at least this many (MEGABOX's free seats less the hall's "
+            "wheelchair and hidden seats); no seat map was read, so there is no seat picture"
+        )
+    elif not view.exact:
         text += "\n⚠️ estimate: the seat map could not be read, so there is no seat picture"
     return text
 
 
 def block_text(view: AlertView) -> str:
     if not view.best_block or not view.best_row:
-        return "unknown" if not view.exact else "none"
+        return "unknown" if not view.exact or view.from_count else "none"
     return f"{view.best_block} together in row {view.best_row}"
 
 
@@ -235,6 +240,8 @@ def screening_line(s: SeenScreening) -> str:
     count = shown_count(s)
     if s.count is not None and count is not None:
         seats = f"{s.count.usable}{'' if s.count.exact else '~'} usable"
+        if s.count.from_count:
+            seats = f"at least {s.count.usable} usable, from the count"
         if count.best_row:
             seats += f", {count.best_block} together in row {count.best_row}"
         if not s.matched_by and s.reasons:

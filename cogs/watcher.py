@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import io
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -127,12 +127,14 @@ class Watcher(commands.Cog):
         except Exception:
             log.exception("scheduled check crashed")
 
-    async def run_check(self, trigger: str, *, wait: bool = True) -> CheckResult:
+    async def run_check(
+        self, trigger: str, *, wait: bool = True, only: Collection[int] | None = None
+    ) -> CheckResult:
         async with self.bot.working():
             try:
                 # Alerts go out as each part of a long check stores them, not at its end.
                 result = await self.bot.checker.run(
-                    trigger, wait=wait, on_progress=self.alerts_stored
+                    trigger, wait=wait, on_progress=self.alerts_stored, only=only
                 )
             finally:
                 self.wake()  # closings and revivals need their edits too

@@ -62,6 +62,7 @@ def make_settings(megabox: FakeMegabox, db_url: str, tmp_path: Path, **changes: 
         "heartbeat_file": tmp_path / "heartbeat",
         "failure_alert_threshold": 3,
         "check_schedule": quiet_schedule(),  # tests fire the job themselves
+        "history_cooldown_seconds": 0,  # tests draw several charts; one test sets it
     }
     values.update(changes)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -203,11 +203,36 @@ async def test_a_wheelchair_seat_sold_while_normal_seats_free_at_an_equal_count(
     assert [o.screening.play_schdl_no for o in second.openings] == [COEX_MX4D_1940]
 
 
+async def test_around_the_count_bound_the_verdict_is_the_seat_map_s(world: World) -> None:
+    """A model of the hall (COEX MX4D: 4 wheelchair seats, N = 3) against the check: free
+    wheelchair and normal seats swap at every count around restSeatCnt - 4 = N, and the
+    check matches exactly when 3 normal seats are free, map or no map."""
+    watch = await world.add(original_watch())
+    await world.checker.run()  # the hall is read once
+    normal = ["F6", "F7", "F8", "H8", "H9", "H10"]
+    for rest in range(2, 9):
+        for wheelchair in range(min(rest, 4), -1, -1):
+            free = normal[: rest - wheelchair]
+            if len(free) != rest - wheelchair:
+                continue
+            world.megabox.set_free_seats(
+                COEX_MX4D_1940, [*["A13", "A14", "A15", "A16"][:wheelchair], *free],
+                keep_wheelchair_free=False,
+            )  # fmt: skip
+            world.clock.advance(hours=1)
+            result = await world.checker.run()
+            (seen,) = [s for s in result.screenings if s.screening.play_schdl_no == COEX_MX4D_1940]
+            assert (watch.id in seen.matched_by) == (len(free) >= 3), (rest, wheelchair)
+            # The count alone decides only where every split would give the same verdict.
+            assert (seen.count is not None and seen.count.from_count) == (rest - 4 >= 3)
+
+
 # -- 5. one bad seat map ---------------------------------------------------------------------
 
 
 async def test_one_seat_map_timeout_does_not_end_the_check(world: World) -> None:
-    await world.add(original_watch(branches=("1351", "4651")))
+    # Seats together: every candidate's map is read (a count alone proves no block).
+    await world.add(original_watch(branches=("1351", "4651"), together=True))
     world.megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)
     await world.checker.run()
     await deliver_all(world)

@@ -9,6 +9,8 @@ from typing import Any, cast
 
 import pytest
 
+from bot.fast_lane import LanePolicy
+from bot.lane_runner import LaneRunner
 from tests.conftest import COEX_MX4D_1940, THREE_TOGETHER, World, child_env, original_watch
 from tests.e2e import (
     ADMIN,
@@ -131,14 +133,14 @@ async def test_check_while_a_fast_poll_runs_is_deferred_at_once_and_answers(
     await run.scheduled_check()
     run.clock.advance(minutes=10)
     megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)
-    megabox.hold("seats")
-    asked = megabox.count("seats")
+    megabox.hold("bokd")
+    asked = megabox.count("bokd")
     poll = asyncio.create_task(lane(run).tick())
-    await megabox.wait_for_request("seats", asked + 1)  # the lane waits on MEGABOX now
+    await megabox.wait_for_request("bokd", asked + 1)  # the lane waits on MEGABOX now
     interaction = await fake.send_command(GUILD_ID, GENERAL_CHANNEL, ADMIN, "check")
     callback = await fake.wait_for_callback(interaction)
     assert callback == {"type": 5, "data": {"flags": 64}}  # deferred while MEGABOX hangs
-    megabox.release("seats")
+    megabox.release("bokd")
     await poll
     followup = await fake.wait_for_followup(interaction, timeout=10)
     embed = followup["embeds"][0]
@@ -223,3 +225,47 @@ async def test_watch_edit_turns_the_fast_lane_on_and_the_watch_says_so(
         assert "fast lane: re-checked between scheduled checks" in fields["Status"]
         (watch,) = await run.bot.store.watches()
         assert watch.fast_lane and not watch.baseline_pending  # no new baseline for this
+
+
+# -- the lane's budget and memory, across a restart ------------------------------------------
+
+
+async def test_the_lane_s_count_and_backoff_survive_a_restart(world: World) -> None:
+    await world.add(original_watch(fast_lane=True, together=True))
+    policy = LanePolicy(requests_per_hour=240)
+    runner = LaneRunner(world.checker, policy)
+    first = await runner.tick()
+    assert first.result is not None
+    spent = runner.requests_last_hour(world.clock())
+    assert spent == first.result.requests > 0
+    await world.restart()
+    after = LaneRunner(world.checker, policy)
+    await after.load()
+    assert after.requests_last_hour(world.clock()) == spent  # not a fresh hour
+    # A 429 makes it back off; a restart does not forget that either.
+    world.clock.advance(minutes=20)
+    world.megabox.fail("bokd", "429", times=10)
+    backed = await after.tick()
+    assert backed.backed_off == "rate-limited"
+    await world.restart()
+    asked = world.megabox.count()
+    again = LaneRunner(world.checker, policy)
+    quiet = await again.tick()
+    assert quiet.result is None and quiet.next_at == backed.next_at
+    assert world.megabox.count() == asked  # nothing asked while backing off
+    world.clock.advance(hours=2)
+    assert again.requests_last_hour(world.clock()) == 0
+
+
+async def test_a_poll_stops_at_what_the_hour_leaves_of_the_lane_s_budget(world: World) -> None:
+    await world.add(original_watch(fast_lane=True, together=True, min_seats=1))
+    await world.checker.run()
+    budget = 3
+    runner = LaneRunner(world.checker, LanePolicy(requests_per_hour=budget))
+    for _ in range(15):
+        # Counts move everywhere: each moved count wants its seat map at once.
+        for row in world.megabox.rows():
+            world.megabox.set_rest_seats(str(row["playSchdlNo"]), int(row["restSeatCnt"]) + 1)
+        await runner.tick()
+        world.clock.advance(minutes=4)
+        assert runner.requests_last_hour(world.clock()) <= budget

@@ -7,7 +7,8 @@ from datetime import date, timedelta
 from bot.megabox.models import CalendarDay
 from bot.planner import make_chunks, minimum_listing_requests
 from bot.watches import Days
-from tests.conftest import COEX_MX4D_1940, FIXTURE_NOW, World, original_watch
+from cogs.render import screening_line
+from tests.conftest import COEX_MX4D_1940, FIXTURE_NOW, THREE_TOGETHER, World, original_watch
 
 TODAY = FIXTURE_NOW.date()
 
@@ -96,26 +97,56 @@ async def test_paused_watches_cost_nothing(world: World) -> None:
     assert result.screenings == ()
 
 
-async def test_every_candidate_seat_map_is_read_at_every_check(world: World) -> None:
+def maps_read(world: World) -> list[str]:
+    return sorted(r.body["playSchdlNo"] for r in world.megabox.requests if r.endpoint == "seats")
+
+
+async def test_a_seat_map_is_read_only_where_the_count_cannot_settle_it(world: World) -> None:
     await world.add(original_watch(branches=("4651",), name="hanam"))
-    await world.checker.run()
-    # Hanam MX4D: 15:50 has 7 free, 21:10 has 18; both could give 3 seats.
-    first = sorted(r.body["playSchdlNo"] for r in world.megabox.requests if r.endpoint == "seats")
-    assert len(first) == 2
+    first = await world.checker.run()
+    # Hanam MX4D: 15:50 has 7 free, 21:10 has 18; both could give 3 seats. The hall has
+    # never been read, so the first map is read; it tells the hall's wheelchair and hidden
+    # seats (none), which settle 21:10 from its count in the same check.
+    assert maps_read(world) == ["2612054651035"]
+    assert len(first.matches) == 2
     world.megabox.reset_log()
     world.clock.advance(hours=1)
     again = await world.checker.run()
-    # Unchanged counts prove nothing about which seats are free: both are read again.
-    assert (
-        sorted(r.body["playSchdlNo"] for r in world.megabox.requests if r.endpoint == "seats")
-        == first
-    )
+    # Now the hall is known (no wheelchair or hidden seats): 7 and 18 free are ≥ 3 usable
+    # whatever seats moved, so no map is read, and both match "from the count".
+    assert maps_read(world) == []
     assert len(again.matches) == 2
-    # Below N no seat map can change the answer: that one needs none.
+    assert all(s.count is not None and s.count.from_count for s in again.matches)
+    lines = [screening_line(s) for s in again.matches]  # what /check shows
+    assert any("at least 7 usable, from the count" in line for line in lines)
+    # Below N no seat map can change the answer either: no map, no match.
     world.megabox.set_rest_seats("2612054651035", 2)
     world.megabox.reset_log()
     world.clock.advance(hours=1)
-    await world.checker.run()
-    assert [r.body["playSchdlNo"] for r in world.megabox.requests if r.endpoint == "seats"] == [
-        no for no in first if no != "2612054651035"
-    ]
+    third = await world.checker.run()
+    assert maps_read(world) == []
+    assert [s.screening.play_schdl_no for s in third.matches] == ["2612054651037"]  # 21:10
+
+
+async def test_a_together_watch_has_the_map_read_and_a_count_only_watch_shares_it(
+    world: World,
+) -> None:
+    counted = await world.add(original_watch(name="anywhere"))
+    world.megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)  # 9 free, 4 of them wheelchair
+    await world.checker.run()  # COEX MX4D is read once: 4 wheelchair seats, none hidden
+    world.megabox.reset_log()
+    world.clock.advance(hours=1)
+    alone = await world.checker.run()
+    # 9 - 4 = 5 ≥ 3 usable, certain (22:20's 4 free may all be wheelchair seats: read).
+    assert COEX_MX4D_1940 not in maps_read(world)
+    assert [s.screening.play_schdl_no for s in alone.matches] == [COEX_MX4D_1940]
+    # The same screening for a watch that wants its seats together: only the map can tell,
+    # and the count-only watch is judged by that map too.
+    together = await world.add(original_watch(name="together", together=True))
+    world.megabox.reset_log()
+    world.clock.advance(hours=1)
+    both = await world.checker.run()
+    assert maps_read(world).count(COEX_MX4D_1940) == 1
+    (seen,) = [s for s in both.screenings if s.screening.play_schdl_no == COEX_MX4D_1940]
+    assert seen.count is not None and seen.count.exact
+    assert set(seen.matched_by) == {counted.id, together.id}

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from collections.abc import AsyncIterator
@@ -157,8 +158,9 @@ async def test_check_in_a_server_shows_its_watches_and_only_your_personal_ones(
     admin = text(await command(run, ADMIN, "check"))  # not MEMBER's personal watch
     assert COEX in admin
     assert SUWON not in admin and HANAM not in admin
-    # The status channel is the operator's: its line still covers the whole check.
-    assert "matches" in run.status_lines()[-1]
+    # The status channel is the operator's: its line covers the check that ran, which for
+    # ADMIN's /check was guild 1's watch alone.
+    assert "1 match: 코엑스" in run.status_lines()[-1]
 
 
 async def test_check_in_dms_shows_only_your_personal_watches(run: Running) -> None:
@@ -174,6 +176,32 @@ async def test_check_in_dms_shows_only_your_personal_watches(run: Running) -> No
 
     nothing = text(await dm_command(run, GUILD2_ADMIN, "check"))
     assert "You have no personal watches" in nothing
+
+
+def branches_asked(megabox: FakeMegabox) -> set[str]:
+    """Every branch the fake MEGABOX was asked about (listings and seat maps)."""
+    return {
+        value
+        for r in megabox.requests
+        for key, value in r.body.items()
+        if key.startswith("brchNo") and key != "brchNoListCnt" and value
+    }
+
+
+async def test_a_member_s_check_in_dms_asks_megabox_only_about_their_watches(
+    run: Running,
+) -> None:
+    await three_owners(run)
+    run.megabox.reset_log()
+    await dm_command(run, MEMBER, "check")
+    assert run.megabox.count("bokd") >= 1
+    assert branches_asked(run.megabox) == {"0052"}  # Suwon: not COEX's, not Hanam's
+    run.megabox.reset_log()
+    await command(run, GUILD2_ADMIN, "check", guild=GUILD2, channel=GUILD2_CHANNEL)
+    assert branches_asked(run.megabox) == {"4651"}
+    run.megabox.reset_log()
+    await run.watcher.run_check("schedule")  # the schedule's check is still everyone's
+    assert branches_asked(run.megabox) == {"1351", "4651", "0052"}
 
 
 async def test_status_names_no_other_server_s_matches_watches_or_problems(run: Running) -> None:
@@ -216,7 +244,21 @@ async def test_a_second_check_within_the_cooldown_is_refused_privately(
         asked = megabox.count()
         again = text(await command(run, ADMIN, "check"))
         assert "You ran `/check` a moment ago" in again
-        assert "Try again in " in again and " s." in again
+        assert re.search(r"Try again <t:\d+:R>\.", again)  # Discord shows "in 59 minutes"
         assert megabox.count() == asked  # refused before anything was asked of MEGABOX
         other = await command(run, MEMBER, "check")  # per member, not for everyone
         assert "Check finished" in text(other)
+
+
+async def test_history_has_its_own_per_member_cooldown_that_says_when_to_try_again(
+    fake: FakeDiscord, megabox: FakeMegabox, db_url: str, tmp_path: Path
+) -> None:
+    async for run in start(fake, megabox, db_url, tmp_path, history_cooldown_seconds=3600):
+        await add_watch(run)
+        first = text(await command(run, ADMIN, "history", {"watch": "1"}))
+        assert "No seat history yet" in first
+        again = text(await command(run, ADMIN, "history", {"watch": "1"}))
+        assert "You ran `/history` a moment ago" in again
+        assert re.search(r"Try again <t:\d+:R>\.", again)
+        other = text(await command(run, MEMBER, "history", {"watch": "1"}))
+        assert "You ran" not in other  # per member

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -67,5 +68,65 @@ async def test_old_screenings_are_pruned_but_check_history_stays(tmp_path: Path)
         assert await store.prune(FIXTURE_NOW) == 0  # not started yet
         assert await store.prune(FIXTURE_NOW + timedelta(days=40)) == 1
         assert await store.rest_counts([COEX_MX4D_1940]) == {}
+    finally:
+        await store.close()
+
+
+async def test_notices_are_pruned_with_their_screenings(tmp_path: Path) -> None:
+    from dataclasses import replace
+    from datetime import date, timedelta
+
+    from bot.new_screenings import NewScreening
+    from bot.notices import BoundBody, NewsBody
+    from bot.recipients import PendingAlert
+    from bot.store.base import ts
+    from bot.store.news import NewNotice
+
+    store = await Store.open(f"sqlite:///{tmp_path / 'bot.db'}")
+    try:
+        watch = await store.add_watch(original_watch(), now=FIXTURE_NOW)
+        starts = {"early": FIXTURE_NOW + timedelta(days=2), "late": FIXTURE_NOW + timedelta(days=9)}
+        for no, at in starts.items():
+            await store.db.execute(
+                "INSERT INTO screenings (play_schdl_no, brch_no, brch_nm, theab_no, theab_nm, "
+                "movie_no, movie_nm, play_de, start_clock, end_clock, starts_at, rest_seat_cnt, "
+                "seen_at, changed_at) VALUES (?, '1351', '코엑스', '09', 'MX4D', '25008000', 'x', "
+                "?, '19:40', '22:04', ?, 4, ?, ?)",
+                [no, at.date().isoformat(), ts(at), ts(FIXTURE_NOW), ts(FIXTURE_NOW)],
+            )  # fmt: skip
+        line = NewScreening(
+            "early", "1351", "코엑스", "MX4D", "MX4D", date(2026, 12, 5), "19:40", "22:04",
+            4, None, None, False, True, False,
+        )  # fmt: skip
+        target = [PendingAlert("channel", 42)]
+
+        def news(*nos: str) -> NewNotice:
+            lines = tuple(replace(line, play_schdl_no=no) for no in nos)
+            return NewNotice(watch.id, "new", NewsBody("w", "25008000", "x", lines), target)
+
+        bound = NewNotice(watch.id, "bound", BoundBody("w", "25008000", "x", "x"), target)
+        await store.record_news(
+            now=FIXTURE_NOW,
+            seen=[],
+            notices=[news("early"), news("early", "late"), bound],
+            revisions={watch.id: watch.revision},
+        )
+
+        async def left() -> int:
+            async with store.db.execute("SELECT COUNT(*) FROM notices") as cursor:
+                row = await cursor.fetchone()
+            assert row is not None
+            return int(row[0])
+
+        async def prune(at: datetime) -> None:
+            await store.prune(at)
+            await store.forget_seen(at)
+
+        await prune(FIXTURE_NOW)
+        assert await left() == 3  # nothing has started yet
+        await prune(starts["early"] + timedelta(hours=1))
+        assert await left() == 1  # "early" alone and the bound notice are gone
+        await prune(starts["late"] + timedelta(hours=1))
+        assert await left() == 0  # with its last screening
     finally:
         await store.close()

@@ -162,12 +162,20 @@ class NewsQueries(Connection):
         )
 
     async def forget_seen(self, before: datetime) -> int:
-        """Screenings that started before `before` cannot be new again."""
-        async with (
-            self.transaction() as db,
-            db.execute("DELETE FROM watch_screenings WHERE starts_at < ?", [ts(before)]) as cursor,
-        ):
-            return cursor.rowcount
+        """Screenings that started before `before` cannot be new again; their notices go
+        with them, once `prune` has removed every screening a notice names (a new-screenings
+        notice is made before its screenings start, so none made since `before` can go)."""
+        async with self.transaction() as db:
+            await db.execute(
+                "DELETE FROM notices WHERE created_at < ? AND NOT EXISTS (SELECT 1 FROM "
+                "json_each(notices.body, '$.screenings') j JOIN screenings s "
+                "ON s.play_schdl_no = json_extract(j.value, '$.play_schdl_no'))",
+                [ts(before)],
+            )
+            async with db.execute(
+                "DELETE FROM watch_screenings WHERE starts_at < ?", [ts(before)]
+            ) as cursor:
+                return cursor.rowcount
 
 
 async def _insert_notice(db: aiosqlite.Connection, notice: NewNotice, now: datetime) -> int:

@@ -69,6 +69,7 @@ def alert_view(
         best_row=row["best_row"],
         best_seats=tuple((row["best_seats"] or "").split()),
         exact=bool(row["exact"]),
+        from_count=bool(row["from_count"]),
         opened_at=opened_at,
         closed_at=closed_at,
         close_reason=close_reason,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.outbox import AlertJob
 from bot.recipients import PendingAlert
 from bot.store.history import HistoryPoint, HistoryQueries, LaneRow, ScreeningHistory
+from bot.store.lane import LaneQueries
 from bot.store.news import NewsQueries
 from bot.store.outbox import OutboxQueries
 from bot.store.runs import CheckRun, Coverage, RunQueries
@@ -34,5 +35,6 @@ class Store(
     RunQueries,
     NewsQueries,
     HistoryQueries,
+    LaneQueries,
 ):
     """Every query over one connection; open with `await Store.open(url)`."""

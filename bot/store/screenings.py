@@ -32,6 +32,13 @@ from bot.watches import Place
 
 
 class ScreeningQueries(Connection):
+    async def hidden_seats(self) -> dict[tuple[str, str], int]:
+        """Hidden seats per hall, where a map was read since they are stored (seat_rule)."""
+        rows = await self._all(
+            "SELECT brch_no, theab_no, hidden_seats FROM halls WHERE hidden_seats IS NOT NULL"
+        )
+        return {(r["brch_no"], r["theab_no"]): r["hidden_seats"] for r in rows}
+
     async def wheelchair_seats(self) -> dict[tuple[str, str], int]:
         rows = await self._all("SELECT brch_no, theab_no, wheelchair_seats FROM halls")
         return {(r[0], r[1]): r[2] for r in rows}
@@ -141,6 +148,7 @@ class ScreeningQueries(Connection):
                     "total_seats, seen_at) VALUES (?, ?, ?, ?, ?)",
                     [brch, theab, wheelchair, total, ts(now)],
                 )
+            await _learn_hidden_seats(db, screenings, counts)
             await db.executemany(
                 "INSERT INTO calendar_days (play_de, holiday, seen_at) VALUES (?, ?, ?) "
                 "ON CONFLICT (play_de) DO UPDATE SET holiday = excluded.holiday, "
@@ -210,6 +218,7 @@ def _encode_matched(count: SeatCount) -> tuple[str, str | None]:
         "best_seats": " ".join(count.best_seats),
         "total": count.total,
         "exact": count.exact,
+        "from_count": count.from_count,
     }
     return json.dumps(scalars), count.layout.encode() if count.layout else None
 
@@ -230,6 +239,7 @@ def _decode_matched(text: str | None, layout: str | None) -> SeatCount | None:
         wheelchair_seats=None,
         exact=bool(c["exact"]),
         layout=SeatLayout.decode(layout) if layout else None,
+        from_count=bool(c.get("from_count")),
     )
 
 
@@ -264,6 +274,7 @@ async def _upsert_screenings(
             "best_row": count.best_row if count else None,
             "best_seats": " ".join(count.best_seats) if count else None,
             "exact": bool(count and count.exact),
+            "from_count": bool(count and count.from_count),
             # Only a map really read is kept: an estimate leaves no stale picture behind.
             "seat_layout": count.layout.encode() if count and count.layout else None,
             "bookable": s.bookable,
@@ -346,3 +357,16 @@ async def _apply_transition(
             [ts(now), tr.change.value, watch_id, play_schdl_no],
         )
     return True
+
+
+async def _learn_hidden_seats(
+    db: aiosqlite.Connection, screenings: Sequence[Screening], counts: Mapping[str, SeatCount]
+) -> None:
+    """Each hall's hidden seats from the maps read (the count rule, bot/seat_rule.py)."""
+    for s in screenings:
+        count = counts.get(s.play_schdl_no)
+        if count is not None and count.hidden_seats is not None:
+            await db.execute(
+                "UPDATE halls SET hidden_seats = ? WHERE brch_no = ? AND theab_no = ?",
+                [count.hidden_seats, s.brch_no, s.theab_no],
+            )
