@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -87,6 +87,10 @@ class Settings(BaseSettings):
     #: What the fast lane may spend, in MEGABOX requests per hour, for all its watches; it
     #: shares MEGABOX_REQUESTS_PER_SECOND with the scheduled checks and yields to them.
     fast_lane_requests_per_hour: int = Field(240, ge=1, le=18_000)
+
+    #: The language of the CLI, and of channel messages in a server that has not chosen one
+    #: with /language (issue 18): ko or en.
+    bot_language: Literal["ko", "en"] = "ko"
 
     log_level: str = "INFO"
     heartbeat_file: Path = Path("./data/heartbeat")

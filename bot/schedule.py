@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.i18n import _
 from bot.megabox.models import KST
 
 
@@ -43,9 +44,13 @@ def duration_text(span: timedelta) -> str:
     """ "3.1 s", "12 min 5 s", "2 h 5 min": short, for a status field."""
     seconds = span.total_seconds()
     if seconds < 60:
-        return f"{seconds:.1f} s"
+        return _("{seconds} s").format(seconds=f"{seconds:.1f}")
     minutes, secs = divmod(round(seconds), 60)
     if minutes < 60:
-        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
+        if secs:
+            return _("{minutes} min {seconds} s").format(minutes=minutes, seconds=secs)
+        return _("{minutes} min").format(minutes=minutes)
     hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    if minutes:
+        return _("{hours} h {minutes} min").format(hours=hours, minutes=minutes)
+    return _("{hours} h").format(hours=hours)

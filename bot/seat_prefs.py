@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from bot.i18n import _
 from bot.seat_layout import LayoutSeat, SeatLayout, runs
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ class RowRule:
     def describe(self) -> str:
         """ "rows E–J" or "not rows A–C"."""
         text = self.to_text().removeprefix("not ").replace("-", "–")
-        return f"not rows {text}" if self.exclude else f"rows {text}"
+        return (_("not rows {rows}") if self.exclude else _("rows {rows}")).format(rows=text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,20 +110,21 @@ class SeatPrefs:
         parts = []
         if self.rows is not None:
             text = self.rows.to_text().removeprefix("not ").replace("-", "–")
-            parts.append(f"outside rows {text}" if self.rows.exclude else f"in rows {text}")
+            words = _("outside rows {rows}") if self.rows.exclude else _("in rows {rows}")
+            parts.append(words.format(rows=text))
         if self.centre == "require":
-            parts.append("in the middle")
-        return " ".join(parts) or "anywhere"
+            parts.append(_("in the middle"))
+        return " ".join(parts) or _("anywhere")
 
     def describe(self) -> str:
         parts = []
         if self.rows is not None:
             parts.append(self.rows.describe())
         if self.centre == "require":
-            parts.append("middle of the hall only")
+            parts.append(_("middle of the hall only"))
         elif self.centre == "prefer":
-            parts.append("middle preferred")
-        return ", ".join(parts) or "any seat"
+            parts.append(_("middle preferred"))
+        return ", ".join(parts) or _("any seat")
 
 
 def parse_centre(text: str) -> str:

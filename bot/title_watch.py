@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from bot.i18n import _
 from bot.megabox.models import Movie
 
 #: An event version's title prefix, e.g. "[무대인사] " (README §4.3 movieNm).
@@ -53,8 +54,8 @@ class Awaited:
 
     def describe(self) -> str:
         if self.title and self.movie_no:
-            return f"“{self.title}” (upcoming, {self.movie_no})"
-        return f"“{self.title}”" if self.title else f"movie {self.movie_no}"
+            return _("“{title}” (upcoming, {no})").format(title=self.title, no=self.movie_no)
+        return f"“{self.title}”" if self.title else _("movie {no}").format(no=self.movie_no)
 
     def matches(self, movie: Movie) -> bool:
         if self.movie_no and self.movie_no in (movie.movie_no, movie.rpst_movie_no):

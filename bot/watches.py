@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
+from bot.i18n import N_, _, ngettext
 from bot.megabox.models import MX4D, Screening
 from bot.seat_prefs import SeatPrefs, remind_text
 from bot.title_watch import Awaited
@@ -69,9 +70,9 @@ def parse_formats(text: str) -> frozenset[str]:
 
 #: What a watch is told about (product.md "new screening" versus "opening").
 NOTIFY = {
-    "both": "seat openings and new screenings",
-    "seats": "seat openings only",
-    "new": "new screenings only",
+    "both": N_("seat openings and new screenings"),
+    "seats": N_("seat openings only"),
+    "new": N_("new screenings only"),
 }
 
 
@@ -151,12 +152,12 @@ class Days:
     def describe(self) -> str:
         parts: list[str] = []
         if self.weekend and self.weekdays:
-            parts.append("every day")
+            parts.append(_("every day"))
         elif self.weekend:
-            parts.append("weekends and holidays")
+            parts.append(_("weekends and holidays"))
         elif self.weekdays:
-            parts.append("weekdays")
-        parts += [_WEEKDAY_NAMES[d].capitalize() for d in sorted(self.days_of_week)]
+            parts.append(_("weekdays"))
+        parts += [_(_WEEKDAY_NAMES[d].capitalize()) for d in sorted(self.days_of_week)]
         parts += [d.isoformat() for d in sorted(self.dates)]
         return ", ".join(parts)
 
@@ -339,14 +340,26 @@ class Watch:
         )
 
     def describe(self) -> str:
-        formats = "/".join(sorted(self.formats)) or "any format"
-        seats = f"{self.min_seats} {'together' if self.together else 'seats'}"
+        formats = "/".join(sorted(self.formats)) or _("any format")
+        seats = (
+            _("{n} together").format(n=self.min_seats)
+            if self.together
+            else ngettext("{n} seat", "{n} seats", self.min_seats).format(n=self.min_seats)
+        )
         window = f" {self.window.to_text()}" if self.window else ""
-        movie = f"waiting for {self.awaiting.describe()}" if self.awaiting else self.movie_no
-        notify = f" · {NOTIFY[self.notify]}" if self.notify != "both" else ""
+        movie = (
+            _("waiting for {title}").format(title=self.awaiting.describe())
+            if self.awaiting
+            else self.movie_no
+        )
+        notify = f" · {_(NOTIFY[self.notify])}" if self.notify != "both" else ""
         if self.prefs.active:
             seats += f" ({self.prefs.describe()})"
-        remind = f" · remind after {remind_text(self.remind)}" if self.remind else ""
+        remind = (
+            " · " + _("remind after {delay}").format(delay=remind_text(self.remind))
+            if self.remind
+            else ""
+        )
         return (
             f"{movie} @ {','.join(self.branches)} · {formats} · {self.days.describe()}"
             f"{window} · {seats}{notify}{remind}"

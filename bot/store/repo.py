@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.outbox import AlertJob
 from bot.recipients import PendingAlert
 from bot.store.history import HistoryPoint, HistoryQueries, LaneRow, ScreeningHistory
+from bot.store.languages import LanguageQueries
 from bot.store.news import NewsQueries
 from bot.store.outbox import OutboxQueries
 from bot.store.runs import CheckRun, Coverage, RunQueries
@@ -36,5 +37,6 @@ class Store(
     RunQueries,
     NewsQueries,
     HistoryQueries,
+    LanguageQueries,
 ):
     """Every query over one connection; open with `await Store.open(url)`."""

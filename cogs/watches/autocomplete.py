@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord.app_commands import Choice
 
+from bot.i18n import _
 from bot.megabox.catalogue import describe_branch, describe_movie
 from bot.megabox.models import Movie
 from bot.title_watch import on_sale
@@ -42,7 +43,7 @@ async def movie_autocomplete(interaction: Interaction, current: str) -> list[Cho
 
 def _movie_label(movie: Movie) -> str:
     label = describe_movie(movie)
-    return label if on_sale(movie) else f"{label} · upcoming"
+    return label if on_sale(movie) else _("{movie} · upcoming").format(movie=label)
 
 
 async def branches_autocomplete(interaction: Interaction, current: str) -> list[Choice[str]]:
@@ -97,7 +98,7 @@ async def rows_autocomplete(interaction: Interaction, current: str) -> list[Choi
     """Row ranges in MEGABOX's letters (A is the screen side)."""
     typed = current.strip()
     options = ([typed] if typed and typed not in _ROW_SUGGESTIONS else []) + list(_ROW_SUGGESTIONS)
-    return [Choice(name=o if o != "any" else "any row", value=o) for o in options][:25]
+    return [Choice(name=o if o != "any" else _("any row"), value=o) for o in options][:25]
 
 
 async def remind_autocomplete(interaction: Interaction, current: str) -> list[Choice[str]]:
