@@ -171,11 +171,12 @@ _CLOSED_BECAUSE = {
     "unwatched": N_("No longer watched"),
     "superseded": N_("Replaced by a newer alert"),  # a duplicate opening (migration 0003)
 }
+_SOLD_OUT = N_("Sold out again")
 
 
 def closed_text(view: AlertView) -> tuple[str, str]:
     """(short reason for the title, the description) of a closed alert."""
-    reason = _(_CLOSED_BECAUSE.get(view.close_reason or "", N_("Sold out again")))
+    reason = _(_CLOSED_BECAUSE.get(view.close_reason or "", _SOLD_OUT))
     since = kst(view.closed_at) if view.closed_at else _("now")
     text = _("{reason} since {since}. (It had opened at {opened}.)").format(
         reason=reason, since=since, opened=kst(view.opened_at)

@@ -71,7 +71,10 @@ def update(extra: Iterable[tuple[str | None, str]] = ()) -> None:
         catalog.obsolete.clear()
         if language == "en":
             for message in catalog:
-                if message.id and not message.string:
+                if isinstance(message.id, tuple):
+                    if not all(message.string or ()):
+                        message.string = message.id  # singular, plural: English's two forms
+                elif message.id and not message.string:
                     message.string = message.id
         with path.open("wb") as f:
             write_po(f, catalog, width=100, omit_header=False, sort_output=False)
