@@ -10,6 +10,7 @@ from apscheduler.triggers.cron import CronTrigger
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot import i18n
 from bot.megabox.client import ClientOptions
 from bot.megabox.models import KST
 from bot.seat_prefs import RowRule, SeatPrefs, parse_centre, parse_remind
@@ -257,7 +258,9 @@ class Settings(BaseSettings):
 def load_settings(**overrides: Any) -> Settings:
     """Settings from the environment and `.env`, or one `ConfigError` line naming the variable."""
     try:
-        return Settings(**overrides)
+        # Configuration errors are the operator's: in English, whatever BOT_LANGUAGE says.
+        with i18n.using("en"):
+            return Settings(**overrides)
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"]).upper()

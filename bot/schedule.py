@@ -33,11 +33,11 @@ def overrun_warning(took: timedelta, gap: timedelta | None) -> str | None:
     """One sentence when a check took longer than the gap, else None."""
     if gap is None or took <= gap:
         return None
-    return (
-        f"⚠️ The last check took {duration_text(took)}, longer than the {duration_text(gap)} "
-        "the schedule leaves between checks, so the next one starts late or is skipped. "
-        "Narrow or remove watches, or check less often (`CHECK_SCHEDULE`)."
-    )
+    return _(
+        "⚠️ The last check took {took}, longer than the {gap} the schedule leaves between "
+        "checks, so the next one starts late or is skipped. Narrow or remove watches, or check "
+        "less often (`CHECK_SCHEDULE`)."
+    ).format(took=duration_text(took), gap=duration_text(gap))
 
 
 def duration_text(span: timedelta) -> str:

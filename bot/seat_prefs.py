@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from bot.i18n import _
+from bot.i18n import N_, _
 from bot.seat_layout import LayoutSeat, SeatLayout, runs
 
 if TYPE_CHECKING:
@@ -51,17 +51,22 @@ class RowRule:
             bounds = [p.strip() for p in part.split("-")]
             if not all(len(b) == 1 and b in _LETTERS for b in bounds) or len(bounds) > 2:
                 raise ValueError(
-                    f"{raw.strip()!r} is not a row or range of MEGABOX row letters A-Z "
-                    f"(e.g. {ROW_EXAMPLES})"
+                    _(
+                        "{value} is not a row or range of MEGABOX row letters A-Z (e.g. {examples})"
+                    ).format(value=repr(raw.strip()), examples=ROW_EXAMPLES)
                 )
             first, last = bounds[0], bounds[-1]
             if first > last:
-                raise ValueError(f"row range {part!r} runs backwards (write {last}-{first})")
+                raise ValueError(
+                    _("row range {value} runs backwards (write {last}-{first})").format(
+                        value=repr(part), last=last, first=first
+                    )
+                )
             letters.update(_LETTERS[_LETTERS.index(first) : _LETTERS.index(last) + 1])
         if not letters:
-            raise ValueError(f"no rows given (e.g. {ROW_EXAMPLES})")
+            raise ValueError(_("no rows given (e.g. {examples})").format(examples=ROW_EXAMPLES))
         if exclude and len(letters) == len(_LETTERS):
-            raise ValueError("that excludes every row")
+            raise ValueError(_("that excludes every row"))
         return cls(frozenset(letters), exclude)
 
     def allows(self, row: str) -> bool:
@@ -132,8 +137,13 @@ def parse_centre(text: str) -> str:
     aliases = {"": "off", "no": "off", "none": "off", "any": "off", "center": "prefer"}
     key = aliases.get(key, key)
     if key not in CENTRE_MODES:
-        raise ValueError(f"centre must be off, prefer or require, got {text.strip()!r}")
+        raise ValueError(
+            _("centre must be off, prefer or require, got {value}").format(value=repr(text.strip()))
+        )
     return key
+
+
+_REMIND_FORM = N_("remind looks like 30m, 1h or 1h30m (or off), got {value}")
 
 
 def parse_remind(text: str) -> timedelta | None:
@@ -145,12 +155,12 @@ def parse_remind(text: str) -> timedelta | None:
         minutes = int(body)
     elif match := re.fullmatch(r"(?:(\d{1,2})h)?(?:(\d{1,4})m(?:in)?)?", body):
         if not any(match.groups()):
-            raise ValueError(f"remind looks like 30m, 1h or 1h30m (or off), got {text.strip()!r}")
+            raise ValueError(_(_REMIND_FORM).format(value=repr(text.strip())))
         minutes = int(match.group(1) or 0) * 60 + int(match.group(2) or 0)
     else:
-        raise ValueError(f"remind looks like 30m, 1h or 1h30m (or off), got {text.strip()!r}")
+        raise ValueError(_(_REMIND_FORM).format(value=repr(text.strip())))
     if not 10 <= minutes <= 24 * 60:
-        raise ValueError("remind must be between 10m and 24h")
+        raise ValueError(_("remind must be between 10m and 24h"))
     return timedelta(minutes=minutes)
 
 

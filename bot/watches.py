@@ -60,7 +60,11 @@ def parse_format(text: str) -> str:
     code = _ALIASES.get(key, key)
     if code not in FORMATS:
         known = ", ".join(FORMATS)
-        raise ValueError(f"unknown format {text.strip()!r} (known: {known}; 4DX means MX4D)")
+        raise ValueError(
+            _("unknown format {value} (known: {known}; 4DX means MX4D)").format(
+                value=repr(text.strip()), known=known
+            )
+        )
     return code
 
 
@@ -80,21 +84,27 @@ def parse_notify(text: str) -> str:
     key = text.strip().lower().replace("_", " ")
     key = {"new screenings": "new", "news": "new", "openings": "seats", "all": "both"}.get(key, key)
     if key not in NOTIFY:
-        raise ValueError(f"notify must be seats, new or both, got {text.strip()!r}")
+        raise ValueError(
+            _("notify must be seats, new or both, got {value}").format(value=repr(text.strip()))
+        )
     return key
 
 
 def parse_branch(text: str) -> str:
     code = text.strip()
     if not re.fullmatch(r"\d{4}", code):
-        raise ValueError(f"branch codes have 4 digits (keep leading zeros), got {code!r}")
+        raise ValueError(
+            _("branch codes have 4 digits (keep leading zeros), got {value}").format(
+                value=repr(code)
+            )
+        )
     return code
 
 
 def parse_movie_no(text: str) -> str:
     code = text.strip()
     if not re.fullmatch(r"\d{8}", code):
-        raise ValueError(f"movie numbers have 8 digits, got {code!r}")
+        raise ValueError(_("movie numbers have 8 digits, got {value}").format(value=repr(code)))
     return code
 
 
@@ -130,7 +140,7 @@ class Days:
             else:
                 dates.add(_parse_date(part))
         if not (weekend or weekdays or dows or dates):
-            raise ValueError("no days given (use weekend, weekdays, all, sat,sun or YYYY-MM-DD)")
+            raise ValueError(_("no days given (use weekend, weekdays, all, sat,sun or YYYY-MM-DD)"))
         return cls(weekend, weekdays, frozenset(dows), frozenset(dates))
 
     def wants(self, day: date, holiday: bool = False) -> bool:
@@ -183,7 +193,9 @@ def _parse_date(text: str) -> date:
         return date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
     except ValueError:
         raise ValueError(
-            f"not a day: {text!r} (use weekend, weekdays, all, mon…sun or YYYY-MM-DD)"
+            _("not a day: {value} (use weekend, weekdays, all, mon…sun or YYYY-MM-DD)").format(
+                value=repr(text)
+            )
         ) from None
 
 
@@ -201,18 +213,24 @@ class TimeWindow:
             return None
         match = re.fullmatch(r"(\d{1,2}):?(\d{2})\s*[-~]\s*(\d{1,2}):?(\d{2})", text)
         if not match:
-            raise ValueError(f"time window must look like 18:00-23:30, got {text!r}")
+            raise ValueError(
+                _("time window must look like 18:00-23:30, got {value}").format(value=repr(text))
+            )
         h1, m1, h2, m2 = (int(g) for g in match.groups())
         if h2 * 60 + m2 >= 24 * 60 and h1 <= 23 and m1 <= 59 and m2 <= 59:
             # MEGABOX lists a show after midnight under the next date as 00:xx (README
             # §4.3), so "18:00-25:30" could never match past 23:59. Say so instead.
             raise ValueError(
-                f"time window {text!r} goes past midnight: MEGABOX lists shows after "
-                "midnight under the next day (00:00-01:30), so use a window up to 23:59 and "
-                "add a second watch for the next day's early shows"
+                _(
+                    "time window {value} goes past midnight: MEGABOX lists shows after "
+                    "midnight under the next day (00:00-01:30), so use a window up to 23:59 and "
+                    "add a second watch for the next day's early shows"
+                ).format(value=repr(text))
             )
         if h1 > 23 or m1 > 59 or h2 > 23 or m2 > 59 or h2 * 60 + m2 < h1 * 60 + m1:
-            raise ValueError(f"time window {text!r} is not a valid range (00:00-23:59)")
+            raise ValueError(
+                _("time window {value} is not a valid range (00:00-23:59)").format(value=repr(text))
+            )
         return cls(time(h1, m1), h2 * 60 + m2)
 
     def contains(self, start: datetime, play_de: date) -> bool:
@@ -245,7 +263,10 @@ class Mention:
         if match := re.fullmatch(r"<@!?(\d{15,21})>", text):
             return cls("user", int(match.group(1)))
         raise ValueError(
-            f"mention must be @here, @everyone, a role id, <@&role>, <@user> or empty, got {text!r}"
+            _(
+                "mention must be @here, @everyone, a role id, <@&role>, <@user> or empty, got "
+                "{value}"
+            ).format(value=repr(text))
         )
 
     def to_text(self) -> str:

@@ -402,7 +402,7 @@ class Watcher(commands.Cog):
         for step in gave_up:
             by_target.setdefault((step.job.target_kind, step.job.target_id), []).append(step)
         for steps in by_target.values():
-            with i18n.using(self._status_language()):
+            with i18n.using(self.status_language()):
                 text = _give_up_text(steps)
             await self.status(text)
 
@@ -412,13 +412,13 @@ class Watcher(commands.Cog):
     def status_channel_id(self) -> int:
         return self.bot.settings.status_channel_id or 0
 
-    def _status_language(self) -> str:
+    def status_language(self) -> str:
         return self.bot.channel_language(self.status_channel_id)
 
     async def report(self, result: CheckResult) -> None:
         """One line per check; one error after repeated failures, then one recovery; in the
         status channel's server's language."""
-        with i18n.using(self._status_language()):
+        with i18n.using(self.status_language()):
             await self._report(result)
 
     async def _report(self, result: CheckResult) -> None:
