@@ -192,14 +192,15 @@ def fit(layout: SeatLayout, prefs: SeatPrefs, min_seats: int, together: bool) ->
     reason = None
     if not ok:
         where = prefs.where() if prefs.restricts else ""
+        # Worded in the check's language (BOT_LANGUAGE for scheduled checks).
         if len(usable) < min_seats:
-            reason = f"{len(usable)} free, {min_seats} needed"
+            reason = _("{n} free, {needed} needed").format(n=len(usable), needed=min_seats)
         elif len(allowed) < min_seats:
-            some = "none" if not allowed else f"only {len(allowed)}"
-            reason = f"{len(usable)} free, {some} {where}"
+            some = _("none") if not allowed else _("only {n}").format(n=len(allowed))
+            reason = _("{n} free, {some} {where}").format(n=len(usable), some=some, where=where)
         else:
-            reason = (
-                f"{len(allowed)} free{' ' + where if where else ''}, at most {len(block)} together"
+            reason = _("{n} free{where}, at most {block} together").format(
+                n=len(allowed), where=" " + where if where else "", block=len(block)
             )
     return Fit(len(allowed), block, ok, reason)
 
