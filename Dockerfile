@@ -33,7 +33,8 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 # here only, from uvx's cache, and stays out of the runtime venv.
 COPY bot/i18n/locales/ /app/bot/i18n/locales/
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uvx --from babel==2.19.0 pybabel compile -d /app/bot/i18n/locales -D messages
+    uvx --from babel==2.19.0 pybabel compile --statistics -d /app/bot/i18n/locales -D messages \
+    && test -f /app/bot/i18n/locales/ko/LC_MESSAGES/messages.mo
 
 # ---------------------------------------------------------------- runtime
 FROM python:3.13-slim AS runtime
@@ -53,7 +54,8 @@ LABEL org.opencontainers.image.title="megabox-watch" \
 RUN apt-get update \
     && apt-get install -y --no-install-recommends fonts-nanum \
     && find /usr/share/fonts/truetype/nanum -type f ! -name NanumGothic.ttf -delete \
-    && rm -rf /var/lib/apt/lists/*
+    && apt-get clean \
+    && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log
 
 RUN groupadd --gid 10001 megabox \
     && useradd --uid 10001 --gid 10001 --no-create-home \

@@ -139,17 +139,24 @@ def weekday(day: date) -> str:
 
 def day_text(day: date) -> str:
     """ "Sat 2026-12-13" / "12월 13일 (토)" """
-    return _("{weekday} {date:%Y-%m-%d}").format(weekday=weekday(day), date=day)
+    # No "%" in a message: gettext tools would take it for a printf placeholder.
+    return _("{weekday} {date.year}-{date.month:02d}-{date.day:02d}").format(
+        weekday=weekday(day), date=day
+    )
 
 
 def short_day_time(day: date, clock: str) -> str:
     """ "Sat 12-13 19:35" / "12월 13일 (토) 19:35": a screening in one line."""
-    return _("{weekday} {date:%m-%d} {time}").format(weekday=weekday(day), date=day, time=clock)
+    return _("{weekday} {date.month:02d}-{date.day:02d} {time}").format(
+        weekday=weekday(day), date=day, time=clock
+    )
 
 
 def day_time(day: date, clock: str) -> str:
     """ "Sat 2026-12-13 19:35" / "12월 13일 (토) 19:35" """
-    return _("{weekday} {date:%Y-%m-%d} {time}").format(weekday=weekday(day), date=day, time=clock)
+    return _("{weekday} {date.year}-{date.month:02d}-{date.day:02d} {time}").format(
+        weekday=weekday(day), date=day, time=clock
+    )
 
 
 def kst_clock(moment: datetime) -> str:

@@ -69,6 +69,9 @@ def update(extra: Iterable[tuple[str | None, str]] = ()) -> None:
             catalog = Catalog(locale=language, domain=DOMAIN, project="megabox-watch")
         catalog.update(template, no_fuzzy_matching=True)
         catalog.obsolete.clear()
+        # A new catalogue's header is "fuzzy", and `pybabel compile` (the image) skips a
+        # fuzzy catalogue entirely: these are reviewed.
+        catalog.fuzzy = False
         if language == "en":
             for message in catalog:
                 if isinstance(message.id, tuple):
