@@ -95,4 +95,8 @@ async def resolve_watch(interaction: discord.Interaction[WatchBot], text: str) -
     for watch in await visible_watches(interaction):
         if key == str(watch.id) or key.casefold() == watch.name.casefold():
             return watch
-    raise FormError(f"No watch {text!r} here. `/watch list` shows the ones you can use.")
+    raise FormError(
+        _("No watch {watch} here. `/watch list` shows the ones you can use.").format(
+            watch=repr(text)
+        )
+    )

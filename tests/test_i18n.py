@@ -163,6 +163,12 @@ def test_dates_and_counts_read_as_koreans_write_them() -> None:
         assert i18n.ngettext("{n} seat", "{n} seats", 5).format(n=5) == "5 seats"
 
 
+def test_catalogues_are_loaded_once_per_process() -> None:
+    """The RSS budget (issue 17): one compiled catalogue per language, shared by every message."""
+    assert i18n.catalogue("ko") is i18n.catalogue("ko-KR") is i18n.catalogue("ko")
+    assert i18n.catalogue("en") is i18n.catalogue("en-GB")
+
+
 def test_language_of_a_discord_locale() -> None:
     assert i18n.normalise("ko") == "ko"
     assert i18n.normalise("en-US") == "en"
