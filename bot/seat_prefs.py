@@ -166,7 +166,11 @@ def parse_remind(text: str) -> timedelta | None:
 
 def remind_text(delay: timedelta) -> str:
     hours, minutes = divmod(int(delay.total_seconds() // 60), 60)
-    return (f"{hours}h" if hours else "") + (f"{minutes}m" if minutes or not hours else "")
+    if hours and minutes:
+        return _("{hours}h{minutes}m").format(hours=hours, minutes=minutes)
+    if hours:
+        return _("{hours}h").format(hours=hours)
+    return _("{minutes}m").format(minutes=minutes)
 
 
 def in_middle(seat: LayoutSeat, layout: SeatLayout) -> bool:

@@ -153,7 +153,7 @@ def seats_text(view: AlertView) -> str:
         "**{n}** usable free seat of {total}", "**{n}** usable free seats of {total}", view.usable
     ).format(n=view.usable, total=view.total or "?")
     if view.allowed is not None and view.prefs.restricts:
-        text += f", **{view.allowed}** {view.prefs.where()}"
+        text += _(", **{n}** {where}").format(n=view.allowed, where=view.prefs.where())
     if not view.exact:
         text += "\n" + _("⚠️ estimate: the seat map could not be read, so there is no seat picture")
     return text

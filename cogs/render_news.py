@@ -31,7 +31,7 @@ def line(item: NewScreening) -> str:
     end = item.end_clock
     hours = int(end.split(":")[0])
     if hours >= 24:  # MEGABOX writes ends past midnight as 24:40 (README §13.6)
-        end = f"{hours - 24:02d}:{end.split(':')[1]} (+1)"
+        end = _("{time} (+1)").format(time=f"{hours - 24:02d}:{end.split(':')[1]}")
     when = f"[{item.start_clock}–{end}]({booking_url(item.play_schdl_no)})"
     if not item.bookable:
         seats = _("not bookable yet")
