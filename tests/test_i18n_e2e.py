@@ -159,3 +159,27 @@ async def test_a_dm_alert_speaks_the_members_last_seen_language(
         assert channel_alert.embeds[0]["title"].startswith("🎟️ Seats open")
         dms = fake.dms_to(MEMBER)
         assert [m.embeds[0]["title"] for m in dms] == [f"🎟️ 좌석이 열렸어요: {MOVIE}"]
+
+
+async def test_a_korean_client_gets_korean_answers_in_an_english_server(
+    fake: FakeDiscord, megabox: FakeMegabox, db_url: str, tmp_path: Path
+) -> None:
+    settings = make_settings(megabox, db_url, tmp_path, bot_language="en")
+    async with running_bot(fake, megabox, settings):
+        status = await fake.send_command(GUILD_ID, GENERAL_CHANNEL, MEMBER, "status", locale="ko")
+        embed = (await fake.wait_for_callback(status))["data"]["embeds"][0]
+        assert embed["title"] == "megabox-watch 상태"
+        assert {"가동 시간", "마지막 확인", "알림 (1)"} <= {f["name"] for f in embed["fields"]}
+        listing = await fake.send_command(
+            GUILD_ID, GENERAL_CHANNEL, MEMBER, "watch", subcommand="list", locale="ko"
+        )
+        embed = (await fake.wait_for_callback(listing))["data"]["embeds"][0]
+        assert embed["title"] == "알림 (1)"
+        assert "주말·공휴일 · 3석" in embed["description"]
+        # A mistake is explained in the member's language too.
+        wrong = await fake.send_command(
+            GUILD_ID, GENERAL_CHANNEL, MEMBER, "watch", {"watch": "99"}, subcommand="show",
+            locale="ko",
+        )  # fmt: skip
+        text = (await fake.wait_for_callback(wrong))["data"]["content"]
+        assert text == "여기에 '99' 알림이 없어요. `/알림 목록`에서 쓸 수 있는 알림을 볼 수 있어요."
