@@ -12,7 +12,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot import i18n
 from bot.config import ConfigError, Settings, configure_logging, load_settings
+from bot.i18n import _
 from bot.megabox.models import KST
 
 if TYPE_CHECKING:
@@ -44,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "healthcheck":
         return healthcheck(settings)
     configure_logging(settings.log_level)
+    i18n.set_default(settings.bot_language)  # the CLI speaks BOT_LANGUAGE
     if args.command == "check":
         return asyncio.run(check_once(settings, record=args.record))
     if args.command == "history":
@@ -88,7 +91,7 @@ async def check_once(settings: Settings, *, record: bool = False) -> int:
             await _copy_watches(settings, store, now, Path(scratch.name))
         await sync_env_watch(store, settings, now)
         if not await store.watches(include_paused=False):
-            print("No watch configured: set WATCH_MOVIE_NO and WATCH_BRANCHES in .env.")
+            print(_("No watch configured: set WATCH_MOVIE_NO and WATCH_BRANCHES in .env."))
             return 2
         async with MegaboxClient(settings.client_options()) as client:
             checker = Checker.from_settings(client, store, settings)
@@ -98,7 +101,7 @@ async def check_once(settings: Settings, *, record: bool = False) -> int:
         scratch.cleanup()
     print(table(result))
     if not record:
-        print("(a preview: nothing was stored and no alert was sent)")
+        print(_("(a preview: nothing was stored and no alert was sent)"))
     if result.failed:
         return 1
     return 3 if result.errors else 0
@@ -111,12 +114,15 @@ async def print_history(settings: Settings, watch_id: int, day_text: str) -> int
     try:
         day = date.fromisoformat(day_text)
     except ValueError:
-        print(f"date must look like 2026-12-05, got {day_text!r}", file=sys.stderr)
+        print(
+            _("date must look like 2026-12-05, got {value}").format(value=repr(day_text)),
+            file=sys.stderr,
+        )
         return 2
     with tempfile.TemporaryDirectory(prefix="megabox-watch-history-") as folder:
         store = await _live_copy(settings, Path(folder))
         if store is None:
-            print("No database yet: the bot has not checked anything.")
+            print(_("No database yet: the bot has not checked anything."))
             return 1
         try:
             watch = await store.watch(watch_id)
@@ -124,12 +130,16 @@ async def print_history(settings: Settings, watch_id: int, day_text: str) -> int
         finally:
             await store.close()
     if watch is None:
-        print(f"No watch #{watch_id}.", file=sys.stderr)
+        print(_("No watch #{id}.").format(id=watch_id), file=sys.stderr)
         return 2
     if not histories:
-        print(f"No seat history for watch {watch.label} on {day}.")
+        print(_("No seat history for watch {watch} on {day}.").format(watch=watch.label, day=day))
         return 1
-    print(f"Watch {watch.label} · {day} · N = {watch.min_seats} · times in KST")
+    print(
+        _("Watch {watch} · {day} · N = {n} · times in KST").format(
+            watch=watch.label, day=day, n=watch.min_seats
+        )
+    )
     print(
         f"{'screening':<16}{'start':<7}{'seen':<13}{'by':<7}{'free':>5}{'usable':>7}"
         f"{'block':>6}  opened"

@@ -21,14 +21,17 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord import app_commands
 from discord.ext import commands, tasks
 
+from bot import i18n
 from bot.checker import Checker
 from bot.config import Settings
+from bot.i18n import _
 from bot.megabox.catalogue import Catalogue
 from bot.megabox.client import ClientOptions, MegaboxClient
 from bot.megabox.models import KST
 from bot.store.repo import Store
 from bot.watch_forms import FormError
 from bot.watch_setup import sync_env_watch
+from cogs.translator import CatalogueTranslator
 
 log = logging.getLogger(__name__)
 
@@ -39,13 +42,22 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.watches",
     "cogs.fast_lane",
     "cogs.history",
+    "cogs.language",
 )
 
 _SYNC_HASH_KEY = "command_sync_hash"
 
 
 class WatchTree(app_commands.CommandTree["WatchBot"]):
-    """Every app-command failure becomes a short private message; details go to the log."""
+    """Every app-command failure becomes a short private message; details go to the log.
+    Everything said to the member is in their client's language (issue 18)."""
+
+    async def interaction_check(self, interaction: discord.Interaction[WatchBot], /) -> bool:
+        # The same task runs the command, its autocomplete and on_error: set it once here.
+        language = i18n.normalise(interaction.locale.value)
+        i18n.use(language)
+        await interaction.client.note_member_language(interaction.user.id, language)
+        return True
 
     async def on_error(
         self, interaction: discord.Interaction[WatchBot], error: app_commands.AppCommandError
@@ -54,24 +66,27 @@ class WatchTree(app_commands.CommandTree["WatchBot"]):
         if isinstance(original, FormError):
             text = str(original)  # a user's mistake, explained: nothing to log
         elif isinstance(error, app_commands.MissingPermissions):
-            text = "You need the **Manage Server** permission for this."
+            text = _("You need the **Manage Server** permission for this.")
         elif isinstance(error, app_commands.NoPrivateMessage):
-            text = "This command works in a server, not in DMs."
+            text = _("This command works in a server, not in DMs.")
         elif isinstance(error, app_commands.CommandOnCooldown):  # before CheckFailure: a subclass
             name = interaction.command.qualified_name if interaction.command else "this"
-            again = math.ceil(time.time() + error.retry_after)
-            text = (
-                f"You ran `/{name}` a moment ago (one per person every "
-                f"{error.cooldown.per:.0f} s). Try again <t:{again}:R>."
+            text = _(
+                "You ran `/{name}` a moment ago, and each one is a full MEGABOX check (one "
+                "per person every {per} s). Try again {when}."
+            ).format(
+                name=name,
+                per=f"{error.cooldown.per:.0f}",
+                when=f"<t:{math.ceil(time.time() + error.retry_after)}:R>",
             )
         elif isinstance(error, app_commands.CheckFailure):
-            text = str(error) or "You can't use this command here."
+            text = str(error) or _("You can't use this command here.")
         elif isinstance(error, app_commands.TransformerError):
-            text = f"That value doesn't work: {error.value!r}."
+            text = _("That value doesn't work: {value}.").format(value=repr(error.value))
         else:
             name = interaction.command.qualified_name if interaction.command else "?"
             log.error("command /%s failed", name, exc_info=error)
-            text = "Something went wrong on my side. It has been logged; please try again later."
+            text = _("Something went wrong on my side. It has been logged; please try again later.")
         # RuntimeError: the HTTP session is already closed when this happens during shutdown.
         with contextlib.suppress(discord.HTTPException, RuntimeError):
             if interaction.response.is_done():
@@ -123,8 +138,14 @@ class WatchBot(commands.Bot):
         self._work: dict[asyncio.Task[Any], int] = {}
         self._idle = asyncio.Event()
         self._idle.set()
+        #: Each server's chosen language and each member's last seen one (migration 0009).
+        self.guild_languages: dict[int, i18n.Language] = {}
+        self.member_languages: dict[int, i18n.Language] = {}
 
     async def setup_hook(self) -> None:
+        self.guild_languages = await self.store.guild_languages()
+        self.member_languages = await self.store.member_languages()
+        await self.tree.set_translator(CatalogueTranslator())
         self.scheduler.start()
         for name in self.extension_names:
             try:
@@ -135,6 +156,46 @@ class WatchBot(commands.Bot):
         self.heartbeat.start()
         # Warm the movie/branch lists for autocomplete without delaying the login.
         self.in_background(self.catalogue.refresh())
+
+    # -- languages (issue 18) ---------------------------------------------------------------
+
+    def guild_language(self, guild_id: int | None) -> i18n.Language:
+        """A server's language for its channel messages: its /language, else BOT_LANGUAGE."""
+        if guild_id is None:
+            guild_id = self.home_guild_id()
+        return self.guild_languages.get(guild_id or 0, self.settings.bot_language)
+
+    def home_guild_id(self) -> int | None:
+        """The server a DM without a server of its own belongs to: DISCORD_GUILD_ID, else
+        the alert channel's, else the only one the bot is in."""
+        if self.settings.discord_guild_id:
+            return self.settings.discord_guild_id
+        channel = self.get_channel(self.settings.alert_channel_id or 0)
+        if isinstance(channel, discord.abc.GuildChannel):
+            return channel.guild.id
+        return self.guilds[0].id if len(self.guilds) == 1 else None
+
+    def channel_language(self, channel_id: int) -> i18n.Language:
+        channel = self.get_channel(channel_id)
+        guild = getattr(channel, "guild", None)
+        return self.guild_language(guild.id if guild is not None else None)
+
+    def target_language(self, kind: str, target_id: int) -> i18n.Language:
+        """Where a message goes → its language: a DM in the member's last seen language, else
+        the server's; a channel in its server's."""
+        if kind == "dm":
+            return self.member_languages.get(target_id) or self.guild_language(None)
+        return self.channel_language(target_id)
+
+    async def set_guild_language(self, guild_id: int, language: i18n.Language) -> None:
+        await self.store.set_guild_language(guild_id, language)
+        self.guild_languages[guild_id] = language
+
+    async def note_member_language(self, user_id: int, language: i18n.Language) -> None:
+        """Remember the member's client language for their DMs; written only when it changes."""
+        if self.member_languages.get(user_id) != language:
+            self.member_languages[user_id] = language
+            await self.store.set_member_language(user_id, language)
 
     def in_background(self, job: Coroutine[Any, Any, Any]) -> None:
         """Run `job` without awaiting it, keeping a reference so it is not collected."""
@@ -151,7 +212,12 @@ class WatchBot(commands.Bot):
         )
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
-        payload = [c.to_dict(self.tree) for c in self.tree.get_commands(guild=guild)]
+        # Translated, as sync sends it: a changed Korean name is a change too.
+        translator = CatalogueTranslator()
+        payload = [
+            await c.get_translated_payload(self.tree, translator)
+            for c in self.tree.get_commands(guild=guild)
+        ]
         digest = hashlib.sha256(
             json.dumps([guild.id if guild else None, payload], sort_keys=True).encode()
         ).hexdigest()

@@ -14,12 +14,19 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
+from bot import i18n
+from bot.i18n import N_, _
 from bot.megabox.models import KST
 from bot.store.history import ScreeningHistory
 from bot.worker import WorkerError, run_worker
 
 #: A chart that takes longer than this is given up (the user is told to try again).
 RENDER_TIMEOUT = 60.0
+#: The chart's own words (the title is the caller's).
+_WORDS = {
+    "ylabel": N_("usable free seats"),
+    "xlabel": N_("time (KST)"),
+}
 
 
 class ChartError(Exception):
@@ -27,13 +34,23 @@ class ChartError(Exception):
 
 
 def chart_data(
-    histories: Sequence[ScreeningHistory], *, title: str, play_de: date, threshold: int
+    histories: Sequence[ScreeningHistory],
+    *,
+    title: str,
+    play_de: date,
+    threshold: int,
+    plain_title: str | None = None,
 ) -> dict[str, Any]:
-    """What the worker draws: plain JSON, times as KST ISO strings."""
+    """What the worker draws: plain JSON, times as KST ISO strings; its words in the current
+    language, with the English ones beside them (painted where no Hangul font is installed)."""
+    words = {key: (_(text), text) for key, text in _WORDS.items()}
     return {
         "title": title,
         "date": play_de.isoformat(),
+        "day": (i18n.day_text(play_de), play_de.isoformat()),
+        "words": words,
         "threshold": threshold,
+        "plain_title": plain_title or title,
         "series": [
             {
                 # Branch and hall names are Korean, which matplotlib's bundled font cannot
@@ -76,12 +93,28 @@ def render(data: dict[str, Any]) -> bytes:
     matplotlib.use("Agg")
     import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
+    from matplotlib import font_manager
+
+    from bot.fonts import hangul_font
+
+    found = hangul_font()
+    if found is not None:
+        # matplotlib's bundled DejaVu Sans has no Hangul: use the image's font.
+        font_manager.fontManager.addfont(str(found))
+        name = font_manager.FontProperties(fname=str(found)).get_name()
+        matplotlib.rcParams["font.family"] = [name, "DejaVu Sans"]
+
+    def word(key: str) -> str:
+        said, plain = data.get("words", {}).get(key) or (_WORDS[key], _WORDS[key])
+        return str(said if found is not None else plain)
+
+    day_said, day_plain = data.get("day") or (data["date"], data["date"])
 
     fig, ax = plt.subplots(figsize=(9, 4.5), dpi=100)
     top = int(data["threshold"])
     for series in data["series"]:
-        times = [_num(t) for t, _ in series["points"]]
-        values = [int(v) for _, v in series["points"]]
+        times = [_num(t) for t, _v in series["points"]]
+        values = [int(v) for _t, v in series["points"]]
         top = max(top, *values)
         (line,) = ax.step(times, values, where="post", marker=".", label=series["label"])
         for opened in series["openings"]:
@@ -98,11 +131,12 @@ def render(data: dict[str, Any]) -> bytes:
         label=f"N = {data['threshold']}",
     )
     ax.set_ylim(bottom=0, top=top + 1)
-    ax.set_ylabel("usable free seats")
-    ax.set_xlabel("time (KST)")
+    ax.set_ylabel(word("ylabel"))
+    ax.set_xlabel(word("xlabel"))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d %H:%M", tz=KST))  # type: ignore[no-untyped-call]
     fig.autofmt_xdate()
-    ax.set_title(f"{data['title']} · {data['date']}")
+    title = data["title"] if found is not None else data.get("plain_title", data["title"])
+    ax.set_title(f"{title} · {day_said if found is not None else day_plain}")
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", fontsize="small")
     buffer = io.BytesIO()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot import i18n
 from bot.megabox.client import ClientOptions
 from bot.megabox.models import KST
 from bot.seat_prefs import RowRule, SeatPrefs, parse_centre, parse_remind
@@ -89,6 +90,10 @@ class Settings(BaseSettings):
     #: What the fast lane may spend, in MEGABOX requests per hour, for all its watches; it
     #: shares MEGABOX_REQUESTS_PER_SECOND with the scheduled checks and yields to them.
     fast_lane_requests_per_hour: int = Field(240, ge=1, le=18_000)
+
+    #: The language of the CLI, and of channel messages in a server that has not chosen one
+    #: with /language (issue 18): ko or en.
+    bot_language: Literal["ko", "en"] = "ko"
 
     log_level: str = "INFO"
     heartbeat_file: Path = Path("./data/heartbeat")
@@ -255,7 +260,9 @@ class Settings(BaseSettings):
 def load_settings(**overrides: Any) -> Settings:
     """Settings from the environment and `.env`, or one `ConfigError` line naming the variable."""
     try:
-        return Settings(**overrides)
+        # Configuration errors are the operator's: in English, whatever BOT_LANGUAGE says.
+        with i18n.using("en"):
+            return Settings(**overrides)
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"]).upper()

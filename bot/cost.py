@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from bot.fast_lane import LanePolicy
+from bot.i18n import _, ngettext
 from bot.megabox.client import MAX_BRANCHES_PER_CALL
 from bot.seat_rule import placed
 from bot.watches import TimeWindow, Watch
@@ -81,12 +82,15 @@ class Cost:
         return self.per_check + self.lane
 
     def describe(self) -> str:
-        text = (
-            f"about {self.per_check} MEGABOX requests per check "
-            f"({_plural(self.listings, 'listing')} and about {_plural(self.seat_maps, 'seat map')})"
+        text = _("about {n} MEGABOX requests per check ({listings} and about {seat_maps})").format(
+            n=self.per_check,
+            listings=ngettext("{n} listing", "{n} listings", self.listings).format(n=self.listings),
+            seat_maps=ngettext("{n} seat map", "{n} seat maps", self.seat_maps).format(
+                n=self.seat_maps
+            ),
         )
         if self.lane:
-            text += f" plus about {self.lane} an hour in the fast lane"
+            text += _(" plus about {n} an hour in the fast lane").format(n=self.lane)
         return text
 
 
@@ -178,44 +182,46 @@ def refusal(spend: Spend, watch: Watch) -> str:
     """Why a personal watch was refused, what is left, and how to narrow it."""
     tips: list[str] = []
     if len(watch.branches) > 1:
-        tips.append("fewer branches")
+        tips.append(_("fewer branches"))
     if watch.window is None:
-        tips.append("a start-time window (`times: 18:00-23:00`)")
+        tips.append(_("a start-time window (`times: 18:00-23:00`)"))
     if not watch.formats:
-        tips.append("one format instead of any (`format: MX4D`)")
+        tips.append(_("one format instead of any (`format: MX4D`)"))
     if watch.fast_lane:
-        tips.append("the fast lane off (`fast_lane: False`)")
-    tips.append("fewer days (`days: sat`, or dates like 2026-12-05)")
+        tips.append(_("the fast lane off (`fast_lane: False`)"))
+    tips.append(_("fewer days (`days: sat`, or dates like 2026-12-05)"))
     if spend.others.total:
-        tips.append("removing or narrowing another of your personal watches (`/watch list`)")
-    share = (
-        f"Your personal watches may use {spend.budget} requests per check together (an hour "
-        "of the fast lane counts like a check)"
-    )
+        tips.append(_("removing or narrowing another of your personal watches (`/watch list`)"))
+    share = _(
+        "Your personal watches may use {n} requests per check together (an hour of the fast "
+        "lane counts like a check)"
+    ).format(n=spend.budget)
     if spend.others.total:
-        share += f"; your others use about {spend.others.total}, which leaves {spend.left}"
-    return (
-        f"That personal watch would cost {spend.watch.describe()}. {share}. Nothing was saved. "
-        f"To make it fit, try {_or_list(tips)}."
-    )
+        share += _("; your others use about {n}, which leaves {left}").format(
+            n=spend.others.total, left=spend.left
+        )
+    return _(
+        "That personal watch would cost {cost}. {share}. Nothing was saved. To make it fit, "
+        "try {tips}."
+    ).format(cost=spend.watch.describe(), share=share, tips=_or_list(tips))
 
 
 def summary(cost: Cost, spend: Spend | None = None) -> str:
     """The cost line of a watch's confirmation, with the member's budget for a personal one."""
-    text = f"This watch costs {cost.describe()}."
+    text = _("This watch costs {cost}.").format(cost=cost.describe())
     if spend is not None:
-        text += (
-            f" Your personal watches together: about {spend.after.total} of your "
-            f"{spend.budget} per check{' and fast-lane hour' if spend.after.lane else ''}."
-        )
+        if spend.after.lane:
+            together = _(
+                "Your personal watches together: about {n} of your {budget} per check and "
+                "fast-lane hour."
+            )
+        else:
+            together = _("Your personal watches together: about {n} of your {budget} per check.")
+        text += " " + together.format(n=spend.after.total, budget=spend.budget)
     return text
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _or_list(items: Sequence[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
-    return f"{', '.join(items[:-1])} or {items[-1]}"
+    return _("{items} or {last}").format(items=", ".join(items[:-1]), last=items[-1])

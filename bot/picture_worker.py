@@ -28,23 +28,35 @@ def paint(model: dict[str, Any]) -> bytes:
     """One model → PNG bytes (palette PNG: a few KB for a 200-seat hall)."""
     from PIL import Image, ImageDraw, ImageFont
 
+    from bot.fonts import hangul_font, needs_hangul_font
+
     image = Image.new("RGB", (model["width"], model["height"]), tuple(model["background"]))
     draw = ImageDraw.Draw(image)
-    font = ImageFont.load_default(size=13)  # Pillow's built-in font: nothing downloaded
+    size = model.get("font_size", 13)
+    found = hangul_font()
+    # A Hangul-capable font where the image ships one; else Pillow's built-in font (nothing
+    # downloaded) with each text's English words, never boxes for Korean letters.
+    font = ImageFont.truetype(str(found), size) if found else ImageFont.load_default(size=size)
+
+    def words(text: dict[str, Any]) -> str:
+        said: str = text["text"]
+        return said if found or not needs_hangul_font(said) else text.get("plain") or said
 
     def rect(r: dict[str, Any], radius: int = 3) -> None:
         draw.rounded_rectangle(
-            (r["x0"], r["y0"], r["x1"], r["y1"]), radius=radius, fill=tuple(r["fill"])
+            (r["x0"], r["y0"], r["x1"], r["y1"]),
+            radius=radius * size // 13,
+            fill=tuple(r["fill"]),
         )
 
     rect(model["screen"], radius=2)
     for seat in model["seats"]:
         rect(seat)
     for text in model["texts"]:
-        draw.text((text["x"], text["y"]), text["text"], fill=tuple(text["fill"]), font=font)
+        draw.text((text["x"], text["y"]), words(text), fill=tuple(text["fill"]), font=font)
     for box, text in model["legend"]:
         rect(box, radius=2)
-        draw.text((text["x"], text["y"]), text["text"], fill=tuple(text["fill"]), font=font)
+        draw.text((text["x"], text["y"]), words(text), fill=tuple(text["fill"]), font=font)
     out = io.BytesIO()
     image.quantize(colors=32).save(out, format="PNG", optimize=True)
     return out.getvalue()

@@ -5,43 +5,42 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
+from bot import i18n
+from bot.i18n import _, ngettext
 from bot.megabox.models import KST
 from bot.results import CheckResult, SeenScreening
 from bot.seats import SeatCount
 from bot.store.runs import CheckRun
-
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-def _plural(n: int, word: str) -> str:
-    if n == 1:
-        return f"{n} {word}"
-    return f"{n} {word}{'es' if word.endswith(('ch', 's')) else 's'}"
 
 
 def seat_phrase(result: CheckResult) -> str:
     needs = {(w.min_seats, w.together) for w in result.watches}
     if len(needs) == 1:
         n, together = needs.pop()
-        return f"{n} seats together" if together else f"{n} seats"
-    return "enough seats"
+        if together:
+            return ngettext("{n} seat together", "{n} seats together", n).format(n=n)
+        return ngettext("{n} seat", "{n} seats", n).format(n=n)
+    return _("enough seats")
 
 
 def status_line(result: CheckResult) -> str:
     """One concise line per check: what was checked, what matched, how long, or the error."""
-    took = f"{result.duration.total_seconds():.1f} s"
-    reqs = _plural(result.requests, "request")
+    took = _("{seconds} s").format(seconds=f"{result.duration.total_seconds():.1f}")
+    reqs = ngettext("{n} request", "{n} requests", result.requests).format(n=result.requests)
     if not result.watches:
-        return "No active watches: nothing to check."
+        return _("No active watches: nothing to check.")
     if result.failed:
         err = result.errors[0]
-        return (
-            f"⚠️ Check failed: MEGABOX {err.kind} ({err.message}). Nothing was checked, so this "
-            f"is not a 'no seats' result. {reqs}, {took}."
-        )
-    checked = (
-        f"checked {_plural(len(result.screenings), 'screening')} on "
-        f"{_plural(len(result.dates_checked), 'date')}"
+        return _(
+            "⚠️ Check failed: MEGABOX {kind} ({message}). Nothing was checked, so this is not "
+            "a 'no seats' result. {requests}, {took}."
+        ).format(kind=err.kind, message=err.message, requests=reqs, took=took)
+    n_screenings, n_dates = len(result.screenings), len(result.dates_checked)
+    checked = ngettext(
+        "Checked {n} screening on {dates}", "Checked {n} screenings on {dates}", n_screenings
+    ).format(
+        n=n_screenings,
+        dates=ngettext("{n} date", "{n} dates", n_dates).format(n=n_dates),
     )
     matches = result.matches
     if matches:
@@ -50,18 +49,30 @@ def status_line(result: CheckResult) -> str:
         personal = {w.id for w in result.watches if w.personal}
         named = [s for s in matches if not set(s.matched_by) <= personal]
         shown = ", ".join(short_screening(s) for s in named[:3])
-        more = f" and {len(named) - 3} more" if len(named) > 3 else ""
-        if len(named) < len(matches):
-            more += f"{' and ' if named else ''}{len(matches) - len(named)} for personal watches"
-        found = f"{_plural(len(matches), 'match')}: {shown}{more}"
+        if len(named) > 3:
+            shown = _("{shown} and {n} more").format(shown=shown, n=len(named) - 3)
+        if hidden := len(matches) - len(named):
+            mine = ngettext("{n} for a personal watch", "{n} for personal watches", hidden).format(
+                n=hidden
+            )
+            shown = _("{shown} and {more}").format(shown=shown, more=mine) if shown else mine
+        found = ngettext("{n} match: {shown}", "{n} matches: {shown}", len(matches)).format(
+            n=len(matches), shown=shown
+        )
         if result.openings:
-            found += f" ({_plural(len(result.openings), 'new alert')})"
+            n_new = len(result.openings)
+            found += " " + ngettext("({n} new alert)", "({n} new alerts)", n_new).format(n=n_new)
     else:
-        found = f"none with {seat_phrase(result)}"
-    line = f"{'⚠️' if result.errors else '✅'} {checked.capitalize()}, {found}. {reqs}, {took}."
+        found = _("none with {seats}").format(seats=seat_phrase(result))
+    line = _("{mark} {checked}, {found}. {requests}, {took}.").format(
+        mark="⚠️" if result.errors else "✅", checked=checked, found=found, requests=reqs, took=took
+    )
     if result.errors:
         kinds = sorted({e.kind for e in result.errors})
-        line += f" Not checked: {_plural(len(result.errors), 'part')} ({', '.join(kinds)})."
+        n_parts = len(result.errors)
+        line += " " + ngettext(
+            "Not checked: {n} part ({kinds}).", "Not checked: {n} parts ({kinds}).", n_parts
+        ).format(n=n_parts, kinds=", ".join(kinds))
     if result.warnings:
         line += " " + " ".join(w.message for w in result.warnings) + "."
     return line
@@ -69,13 +80,14 @@ def status_line(result: CheckResult) -> str:
 
 def when(s: SeenScreening) -> str:
     start = s.screening.start.astimezone(KST)
-    day = s.screening.play_de
-    return f"{WEEKDAYS[day.weekday()]} {day:%m-%d} {start:%H:%M}"
+    return i18n.short_day_time(s.screening.play_de, f"{start:%H:%M}")
 
 
 def short_screening(s: SeenScreening) -> str:
     seats = s.count.usable if s.count else s.screening.rest_seat_cnt
-    return f"{s.screening.brch_nm} {when(s)} ({seats} seats)"
+    return ngettext("{branch} {when} ({n} seat)", "{branch} {when} ({n} seats)", seats).format(
+        branch=s.screening.brch_nm, when=when(s), n=seats
+    )
 
 
 def shown_count(s: SeenScreening) -> SeatCount | None:
@@ -86,16 +98,16 @@ def shown_count(s: SeenScreening) -> SeatCount | None:
 
 def verdict(s: SeenScreening) -> str:
     if s.matched_by:
-        return "MATCH"
+        return _("MATCH")
     if s.reasons:
         return "; ".join(s.reasons)  # a preference missed: "5 free, none in rows E–J"
     if not s.screening.bookable:
-        return "closed"
+        return _("closed")
     if s.screening.rest_seat_cnt == 0:
-        return "sold out"
+        return _("sold out")
     if s.count is not None and s.count.free and not s.count.usable:
-        return "wheelchair only"
-    return "too few"
+        return _("wheelchair only")
+    return _("too few")
 
 
 def _width(text: str) -> int:
@@ -110,14 +122,14 @@ def _pad(text: str, width: int) -> str:
 def table(result: CheckResult) -> str:
     """The `python -m bot check` table: every screening a watch wants."""
     headers = (
-        "date",
-        "time",
-        "branch",
-        "hall",
-        "format",
-        "free/usable/total",
-        "best block",
-        "verdict",
+        _("date"),
+        _("time"),
+        _("branch"),
+        _("hall"),
+        _("format"),
+        _("free/usable/total"),
+        _("best block"),
+        _("verdict"),
     )
     rows: list[Sequence[str]] = []
     for s in result.screenings:
@@ -127,16 +139,20 @@ def table(result: CheckResult) -> str:
             usable = f"{s.count.usable}{'' if s.count.exact else '~'}"
             if s.count.from_count:
                 usable = f"≥{s.count.usable}"  # from the count: no seat map needed
-            block = f"{count.best_block} in row {count.best_row}" if count.best_row else "-"
+            block = (
+                _("{n} in row {row}").format(n=count.best_block, row=count.best_row)
+                if count.best_row
+                else "-"
+            )
         else:
             usable, block = "-", "-"
         total = scr.total_seats if scr.total_seats is not None else "?"
         end = scr.end.astimezone(KST)
         rows.append(
             (
-                f"{scr.play_de:%Y-%m-%d} {WEEKDAYS[scr.play_de.weekday()]}",
+                f"{scr.play_de:%Y-%m-%d} {i18n.weekday(scr.play_de)}",
                 f"{scr.start_clock}-{scr.end_clock}"
-                + (" (+1d)" if end.date() > scr.play_de else ""),
+                + (_(" (+1d)") if end.date() > scr.play_de else ""),
                 f"{scr.brch_nm} {scr.brch_no}",
                 scr.theab_nm,
                 scr.format_code or "?",
@@ -155,19 +171,27 @@ def table(result: CheckResult) -> str:
     if not rows:
         # An empty table says "nothing matched" only about what was actually checked.
         if result.failed:
-            lines.append("(nothing could be checked: see below)")
+            lines.append(_("(nothing could be checked: see below)"))
         elif result.errors:
-            lines.append("(no screening matched in the parts that could be checked)")
+            lines.append(_("(no screening matched in the parts that could be checked)"))
         else:
-            lines.append("(no screening matched the watches' movie, branches, formats and days)")
+            lines.append(_("(no screening matched the watches' movie, branches, formats and days)"))
     prefs = [w for w in result.watches if w.prefs.active]
     if prefs:
         lines.append("")
-        lines += [f"seat preference of {w.label}: {w.prefs.describe()}" for w in prefs]
+        lines += [
+            _("seat preference of {watch}: {prefs}").format(watch=w.label, prefs=w.prefs.describe())
+            for w in prefs
+        ]
     lines.append("")
     lines.append(status_line(result))
     for err in result.errors:
-        lines.append(f"  not checked: {err.scope}: {err.kind}: {err.message}")
+        lines.append(
+            "  "
+            + _("not checked: {scope}: {kind}: {message}").format(
+                scope=err.scope, kind=err.kind, message=err.message
+            )
+        )
     return "\n".join(lines)
 
 

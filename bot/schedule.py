@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.i18n import _
 from bot.megabox.models import KST
 
 
@@ -32,20 +33,24 @@ def overrun_warning(took: timedelta, gap: timedelta | None) -> str | None:
     """One sentence when a check took longer than the gap, else None."""
     if gap is None or took <= gap:
         return None
-    return (
-        f"⚠️ The last check took {duration_text(took)}, longer than the {duration_text(gap)} "
-        "the schedule leaves between checks, so the next one starts late or is skipped. "
-        "Narrow or remove watches, or check less often (`CHECK_SCHEDULE`)."
-    )
+    return _(
+        "⚠️ The last check took {took}, longer than the {gap} the schedule leaves between "
+        "checks, so the next one starts late or is skipped. Narrow or remove watches, or check "
+        "less often (`CHECK_SCHEDULE`)."
+    ).format(took=duration_text(took), gap=duration_text(gap))
 
 
 def duration_text(span: timedelta) -> str:
     """ "3.1 s", "12 min 5 s", "2 h 5 min": short, for a status field."""
     seconds = span.total_seconds()
     if seconds < 60:
-        return f"{seconds:.1f} s"
+        return _("{seconds} s").format(seconds=f"{seconds:.1f}")
     minutes, secs = divmod(round(seconds), 60)
     if minutes < 60:
-        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
+        if secs:
+            return _("{minutes} min {seconds} s").format(minutes=minutes, seconds=secs)
+        return _("{minutes} min").format(minutes=minutes)
     hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    if minutes:
+        return _("{hours} h {minutes} min").format(hours=hours, minutes=minutes)
+    return _("{hours} h").format(hours=hours)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from bot.i18n import N_, _
 from bot.seat_layout import LayoutSeat, SeatLayout
 from bot.seat_prefs import SeatPrefs
 
@@ -27,18 +28,24 @@ BACKGROUND: Colour = (32, 34, 37)
 SCREEN: Colour = (220, 221, 222)
 TEXT: Colour = (220, 221, 222)
 LEGEND = (
-    ("free", FREE),
-    ("your block", BLOCK),
-    ("not your rows", OUTSIDE),
-    ("taken", TAKEN),
-    ("wheelchair", WHEELCHAIR),
+    (N_("free"), FREE),
+    (N_("your block"), BLOCK),
+    (N_("not your rows"), OUTSIDE),
+    (N_("taken"), TAKEN),
+    (N_("wheelchair"), WHEELCHAIR),
 )
 
-UNIT = 26  # pixels per seat width (and per row)
-GAP = 3  # pixels between neighbouring seats
-MARGIN = 24  # left and right, room for the row letters
-TOP = 44  # the screen band
-BOTTOM = 30  # the legend
+#: Twice the first drawing's scale: the picture is read on phones, where 13 px text shrinks.
+SCALE = 2
+UNIT = 26 * SCALE  # pixels per seat width (and per row)
+GAP = 3 * SCALE  # pixels between neighbouring seats
+MARGIN = 24 * SCALE  # left and right, room for the row letters
+TOP = 44 * SCALE  # the screen band
+BOTTOM = 30 * SCALE  # the legend
+FONT_SIZE = 13 * SCALE
+#: Width of a Latin letter and of a Hangul syllable at FONT_SIZE, for laying out the legend.
+LATIN = 7 * SCALE
+WIDE = 13 * SCALE
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +64,8 @@ class Text:
     y: int
     text: str
     fill: Colour = TEXT
+    #: The English words, painted instead where no Hangul-capable font is installed.
+    plain: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +77,7 @@ class Picture:
     texts: tuple[Text, ...]
     legend: tuple[tuple[Rect, Text], ...]
     background: Colour = BACKGROUND
+    font_size: int = FONT_SIZE
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -100,7 +110,7 @@ def picture(
     top_y = min((s.y for s in layout.seats), default=0.0)
     bottom_y = max((s.y for s in layout.seats), default=0.0)
     shown = [(n, c) for n, c in LEGEND if _in_legend(c, prefs, bool(block))]
-    legend_width = 8 + sum(22 + 7 * len(n) for n, _ in shown)
+    legend_width = 8 * SCALE + sum(22 * SCALE + _width(_(n), n) for n, _c in shown)
     hall = round(layout.width * UNIT)
     # A narrow hall is centred in a picture wide enough for the legend.
     pad = max(0, (legend_width - hall - 2 * MARGIN) // 2)
@@ -130,18 +140,31 @@ def picture(
     for s in layout.seats:
         row_y[s.row] = min(row_y.get(s.row, s.y), s.y)
     for row, y in row_y.items():
-        mid = py(y) + UNIT // 2 - 6
-        texts.append(Text(pad + 6, mid, row))
-        texts.append(Text(width - pad - MARGIN + 6, mid, row))
-    screen = Rect(MARGIN + pad + UNIT, 10, width - pad - MARGIN - UNIT, 16, SCREEN, "screen")
-    texts.append(Text(width // 2 - 22, 20, "SCREEN"))
+        mid = py(y) + UNIT // 2 - 6 * SCALE
+        texts.append(Text(pad + 6 * SCALE, mid, row))
+        texts.append(Text(width - pad - MARGIN + 6 * SCALE, mid, row))
+    screen = Rect(
+        MARGIN + pad + UNIT, 10 * SCALE, width - pad - MARGIN - UNIT, 16 * SCALE, SCREEN, "screen"
+    )
+    word = _("SCREEN")
+    texts.append(Text(width // 2 - _width(word, "SCREEN") // 2, 20 * SCALE, word, plain="SCREEN"))
     legend: list[tuple[Rect, Text]] = []
-    x = 8
+    x = 8 * SCALE
     for name, colour in shown:
-        box = Rect(x, height - 20, x + 12, height - 8, colour, name)
-        legend.append((box, Text(x + 16, height - 22, name)))
-        x += 22 + 7 * len(name)
+        words = _(name)
+        box = Rect(x, height - 20 * SCALE, x + 12 * SCALE, height - 8 * SCALE, colour, name)
+        legend.append((box, Text(x + 16 * SCALE, height - 22 * SCALE, words, plain=name)))
+        x += 22 * SCALE + _width(words, name)
     return Picture(width, max(height, 1), screen, seats, tuple(texts), tuple(legend))
+
+
+def _width(text: str, plain: str) -> int:
+    """Room for `text`, or for its English `plain` if that is wider (the fallback)."""
+
+    def size(words: str) -> int:
+        return sum(WIDE if ord(ch) > 0x2FF else LATIN for ch in words)
+
+    return max(size(text), size(plain))
 
 
 def _in_legend(colour: Colour, prefs: SeatPrefs, has_block: bool) -> bool:

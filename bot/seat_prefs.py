@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from bot.i18n import N_, _
 from bot.seat_layout import LayoutSeat, SeatLayout, runs
 
 if TYPE_CHECKING:
@@ -50,17 +51,22 @@ class RowRule:
             bounds = [p.strip() for p in part.split("-")]
             if not all(len(b) == 1 and b in _LETTERS for b in bounds) or len(bounds) > 2:
                 raise ValueError(
-                    f"{raw.strip()!r} is not a row or range of MEGABOX row letters A-Z "
-                    f"(e.g. {ROW_EXAMPLES})"
+                    _(
+                        "{value} is not a row or range of MEGABOX row letters A-Z (e.g. {examples})"
+                    ).format(value=repr(raw.strip()), examples=ROW_EXAMPLES)
                 )
             first, last = bounds[0], bounds[-1]
             if first > last:
-                raise ValueError(f"row range {part!r} runs backwards (write {last}-{first})")
+                raise ValueError(
+                    _("row range {value} runs backwards (write {last}-{first})").format(
+                        value=repr(part), last=last, first=first
+                    )
+                )
             letters.update(_LETTERS[_LETTERS.index(first) : _LETTERS.index(last) + 1])
         if not letters:
-            raise ValueError(f"no rows given (e.g. {ROW_EXAMPLES})")
+            raise ValueError(_("no rows given (e.g. {examples})").format(examples=ROW_EXAMPLES))
         if exclude and len(letters) == len(_LETTERS):
-            raise ValueError("that excludes every row")
+            raise ValueError(_("that excludes every row"))
         return cls(frozenset(letters), exclude)
 
     def allows(self, row: str) -> bool:
@@ -82,7 +88,7 @@ class RowRule:
     def describe(self) -> str:
         """ "rows E–J" or "not rows A–C"."""
         text = self.to_text().removeprefix("not ").replace("-", "–")
-        return f"not rows {text}" if self.exclude else f"rows {text}"
+        return (_("not rows {rows}") if self.exclude else _("rows {rows}")).format(rows=text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,20 +115,21 @@ class SeatPrefs:
         parts = []
         if self.rows is not None:
             text = self.rows.to_text().removeprefix("not ").replace("-", "–")
-            parts.append(f"outside rows {text}" if self.rows.exclude else f"in rows {text}")
+            words = _("outside rows {rows}") if self.rows.exclude else _("in rows {rows}")
+            parts.append(words.format(rows=text))
         if self.centre == "require":
-            parts.append("in the middle")
-        return " ".join(parts) or "anywhere"
+            parts.append(_("in the middle"))
+        return " ".join(parts) or _("anywhere")
 
     def describe(self) -> str:
         parts = []
         if self.rows is not None:
             parts.append(self.rows.describe())
         if self.centre == "require":
-            parts.append("middle of the hall only")
+            parts.append(_("middle of the hall only"))
         elif self.centre == "prefer":
-            parts.append("middle preferred")
-        return ", ".join(parts) or "any seat"
+            parts.append(_("middle preferred"))
+        return ", ".join(parts) or _("any seat")
 
 
 def parse_centre(text: str) -> str:
@@ -130,8 +137,13 @@ def parse_centre(text: str) -> str:
     aliases = {"": "off", "no": "off", "none": "off", "any": "off", "center": "prefer"}
     key = aliases.get(key, key)
     if key not in CENTRE_MODES:
-        raise ValueError(f"centre must be off, prefer or require, got {text.strip()!r}")
+        raise ValueError(
+            _("centre must be off, prefer or require, got {value}").format(value=repr(text.strip()))
+        )
     return key
+
+
+_REMIND_FORM = N_("remind looks like 30m, 1h or 1h30m (or off), got {value}")
 
 
 def parse_remind(text: str) -> timedelta | None:
@@ -143,18 +155,22 @@ def parse_remind(text: str) -> timedelta | None:
         minutes = int(body)
     elif match := re.fullmatch(r"(?:(\d{1,2})h)?(?:(\d{1,4})m(?:in)?)?", body):
         if not any(match.groups()):
-            raise ValueError(f"remind looks like 30m, 1h or 1h30m (or off), got {text.strip()!r}")
+            raise ValueError(_(_REMIND_FORM).format(value=repr(text.strip())))
         minutes = int(match.group(1) or 0) * 60 + int(match.group(2) or 0)
     else:
-        raise ValueError(f"remind looks like 30m, 1h or 1h30m (or off), got {text.strip()!r}")
+        raise ValueError(_(_REMIND_FORM).format(value=repr(text.strip())))
     if not 10 <= minutes <= 24 * 60:
-        raise ValueError("remind must be between 10m and 24h")
+        raise ValueError(_("remind must be between 10m and 24h"))
     return timedelta(minutes=minutes)
 
 
 def remind_text(delay: timedelta) -> str:
     hours, minutes = divmod(int(delay.total_seconds() // 60), 60)
-    return (f"{hours}h" if hours else "") + (f"{minutes}m" if minutes or not hours else "")
+    if hours and minutes:
+        return _("{hours}h{minutes}m").format(hours=hours, minutes=minutes)
+    if hours:
+        return _("{hours}h").format(hours=hours)
+    return _("{minutes}m").format(minutes=minutes)
 
 
 def in_middle(seat: LayoutSeat, layout: SeatLayout) -> bool:
@@ -185,14 +201,15 @@ def fit(layout: SeatLayout, prefs: SeatPrefs, min_seats: int, together: bool) ->
     reason = None
     if not ok:
         where = prefs.where() if prefs.restricts else ""
+        # Worded in the check's language (BOT_LANGUAGE for scheduled checks).
         if len(usable) < min_seats:
-            reason = f"{len(usable)} free, {min_seats} needed"
+            reason = _("{n} free, {needed} needed").format(n=len(usable), needed=min_seats)
         elif len(allowed) < min_seats:
-            some = "none" if not allowed else f"only {len(allowed)}"
-            reason = f"{len(usable)} free, {some} {where}"
+            some = _("none") if not allowed else _("only {n}").format(n=len(allowed))
+            reason = _("{n} free, {some} {where}").format(n=len(usable), some=some, where=where)
         else:
-            reason = (
-                f"{len(allowed)} free{' ' + where if where else ''}, at most {len(block)} together"
+            reason = _("{n} free{where}, at most {block} together").format(
+                n=len(allowed), where=" " + where if where else "", block=len(block)
             )
     return Fit(len(allowed), block, ok, reason)
 

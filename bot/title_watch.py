@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from bot.i18n import _
 from bot.megabox.models import Movie
 
 #: An event version's title prefix, e.g. "[무대인사] " (README §4.3 movieNm).
@@ -55,8 +56,8 @@ class Awaited:
 
     def describe(self) -> str:
         if self.title and self.movie_no:
-            return f"“{self.title}” (upcoming, {self.movie_no})"
-        return f"“{self.title}”" if self.title else f"movie {self.movie_no}"
+            return _("“{title}” (upcoming, {no})").format(title=self.title, no=self.movie_no)
+        return f"“{self.title}”" if self.title else _("movie {no}").format(no=self.movie_no)
 
     def matches(self, movie: Movie) -> bool:
         """A film picked by number is that number only (or an event version of it: its

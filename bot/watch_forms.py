@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, time
 from typing import TypeVar
 
+from bot.i18n import _
 from bot.megabox.catalogue import Catalogue
 from bot.megabox.models import KST, Branch, Movie
 from bot.seat_prefs import ROW_EXAMPLES, RowRule, SeatPrefs, parse_centre, parse_remind
@@ -68,11 +69,14 @@ def build_watch(
 ) -> Watch:
     """A new watch (no `base`) or `base` with the given options changed."""
     if base is None and (form.movie is None or form.branches is None):
-        raise FormError("Give at least a movie and one branch.")
+        raise FormError(_("Give at least a movie and one branch."))
     if (form.movie is not None or form.branches is not None) and not catalogue.loaded:
-        reason = catalogue.last_error.describe() if catalogue.last_error else "not loaded yet"
+        reason = catalogue.last_error.describe() if catalogue.last_error else _("not loaded yet")
         raise FormError(
-            f"I couldn't load MEGABOX's movie and branch lists ({reason}). Try again in a minute."
+            _(
+                "I couldn't load MEGABOX's movie and branch lists ({reason}). Try again in a "
+                "minute."
+            ).format(reason=reason)
         )
     found = _movie(form.movie, catalogue) if form.movie is not None else None
     movie = found if isinstance(found, Movie) else None
@@ -95,7 +99,7 @@ def build_watch(
         changes["window"] = _parsed("times", TimeWindow.parse, form.times)
     if form.min_seats is not None:
         if not 1 <= form.min_seats <= 10:
-            raise FormError("min_seats must be between 1 and 10.")
+            raise FormError(_("min_seats must be between 1 and 10."))
         changes["min_seats"] = form.min_seats
     if form.together is not None:
         changes["together"] = form.together
@@ -108,7 +112,7 @@ def build_watch(
     if form.notify is not None:
         changes["notify"] = _parsed("notify", parse_notify, form.notify)
     if form.news_like_alerts and (form.news_channel_id or form.news_mention is not None):
-        raise FormError("Give `news_like_alerts` or a news channel or role, not both.")
+        raise FormError(_("Give `news_like_alerts` or a news channel or role, not both."))
     if form.news_like_alerts:
         changes["news_channel_id"] = None
         changes["news_mention"] = None
@@ -175,7 +179,11 @@ def _rows(text: str) -> RowRule | None:
     try:
         return RowRule.parse(text)
     except ValueError as exc:
-        raise FormError(f"rows: {exc}. Examples: {ROW_EXAMPLES}, or any.") from None
+        raise FormError(
+            _("rows: {error}. Examples: {examples}, or any.").format(
+                error=exc, examples=ROW_EXAMPLES
+            )
+        ) from None
 
 
 def default_name(watch: Watch, title: str, branches: list[Branch]) -> str:
@@ -187,7 +195,7 @@ def default_name(watch: Watch, title: str, branches: list[Branch]) -> str:
 def _name(text: str) -> str:
     name = re.sub(r"\s+", " ", text).strip()[:MAX_NAME]
     if not name:
-        raise FormError("The name can't be empty.")
+        raise FormError(_("The name can't be empty."))
     return name
 
 
@@ -208,11 +216,17 @@ def _movie(text: str, catalogue: Catalogue) -> Movie | Awaited:
     if catalogue.search_movies(title, limit=2) or near or re.fullmatch(r"\d+", title):
         # Several films contain this text, it is all but a film's title (a typo, not a film
         # to wait for), or it is a number MEGABOX does not know.
-        hint = f" Did you mean: {'; '.join(found)}?" if found else ""
-        raise FormError(f"MEGABOX has no movie matching {title!r}.{hint} Pick one from the list.")
+        hint = " " + _("Did you mean: {names}?").format(names="; ".join(found)) if found else ""
+        raise FormError(
+            _("MEGABOX has no movie matching {title}.{hint} Pick one from the list.").format(
+                title=repr(title), hint=hint
+            )
+        )
     if len(norm_title(title)) < 2 or len(title) > MAX_TITLE:
         raise FormError(
-            f"To wait for a film not on sale yet, give its title (2 to {MAX_TITLE} characters)."
+            _("To wait for a film not on sale yet, give its title (2 to {n} characters).").format(
+                n=MAX_TITLE
+            )
         )
     return Awaited(title=title)
 
@@ -220,16 +234,22 @@ def _movie(text: str, catalogue: Catalogue) -> Movie | Awaited:
 def _branches(text: str, catalogue: Catalogue) -> list[Branch]:
     parts = [p.strip() for p in text.split(",") if p.strip()]
     if not parts:
-        raise FormError("Give at least one branch.")
+        raise FormError(_("Give at least one branch."))
     found: dict[str, Branch] = {}
     for part in parts:
         branch = catalogue.resolve_branch(part)
         if not isinstance(branch, Branch):
-            hint = f" Did you mean: {'; '.join(branch)}?" if branch else ""
-            raise FormError(f"MEGABOX has no branch matching {part!r}.{hint}")
+            hint = (
+                " " + _("Did you mean: {names}?").format(names="; ".join(branch)) if branch else ""
+            )
+            raise FormError(
+                _("MEGABOX has no branch matching {branch}.{hint}").format(
+                    branch=repr(part), hint=hint
+                )
+            )
         found[branch.brch_no] = branch
     if len(found) > MAX_BRANCHES:
-        raise FormError(f"At most {MAX_BRANCHES} branches per watch.")
+        raise FormError(_("At most {n} branches per watch.").format(n=MAX_BRANCHES))
     return list(found.values())
 
 
@@ -251,8 +271,10 @@ def _parsed(option: str, parse: Callable[[str], T], text: str) -> T:
 
 def format_choices() -> list[tuple[str, str]]:
     """(label, code) pairs for the format option; "4DX" is in MX4D's label so it is found."""
-    labels = {"MX4D": "MX4D — motion seats (4DX)"}
-    return [("Any format", "any")] + [(labels.get(c, f"{c} — {n}"), c) for c, n in FORMATS.items()]
+    labels = {"MX4D": _("MX4D — motion seats (4DX)")}
+    return [(_("Any format"), "any")] + [
+        (labels.get(c, f"{c} — {n}"), c) for c, n in FORMATS.items()
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,10 +288,10 @@ class QuietHours:
     def parse(cls, text: str) -> QuietHours:
         match = re.fullmatch(r"\s*(\d{1,2}):?(\d{2})\s*[-~]\s*(\d{1,2}):?(\d{2})\s*", text)
         if not match:
-            raise FormError("Quiet hours look like 23:00-08:00 (KST), or 'off'.")
+            raise FormError(_("Quiet hours look like 23:00-08:00 (KST), or 'off'."))
         h1, m1, h2, m2 = (int(g) for g in match.groups())
         if max(h1, h2) > 23 or max(m1, m2) > 59 or (h1, m1) == (h2, m2):
-            raise FormError("Quiet hours need two different times between 00:00 and 23:59.")
+            raise FormError(_("Quiet hours need two different times between 00:00 and 23:59."))
         return cls(time(h1, m1), time(h2, m2))
 
     def contains(self, moment: datetime) -> bool:

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
+from bot.i18n import N_, _, ngettext
 from bot.megabox.models import MX4D, Screening
 from bot.seat_prefs import SeatPrefs, remind_text
 from bot.title_watch import Awaited
@@ -59,7 +60,11 @@ def parse_format(text: str) -> str:
     code = _ALIASES.get(key, key)
     if code not in FORMATS:
         known = ", ".join(FORMATS)
-        raise ValueError(f"unknown format {text.strip()!r} (known: {known}; 4DX means MX4D)")
+        raise ValueError(
+            _("unknown format {value} (known: {known}; 4DX means MX4D)").format(
+                value=repr(text.strip()), known=known
+            )
+        )
     return code
 
 
@@ -69,9 +74,9 @@ def parse_formats(text: str) -> frozenset[str]:
 
 #: What a watch is told about (product.md "new screening" versus "opening").
 NOTIFY = {
-    "both": "seat openings and new screenings",
-    "seats": "seat openings only",
-    "new": "new screenings only",
+    "both": N_("seat openings and new screenings"),
+    "seats": N_("seat openings only"),
+    "new": N_("new screenings only"),
 }
 
 
@@ -79,21 +84,27 @@ def parse_notify(text: str) -> str:
     key = text.strip().lower().replace("_", " ")
     key = {"new screenings": "new", "news": "new", "openings": "seats", "all": "both"}.get(key, key)
     if key not in NOTIFY:
-        raise ValueError(f"notify must be seats, new or both, got {text.strip()!r}")
+        raise ValueError(
+            _("notify must be seats, new or both, got {value}").format(value=repr(text.strip()))
+        )
     return key
 
 
 def parse_branch(text: str) -> str:
     code = text.strip()
     if not re.fullmatch(r"\d{4}", code):
-        raise ValueError(f"branch codes have 4 digits (keep leading zeros), got {code!r}")
+        raise ValueError(
+            _("branch codes have 4 digits (keep leading zeros), got {value}").format(
+                value=repr(code)
+            )
+        )
     return code
 
 
 def parse_movie_no(text: str) -> str:
     code = text.strip()
     if not re.fullmatch(r"\d{8}", code):
-        raise ValueError(f"movie numbers have 8 digits, got {code!r}")
+        raise ValueError(_("movie numbers have 8 digits, got {value}").format(value=repr(code)))
     return code
 
 
@@ -155,7 +166,7 @@ class Days:
             else:
                 dates.add(_parse_date(part))
         if not (weekend or weekdays or dows or dates):
-            raise ValueError("no days given (use weekend, weekdays, all, sat,sun or YYYY-MM-DD)")
+            raise ValueError(_("no days given (use weekend, weekdays, all, sat,sun or YYYY-MM-DD)"))
         return cls(weekend, weekdays, frozenset(dows), frozenset(dates))
 
     def wants(self, day: date, holiday: bool = False) -> bool:
@@ -185,12 +196,12 @@ class Days:
     def describe(self) -> str:
         parts: list[str] = []
         if self.weekend and self.weekdays:
-            parts.append("every day")
+            parts.append(_("every day"))
         elif self.weekend:
-            parts.append("weekends and holidays")
+            parts.append(_("weekends and holidays"))
         elif self.weekdays:
-            parts.append("weekdays")
-        parts += [_WEEKDAY_NAMES[d].capitalize() for d in sorted(self.days_of_week)]
+            parts.append(_("weekdays"))
+        parts += [_(_WEEKDAY_NAMES[d].capitalize()) for d in sorted(self.days_of_week)]
         parts += [d.isoformat() for d in sorted(self.dates)]
         return ", ".join(parts)
 
@@ -216,7 +227,9 @@ def _parse_date(text: str) -> date:
         return date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
     except ValueError:
         raise ValueError(
-            f"not a day: {text!r} (use weekend, weekdays, all, mon…sun or YYYY-MM-DD)"
+            _("not a day: {value} (use weekend, weekdays, all, mon…sun or YYYY-MM-DD)").format(
+                value=repr(text)
+            )
         ) from None
 
 
@@ -234,18 +247,24 @@ class TimeWindow:
             return None
         match = re.fullmatch(r"(\d{1,2}):?(\d{2})\s*[-~]\s*(\d{1,2}):?(\d{2})", text)
         if not match:
-            raise ValueError(f"time window must look like 18:00-23:30, got {text!r}")
+            raise ValueError(
+                _("time window must look like 18:00-23:30, got {value}").format(value=repr(text))
+            )
         h1, m1, h2, m2 = (int(g) for g in match.groups())
         if h2 * 60 + m2 >= 24 * 60 and h1 <= 23 and m1 <= 59 and m2 <= 59:
             # MEGABOX lists a show after midnight under the next date as 00:xx (README
             # §4.3), so "18:00-25:30" could never match past 23:59. Say so instead.
             raise ValueError(
-                f"time window {text!r} goes past midnight: MEGABOX lists shows after "
-                "midnight under the next day (00:00-01:30), so use a window up to 23:59 and "
-                "add a second watch for the next day's early shows"
+                _(
+                    "time window {value} goes past midnight: MEGABOX lists shows after "
+                    "midnight under the next day (00:00-01:30), so use a window up to 23:59 and "
+                    "add a second watch for the next day's early shows"
+                ).format(value=repr(text))
             )
         if h1 > 23 or m1 > 59 or h2 > 23 or m2 > 59 or h2 * 60 + m2 < h1 * 60 + m1:
-            raise ValueError(f"time window {text!r} is not a valid range (00:00-23:59)")
+            raise ValueError(
+                _("time window {value} is not a valid range (00:00-23:59)").format(value=repr(text))
+            )
         return cls(time(h1, m1), h2 * 60 + m2)
 
     def contains(self, start: datetime, play_de: date) -> bool:
@@ -278,7 +297,10 @@ class Mention:
         if match := re.fullmatch(r"<@!?(\d{15,21})>", text):
             return cls("user", int(match.group(1)))
         raise ValueError(
-            f"mention must be @here, @everyone, a role id, <@&role>, <@user> or empty, got {text!r}"
+            _(
+                "mention must be @here, @everyone, a role id, <@&role>, <@user> or empty, got "
+                "{value}"
+            ).format(value=repr(text))
         )
 
     def to_text(self) -> str:
@@ -379,14 +401,26 @@ class Watch:
         return self.days.decides(place.play_de, holiday)
 
     def describe(self) -> str:
-        formats = "/".join(sorted(self.formats)) or "any format"
-        seats = f"{self.min_seats} {'together' if self.together else 'seats'}"
+        formats = "/".join(sorted(self.formats)) or _("any format")
+        seats = (
+            _("{n} together").format(n=self.min_seats)
+            if self.together
+            else ngettext("{n} seat", "{n} seats", self.min_seats).format(n=self.min_seats)
+        )
         window = f" {self.window.to_text()}" if self.window else ""
-        movie = f"waiting for {self.awaiting.describe()}" if self.awaiting else self.movie_no
-        notify = f" · {NOTIFY[self.notify]}" if self.notify != "both" else ""
+        movie = (
+            _("waiting for {title}").format(title=self.awaiting.describe())
+            if self.awaiting
+            else self.movie_no
+        )
+        notify = f" · {_(NOTIFY[self.notify])}" if self.notify != "both" else ""
         if self.prefs.active:
             seats += f" ({self.prefs.describe()})"
-        remind = f" · remind after {remind_text(self.remind)}" if self.remind else ""
+        remind = (
+            " · " + _("remind after {delay}").format(delay=remind_text(self.remind))
+            if self.remind
+            else ""
+        )
         return (
             f"{movie} @ {','.join(self.branches)} · {formats} · {self.days.describe()}"
             f"{window} · {seats}{notify}{remind}"

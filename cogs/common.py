@@ -10,6 +10,7 @@ import discord
 from discord.app_commands import Choice
 
 from bot import cost
+from bot.i18n import _
 from bot.megabox.models import KST
 from bot.watch_forms import FormError
 from bot.watches import Watch
@@ -33,7 +34,7 @@ async def answer(interaction: discord.Interaction[WatchBot], **kwargs: Any) -> N
     """Reply privately, prefixed once with a pending notice for this user (closed DMs)."""
     notice = await interaction.client.store.pop_notice(interaction.user.id)
     if notice:
-        kwargs["content"] = f"⚠️ {notice}\n\n{kwargs.get('content') or ''}".strip()
+        kwargs["content"] = f"⚠️ {_(notice)}\n\n{kwargs.get('content') or ''}".strip()
     kwargs.setdefault("ephemeral", True)
     if interaction.response.is_done():
         await interaction.followup.send(**kwargs)
@@ -60,7 +61,7 @@ async def show_watch(
         cost=cost.summary(price, spend),
     )
     if title:
-        embed.title = f"{title}: {safe(watch.label)}"
+        embed.title = _("{title}: {watch}").format(title=title, watch=safe(watch.label))
     await answer(interaction, embed=embed)
 
 
@@ -82,7 +83,7 @@ async def watch_choices(
     """Autocomplete for a `watch` option, by number or name."""
     text = current.strip().lstrip("#").casefold()
     return [
-        Choice(name=f"{w.label}{' (paused)' if w.paused else ''}"[:100], value=str(w.id))
+        Choice(name=f"{w.label}{_(' (paused)') if w.paused else ''}"[:100], value=str(w.id))
         for w in await visible_watches(interaction)
         if text in w.label.casefold()
     ][:25]
@@ -94,4 +95,8 @@ async def resolve_watch(interaction: discord.Interaction[WatchBot], text: str) -
     for watch in await visible_watches(interaction):
         if key == str(watch.id) or key.casefold() == watch.name.casefold():
             return watch
-    raise FormError(f"No watch {text!r} here. `/watch list` shows the ones you can use.")
+    raise FormError(
+        _("No watch {watch} here. `/watch list` shows the ones you can use.").format(
+            watch=repr(text)
+        )
+    )

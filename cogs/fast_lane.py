@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING
 
 from discord.ext import commands
 
+from bot import i18n
 from bot.fast_lane import LanePolicy
+from bot.i18n import _
 from bot.lane_runner import LaneRunner, Tick
 from bot.megabox.models import KST
 from cogs.common import watcher_cog
@@ -67,14 +69,19 @@ class FastLane(commands.Cog):
             done = await self.runner.tick(on_progress=watcher.alerts_stored)
             if done.result is not None:
                 watcher.wake()  # closings and revivals need their edits too
-            if done.backed_off:
-                await watcher.status(
-                    f"🐢 Fast lane paused: MEGABOX answered {_words(done.backed_off)}. It waits "
-                    f"{self.runner.backoff.wait_text()} (longer if it happens again) and says "
-                    "when it works again; scheduled checks go on as usual."
-                )
-            elif done.recovered:
-                await watcher.status("✅ Fast lane resumed: MEGABOX answers its polls again.")
+            with i18n.using(watcher.status_language()):  # the status channel's server's
+                if done.backed_off:
+                    text = _(
+                        "🐢 Fast lane paused: MEGABOX answered {answer}. It waits {wait} (longer "
+                        "if it happens again) and says when it works again; scheduled checks go "
+                        "on as usual."
+                    ).format(answer=_words(done.backed_off), wait=self.runner.backoff.wait_text())
+                elif done.recovered:
+                    text = _("✅ Fast lane resumed: MEGABOX answers its polls again.")
+                else:
+                    text = ""
+            if text:
+                await watcher.status(text)
             return done
 
     def summary(self, watch_ids: set[int]) -> str | None:
@@ -84,16 +91,19 @@ class FastLane(commands.Cog):
         now = self.bot.checker.clock()
         spent = self.runner.requests_last_hour(now)
         budget = self.runner.policy.requests_per_hour
-        head = f"{spent} MEGABOX requests in the last hour (budget {budget})"
+        head = _("{n} MEGABOX requests in the last hour (budget {budget})").format(
+            n=spent, budget=budget
+        )
         if self.runner.backoff.active(now):
             until = self.runner.backoff.until
             assert until is not None
-            head = (
-                f"🐢 backing off after {_words(self.runner.backoff.reason)} until "
-                f"<t:{int(until.timestamp())}:t> · " + head
+            head = _("🐢 backing off after {answer} until {until} · {head}").format(
+                answer=_words(self.runner.backoff.reason),
+                until=f"<t:{int(until.timestamp())}:t>",
+                head=head,
             )
         if plan is None:
-            return f"on, waiting for its first look · {head}"
+            return _("on, waiting for its first look · {head}").format(head=head)
         mine = [c for c in plan.watched if set(c.watch_ids) & watch_ids]
         if not mine:
             return None
@@ -102,25 +112,32 @@ class FastLane(commands.Cog):
         span = (
             _minutes(fastest) if fastest == slowest else f"{_minutes(fastest)}–{_minutes(slowest)}"
         )
-        lines = [f"every {span} · {head}"]
+        lines = [_("every {span} · {head}").format(span=span, head=head)]
         for close in mine[:3]:
             start = close.starts_at.astimezone(KST)
             lines.append(
-                f"• {start:%a %m-%d %H:%M} at {close.brch_no}: every "
-                f"{_minutes(close.every * plan.stretch)} ({close.why})"
+                "• "
+                + _("{when} at {branch}: every {every} ({why})").format(
+                    when=i18n.short_day_time(start.date(), f"{start:%H:%M}"),
+                    branch=close.brch_no,
+                    every=_minutes(close.every * plan.stretch),
+                    why=close.why,
+                )
             )
         return "\n".join(lines)
 
 
 def _minutes(delta: timedelta) -> str:
     minutes = delta.total_seconds() / 60
-    return f"{minutes:.0f} min" if minutes >= 1 else f"{delta.total_seconds():.0f} s"
+    if minutes >= 1:
+        return _("{minutes} min").format(minutes=f"{minutes:.0f}")
+    return _("{seconds} s").format(seconds=f"{delta.total_seconds():.0f}")
 
 
 def _words(kind: str) -> str:
     return {
-        "rate-limited": "429 (too many requests)",
-        "blocked": "403 (it refused us)",
+        "rate-limited": _("429 (too many requests)"),
+        "blocked": _("403 (it refused us)"),
         "overloaded": '"Workload is so high"',
     }.get(kind, kind)
 

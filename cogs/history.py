@@ -14,6 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.chart import ChartError, chart_data, render_in_worker
+from bot.i18n import _, ngettext
 from bot.watch_forms import FormError
 from bot.watches import Watch
 from cogs.common import answer, resolve_watch, today, visible_watches, watch_choices
@@ -43,7 +44,9 @@ def parse_day(text: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise FormError(f"`date` must look like 2026-12-05, got {text.strip()!r}.") from None
+        raise FormError(
+            _("`date` must look like 2026-12-05, got {value}.").format(value=repr(text.strip()))
+        ) from None
 
 
 class History(commands.Cog):
@@ -68,32 +71,53 @@ class History(commands.Cog):
         histories = await store.day_history(found.id, day) if day else []
         if not histories:
             known = ", ".join(d.isoformat() for d in dates[-5:])
-            hint = f" Dates with data: {known}." if known else " Its first check records some."
-            when = f" on {day.isoformat()}" if day else ""
+            hint = (
+                _("Dates with data: {dates}.").format(dates=known)
+                if known
+                else _("Its first check records some.")
+            )
+            text = (
+                _("No seat history yet for **{watch}** on {day}.")
+                if day
+                else _("No seat history yet for **{watch}**.")
+            )
             await answer(
                 interaction,
-                content=f"No seat history yet for **{safe(found.label)}**{when}.{hint}",
+                content=text.format(watch=safe(found.label), day=day.isoformat() if day else "")
+                + " "
+                + hint,
             )
             return
         assert day is not None
         data = chart_data(
-            histories, title=f"Watch #{found.id}", play_de=day, threshold=found.min_seats
+            histories,
+            title=_("Watch #{id}").format(id=found.id),
+            plain_title=f"Watch #{found.id}",
+            play_de=day,
+            threshold=found.min_seats,
         )
         try:
             png = await render_in_worker(data)
         except (ChartError, TimeoutError) as exc:
             log.error("history chart failed: %s", exc)
             await answer(
-                interaction, content="I couldn't draw that chart just now; please try again."
+                interaction, content=_("I couldn't draw that chart just now; please try again.")
             )
             return
         points = sum(len(h.points) for h in histories)
         await answer(
             interaction,
-            content=(
-                f"**{safe(found.label)}** on {day.isoformat()}: usable free seats of "
-                f"{len(histories)} screening(s), {points} reading(s), KST; ▼ marks an opening, "
-                f"the dashed line is N = {found.min_seats}."
+            content=_(
+                "**{watch}** on {day}: usable free seats of {screenings}, {readings}, KST; "
+                "▼ marks an opening, the dashed line is N = {n}."
+            ).format(
+                watch=safe(found.label),
+                day=day.isoformat(),
+                screenings=ngettext("{n} screening", "{n} screenings", len(histories)).format(
+                    n=len(histories)
+                ),
+                readings=ngettext("{n} reading", "{n} readings", points).format(n=points),
+                n=found.min_seats,
             ),
             file=discord.File(io.BytesIO(png), filename=f"history-{found.id}-{day}.png"),
         )
@@ -105,8 +129,8 @@ class History(commands.Cog):
         if len(mine) == 1:
             return mine[0]
         if not mine:
-            raise FormError("There are no watches here yet. Add one with `/watch add`.")
-        raise FormError("Which watch? Give `watch` (`/watch list` shows them).")
+            raise FormError(_("There are no watches here yet. Add one with `/watch add`."))
+        raise FormError(_("Which watch? Give `watch` (`/watch list` shows them)."))
 
 
 def _default_day(dates: list[date], now: date) -> date | None:

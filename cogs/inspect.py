@@ -16,6 +16,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.checker import CheckBusy, CheckResult, SeenScreening
+from bot.i18n import _
 from bot.picture_worker import render_pngs
 from bot.report import when
 from bot.schedule import overrun_warning, schedule_gap
@@ -80,15 +81,19 @@ class Inspect(commands.Cog):
                 with contextlib.suppress(discord.HTTPException, TimeoutError):
                     async with asyncio.timeout(2):
                         await interaction.followup.send(
-                            "The bot is restarting, so this check was stopped before it "
-                            "finished. Nothing was lost; try `/check` again in a minute.",
+                            _(
+                                "The bot is restarting, so this check was stopped before it "
+                                "finished. Nothing was lost; try `/check` again in a minute."
+                            ),
                             ephemeral=True,
                         )
                 raise
             except CheckBusy:
                 await interaction.followup.send(
-                    "A check is already running. Its result will be in the status channel "
-                    "shortly; try `/check` again in a minute.",
+                    _(
+                        "A check is already running. Its result will be in the status channel "
+                        "shortly; try `/check` again in a minute."
+                    ),
                     ephemeral=True,
                 )
                 return
@@ -170,15 +175,16 @@ async def match_pictures(result: CheckResult) -> tuple[list[discord.Embed], list
             continue
         watch = watches[s.matched_by[0]]
         count = s.count_for(watch.id) or s.count
-        chosen.append((s, picture(s.count.layout, watch.prefs, count.best_seats).to_json()))
+        model = picture(s.count.layout, watch.prefs, count.best_seats)
+        chosen.append((s, model.to_json()))
     try:
-        pngs = await render_pngs([model for _, model in chosen])
+        pngs = await render_pngs([model for _s, model in chosen])
     except Exception:
         log.exception("seat pictures for /check could not be painted")
         return [], []
     embeds: list[discord.Embed] = []
     files: list[discord.File] = []
-    for (s, _), png in zip(chosen, pngs, strict=True):
+    for (s, _model), png in zip(chosen, pngs, strict=True):
         name = picture_name(s.screening.play_schdl_no)
         files.append(discord.File(io.BytesIO(png), filename=name))
         embed = discord.Embed(
@@ -190,15 +196,17 @@ async def match_pictures(result: CheckResult) -> tuple[list[discord.Embed], list
 
 def _nothing_to_check(mine: list[Watch], interaction: Interaction) -> str:
     if len(mine) == 1 and mine[0].paused:
-        return f"**{safe(mine[0].label)}** is paused: `/watch resume` it, then `/check` again."
+        return _("**{watch}** is paused: `/watch resume` it, then `/check` again.").format(
+            watch=safe(mine[0].label)
+        )
     if mine:
-        return "Your watches here are all paused: `/watch resume` one, then `/check` again."
+        return _("Your watches here are all paused: `/watch resume` one, then `/check` again.")
     if interaction.guild is None:
-        return (
+        return _(
             "You have no personal watches, so there is nothing to check here. Add one with "
             "`/watch add … scope: just me` in a server."
         )
-    return "There are no watches here yet. Add one with `/watch add`."
+    return _("There are no watches here yet. Add one with `/watch add`.")
 
 
 async def setup(bot: WatchBot) -> None:

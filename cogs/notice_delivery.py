@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot import notices
+from bot import i18n, notices
+from bot.i18n import _
 from bot.notices import NoticeJob
 from bot.outbox import Failure, GiveUp, Hold, PauseDms, Posted, QuietHoursLike, Record, Retry, Send
 from cogs.render import safe, where
@@ -46,7 +47,9 @@ async def _send(watcher: Watcher, job: NoticeJob, now: datetime) -> int:
     try:
         target = await watcher.target(job.target_kind, job.target_id)
         # The same nonce on every try: Discord answers a repeat with the stored message.
-        message = await target.send(**notice_message(job.body, job.mentions), nonce=job.nonce)
+        with i18n.using(watcher.bot.target_language(job.target_kind, job.target_id)):
+            kwargs = notice_message(job.body, job.mentions)
+        message = await target.send(**kwargs, nonce=job.nonce)
     except Exception as exc:
         await _failed(watcher, job, watcher.failure(f"notice {job.notice_id}", exc))
         return 0
@@ -85,14 +88,25 @@ async def _failed(watcher: Watcher, job: NoticeJob, failure: Failure) -> None:
                     job.notice_id, failure.text, refused=True, give_up=True
                 )
                 if step.report:
-                    watcher.note_problem(job.target_id, f"messages to {to} refused: {why}")
-                    await watcher.status(
-                        f"🚫 Gave up delivering the {_what(job)} of watch "
-                        f"{safe(job.body.watch_label)} to {to}: {safe(why)}."
+                    watcher.note_problem(
+                        job.target_id,
+                        _("messages to {target} refused: {why}").format(target=to, why=why),
                     )
+                    with i18n.using(watcher.bot.channel_language(watcher.status_channel_id)):
+                        text = _(
+                            "🚫 Gave up delivering the {what} of watch {watch} to {target}: {why}."
+                        ).format(
+                            what=_what(job),
+                            watch=safe(job.body.watch_label),
+                            target=where(job.target_kind, job.target_id),
+                            why=safe(why),
+                        )
+                    await watcher.status(text)
             case PauseDms(user_id):
                 await store.pause_dm_deliveries(user_id, watcher.dms_closed_text)
 
 
 def _what(job: NoticeJob) -> str:
-    return "new-screenings message" if isinstance(job.body, notices.NewsBody) else "film notice"
+    if isinstance(job.body, notices.NewsBody):
+        return _("new-screenings message")
+    return _("film notice")

@@ -9,11 +9,13 @@ from typing import Any
 import discord
 from discord.utils import escape_markdown, escape_mentions
 
+from bot import i18n
 from bot.checker import CheckResult, SeenScreening
+from bot.i18n import N_, _, ngettext
 from bot.megabox.catalogue import Catalogue
-from bot.megabox.models import KST, at_clock
+from bot.megabox.models import at_clock
 from bot.outbox import AlertView
-from bot.report import WEEKDAYS, shown_count, status_line, when
+from bot.report import shown_count, status_line, when
 from bot.schedule import duration_text
 from bot.seat_prefs import remind_text
 from bot.store.repo import CheckRun
@@ -35,7 +37,9 @@ def safe(text: str | None) -> str:
 
 def where(target_kind: str, target_id: int) -> str:
     """A delivery target in words: a channel mention, or a user's DMs."""
-    return f"<@{target_id}> by DM" if target_kind == "dm" else f"<#{target_id}>"
+    if target_kind == "dm":
+        return _("<@{user}> by DM").format(user=target_id)
+    return f"<#{target_id}>"
 
 
 def booking_url(play_schdl_no: str) -> str:
@@ -51,8 +55,10 @@ def links(
 ) -> discord.ui.View:
     """Booking links; `booked`: with the persistent "Booked / not for me" button."""
     view = discord.ui.View(timeout=None)
-    view.add_item(discord.ui.Button(label="Book seats", url=booking_url(play_schdl_no), emoji="🎟️"))
-    view.add_item(discord.ui.Button(label="Timetable", url=timetable_url(brch_no, play_de)))
+    view.add_item(
+        discord.ui.Button(label=_("Book seats"), url=booking_url(play_schdl_no), emoji="🎟️")
+    )
+    view.add_item(discord.ui.Button(label=_("Timetable"), url=timetable_url(brch_no, play_de)))
     if booked:
         view.add_item(BookedButton(play_schdl_no))
     return view
@@ -71,7 +77,7 @@ class BookedButton(
     def __init__(self, play_schdl_no: str) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Booked / not for me",
+                label=_("Booked / not for me"),
                 style=discord.ButtonStyle.secondary,
                 emoji="🔕",
                 custom_id=f"mbw:booked:{play_schdl_no}",
@@ -87,17 +93,23 @@ class BookedButton(
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         bot = interaction.client
+        # A button is not a slash command: its answer's language is set here.
+        i18n.use(interaction.locale.value)
         now = bot.checker.clock()
         await bot.store.silence(interaction.user.id, self.play_schdl_no, now=now)
         title = await bot.store.screening_title(self.play_schdl_no)
         what = (
-            f"**{safe(title[0])}** on {day_text(title[1])} at {title[2]}"
+            _("**{movie}** on {day} at {time}").format(
+                movie=safe(title[0]), day=day_text(title[1]), time=title[2]
+            )
             if title
-            else "this screening"
+            else _("this screening")
         )
         await interaction.response.send_message(
-            f"🔕 Done: no more DMs or mentions about {what} for you. Everyone else still "
-            "gets theirs.",
+            _(
+                "🔕 Done: no more DMs or mentions about {what} for you. Everyone else still "
+                "gets theirs."
+            ).format(what=what),
             ephemeral=True,
         )
 
@@ -118,55 +130,64 @@ def span(view: AlertView) -> str:
     """ "22:20–00:44 (+1 day)": end times past 24:00 roll over (README §13.6)."""
     start = at_clock(view.play_de, view.start_clock)
     end = at_clock(view.play_de, view.end_clock)
-    later = " (+1 day)" if end.date() > view.play_de else ""
+    later = _(" (+1 day)") if end.date() > view.play_de else ""
     return f"{start:%H:%M}–{end:%H:%M}{later}"
 
 
 def day_text(play_de: date) -> str:
-    return f"{WEEKDAYS[play_de.weekday()]} {play_de:%Y-%m-%d}"
+    return i18n.day_text(play_de)
 
 
 def kst(moment: datetime) -> str:
-    return f"{moment.astimezone(KST):%H:%M} KST"
+    return i18n.kst_clock(moment)
 
 
 def seats_text(view: AlertView) -> str:
     if view.usable is None:
-        return f"{view.rest_seat_cnt} free (wheelchair seats included)"
-    text = f"**{view.usable}** usable free seats of {view.total or '?'}"
+        return ngettext(
+            "{n} free (wheelchair seats included)",
+            "{n} free (wheelchair seats included)",
+            view.rest_seat_cnt,
+        ).format(n=view.rest_seat_cnt)
+    text = ngettext(
+        "**{n}** usable free seat of {total}", "**{n}** usable free seats of {total}", view.usable
+    ).format(n=view.usable, total=view.total or "?")
     if view.allowed is not None and view.prefs.restricts:
-        text += f", **{view.allowed}** {view.prefs.where()}"
+        text += _(", **{n}** {where}").format(n=view.allowed, where=view.prefs.where())
     if view.from_count:
-        text += (
-            "\nfrom the count: at least this many (MEGABOX's free seats less the hall's "
+        text += "\n" + _(
+            "from the count: at least this many (MEGABOX's free seats less the hall's "
             "wheelchair and hidden seats); no seat map was read, so there is no seat picture"
         )
     elif not view.exact:
-        text += "\n⚠️ estimate: the seat map could not be read, so there is no seat picture"
+        text += "\n" + _("⚠️ estimate: the seat map could not be read, so there is no seat picture")
     return text
 
 
 def block_text(view: AlertView) -> str:
     if not view.best_block or not view.best_row:
-        return "unknown" if not view.exact or view.from_count else "none"
-    return f"{view.best_block} together in row {view.best_row}"
+        return _("unknown") if not view.exact or view.from_count else _("none")
+    return _("{n} together in row {row}").format(n=view.best_block, row=view.best_row)
 
 
 #: Why an opening closed (openings.Change) → the words of the edited alert.
 _CLOSED_BECAUSE = {
-    "started": "Screening started",
-    "unwatched": "No longer watched",
-    "superseded": "Replaced by a newer alert",  # a duplicate opening (migration 0003)
+    "started": N_("Screening started"),
+    "unwatched": N_("No longer watched"),
+    "superseded": N_("Replaced by a newer alert"),  # a duplicate opening (migration 0003)
 }
+_SOLD_OUT = N_("Sold out again")
 
 
 def closed_text(view: AlertView) -> tuple[str, str]:
     """(short reason for the title, the description) of a closed alert."""
-    reason = _CLOSED_BECAUSE.get(view.close_reason or "", "Sold out again")
-    since = kst(view.closed_at) if view.closed_at else "now"
-    text = f"{reason} since {since}. (It had opened at {kst(view.opened_at)}.)"
+    reason = _(_CLOSED_BECAUSE.get(view.close_reason or "", _SOLD_OUT))
+    since = kst(view.closed_at) if view.closed_at else _("now")
+    text = _("{reason} since {since}. (It had opened at {opened}.)").format(
+        reason=reason, since=since, opened=kst(view.opened_at)
+    )
     if view.close_reason == "unwatched":
-        text += " The watch was changed and no longer covers it; seats may still be free."
+        text += " " + _("The watch was changed and no longer covers it; seats may still be free.")
     return reason, text
 
 
@@ -177,35 +198,37 @@ def alert_message(
     file name of its attached seat-map picture, shown in the embed."""
     movie = safe(view.movie_nm)
     if view.open:
-        title = f"🎟️ Seats open: {movie}"
+        title = _("🎟️ Seats open: {movie}").format(movie=movie)
         colour = GREEN
         description = seats_text(view)
     else:
         reason, description = closed_text(view)
-        title = f"~~{movie}~~ — {reason.lower()}"
+        title = _("~~{movie}~~ — {reason}").format(movie=movie, reason=reason.lower())
         colour = GREY
     if test:
-        title = f"[TEST] {title}"
+        title = _("[TEST] {title}").format(title=title)
     embed = discord.Embed(title=title[:256], description=description, colour=colour)
-    embed.add_field(name="Branch", value=f"{safe(view.brch_nm)} · {safe(view.theab_nm)}")
-    embed.add_field(name="Format", value=safe(view.format or "?"))
-    embed.add_field(name="Date", value=day_text(view.play_de))
-    embed.add_field(name="Time", value=span(view))
+    embed.add_field(name=_("Branch"), value=f"{safe(view.brch_nm)} · {safe(view.theab_nm)}")
+    embed.add_field(name=_("Format"), value=safe(view.format or "?"))
+    embed.add_field(name=_("Date"), value=day_text(view.play_de))
+    embed.add_field(name=_("Time"), value=span(view))
     if view.open:
-        embed.add_field(name="Best block", value=block_text(view))
+        embed.add_field(name=_("Best block"), value=block_text(view))
         if view.prefs.active:
-            embed.add_field(name="Your seats", value=view.prefs.describe())
+            embed.add_field(name=_("Your seats"), value=view.prefs.describe())
         if picture is not None:
             embed.set_image(url=f"attachment://{picture}")
         elif view.exact and view.layout is None:
-            embed.add_field(name="Seat map", value="no picture (the hall was not stored)")
-    embed.set_footer(text="megabox-watch" + (" · test alert, not a real opening" if test else ""))
+            embed.add_field(name=_("Seat map"), value=_("no picture (the hall was not stored)"))
+    embed.set_footer(
+        text="megabox-watch" + (_(" · test alert, not a real opening") if test else "")
+    )
     embed.timestamp = view.opened_at
     # A test pings nobody; a closed alert's edit must not ping again.
     mentions = list(view.mentions) if view.open and not test else []
     content = " ".join(m.to_text() for m in mentions) or None
     if test:
-        content = "(test alert: nobody was pinged)"
+        content = _("(test alert: nobody was pinged)")
     return {
         "content": content,
         "embed": embed,
@@ -217,15 +240,17 @@ def alert_message(
 def reminder_message(view: AlertView, after: str) -> dict[str, Any]:
     """The one reminder of an opening still open after the watch's `remind` delay."""
     embed = discord.Embed(
-        title=f"⏰ Still open after {after}: {safe(view.movie_nm)}"[:256],
+        title=_("⏰ Still open after {after}: {movie}").format(
+            after=after, movie=safe(view.movie_nm)
+        )[:256],
         description=seats_text(view),
         colour=GREEN,
     )
-    embed.add_field(name="Branch", value=f"{safe(view.brch_nm)} · {safe(view.theab_nm)}")
-    embed.add_field(name="Date", value=day_text(view.play_de))
-    embed.add_field(name="Time", value=span(view))
-    embed.add_field(name="Best block", value=block_text(view))
-    embed.set_footer(text="megabox-watch · one reminder of the alert above")
+    embed.add_field(name=_("Branch"), value=f"{safe(view.brch_nm)} · {safe(view.theab_nm)}")
+    embed.add_field(name=_("Date"), value=day_text(view.play_de))
+    embed.add_field(name=_("Time"), value=span(view))
+    embed.add_field(name=_("Best block"), value=block_text(view))
+    embed.set_footer(text=_("megabox-watch · one reminder of the alert above"))
     mentions = list(view.mentions)
     return {
         "content": " ".join(m.to_text() for m in mentions) or None,
@@ -239,15 +264,17 @@ def screening_line(s: SeenScreening) -> str:
     scr = s.screening
     count = shown_count(s)
     if s.count is not None and count is not None:
-        seats = f"{s.count.usable}{'' if s.count.exact else '~'} usable"
+        seats = _("{n} usable").format(n=f"{s.count.usable}{'' if s.count.exact else '~'}")
         if s.count.from_count:
-            seats = f"at least {s.count.usable} usable, from the count"
+            seats = _("at least {n} usable, from the count").format(n=s.count.usable)
         if count.best_row:
-            seats += f", {count.best_block} together in row {count.best_row}"
+            seats += ", " + _("{n} together in row {row}").format(
+                n=count.best_block, row=count.best_row
+            )
         if not s.matched_by and s.reasons:
             seats += f" — {'; '.join(s.reasons)}"  # why a preference missed it
     else:
-        seats = f"{scr.rest_seat_cnt} free incl. wheelchair"
+        seats = _("{n} free incl. wheelchair").format(n=scr.rest_seat_cnt)
     return (
         f"[{when(s)}]({booking_url(scr.play_schdl_no)}) · {safe(scr.brch_nm)} "
         f"{safe(scr.theab_nm)} · {seats}"
@@ -258,23 +285,25 @@ def check_embed(result: CheckResult) -> discord.Embed:
     """The private `/check` answer: matches with links, the nearest misses, errors."""
     colour = RED if result.failed else (GREEN if result.matches else GREY)
     embed = discord.Embed(
-        title="Check finished", description=escape_markdown(status_line(result)), colour=colour
+        title=_("Check finished"), description=escape_markdown(status_line(result)), colour=colour
     )
     matches = result.matches
     if matches:
         embed.add_field(
-            name=f"Matching ({len(matches)})",
+            name=_("Matching ({n})").format(n=len(matches)),
             value=_lines(screening_line(s) for s in matches),
             inline=False,
         )
     misses = result.near_misses()
     if misses and not result.failed:
         embed.add_field(
-            name="Nearest misses", value=_lines(screening_line(s) for s in misses), inline=False
+            name=_("Nearest misses"),
+            value=_lines(screening_line(s) for s in misses),
+            inline=False,
         )
     if result.errors:
         embed.add_field(
-            name="Not checked",
+            name=_("Not checked"),
             value=_lines(f"{e.scope}: {e.kind} — {safe(e.message)}" for e in result.errors),
             inline=False,
         )
@@ -297,15 +326,20 @@ def run_text(run: CheckRun | None) -> str:
     """When the last check ran, how long it took and how it went. Not its summary: that is
     the status channel's line, which names every watch's matches, of every server."""
     if run is None:
-        return "no check yet"
+        return _("no check yet")
     if run.ok:
-        outcome = "✅ ok"
+        outcome = _("✅ ok")
     elif run.screenings_seen:
-        outcome = f"⚠️ partly failed (MEGABOX {safe(run.error_kind)})"
+        outcome = _("⚠️ partly failed (MEGABOX {error})").format(error=safe(run.error_kind))
     else:
-        outcome = f"❌ failed (MEGABOX {safe(run.error_kind)})"
+        outcome = _("❌ failed (MEGABOX {error})").format(error=safe(run.error_kind))
     took = duration_text(run.finished_at - run.started_at)
-    return f"<t:{int(run.finished_at.timestamp())}:R> · took {took} · {outcome} ({run.trigger})"
+    return _("{when} · took {took} · {outcome} ({trigger})").format(
+        when=f"<t:{int(run.finished_at.timestamp())}:R>",
+        took=took,
+        outcome=outcome,
+        trigger=run.trigger,
+    )
 
 
 def status_embed(
@@ -326,37 +360,37 @@ def status_embed(
     """`/status` for one member: everything about watches is about `watches` (those they may
     see); `overrun` says when a check outlasts the schedule."""
     colour = RED if failures else GREEN
-    embed = discord.Embed(title="megabox-watch status", colour=colour)
-    embed.add_field(name="Uptime", value=uptime)
+    embed = discord.Embed(title=_("megabox-watch status"), colour=colour)
+    embed.add_field(name=_("Uptime"), value=uptime)
     embed.add_field(
-        name="Gateway latency", value=f"{latency_ms:.0f} ms" if latency_ms is not None else "—"
+        name=_("Gateway latency"),
+        value=f"{latency_ms:.0f} ms" if latency_ms is not None else "—",
     )
-    embed.add_field(name="Alerts sent", value=str(alerts_sent))
-    last = run_text(last_run) + ("\n⏳ a check is running now" if checking else "")
+    embed.add_field(name=_("Alerts sent"), value=str(alerts_sent))
+    last = run_text(last_run) + ("\n" + _("⏳ a check is running now") if checking else "")
     if overrun:
         last += f"\n{overrun}"
-    embed.add_field(name="Last check", value=last[:1024], inline=False)
+    embed.add_field(name=_("Last check"), value=last[:1024], inline=False)
     embed.add_field(
-        name="Next check",
-        value=f"<t:{int(next_run.timestamp())}:f>" if next_run else "not scheduled",
+        name=_("Next check"),
+        value=f"<t:{int(next_run.timestamp())}:f>" if next_run else _("not scheduled"),
     )
-    embed.add_field(name="Consecutive failures", value=str(failures))
+    embed.add_field(name=_("Consecutive failures"), value=str(failures))
     if fast_lane:
-        embed.add_field(name="Fast lane", value=fast_lane[:1024], inline=False)
+        embed.add_field(name=_("Fast lane"), value=fast_lane[:1024], inline=False)
     lines = []
     for watch in watches:
         state = watch_states.get(watch.id, [])
-        paused = " (paused)" if watch.paused else ""
-        now_open = (
-            ", ".join(
-                f"{day_text(r['play_de'])} {r['start_clock']} ({r['usable']})" for r in state[:3]
-            )
-            or "nothing open"
-        )
+        paused = _(" (paused)") if watch.paused else ""
+        now_open = ", ".join(
+            f"{day_text(r['play_de'])} {r['start_clock']} ({r['usable']})" for r in state[:3]
+        ) or _("nothing open")
         lines.append(f"**#{watch.id}**{paused} {safe(watch.describe())}\n→ {now_open}")
-    embed.add_field(name=f"Watches ({len(watches)})", value=_lines(lines), inline=False)
+    embed.add_field(
+        name=_("Watches ({n})").format(n=len(watches)), value=_lines(lines), inline=False
+    )
     if problems:
-        embed.add_field(name="Problems", value=_lines(problems), inline=False)
+        embed.add_field(name=_("Problems"), value=_lines(problems), inline=False)
     return embed
 
 
@@ -371,64 +405,74 @@ def watch_embed(
     """One stored watch, in words; `cost`: what it costs MEGABOX per check, in a sentence."""
     movie = catalogue.movies.get(watch.movie_no)
     embed = discord.Embed(
-        title=f"Watch {safe(watch.label)}",
+        title=_("Watch {label}").format(label=safe(watch.label)),
         description=cost,
         colour=GREY if watch.paused else GREEN,
     )
     if watch.awaiting is not None:
-        film = f"⏳ waiting for the film: {safe(watch.awaiting.describe())}"
+        film = _("⏳ waiting for the film: {title}").format(title=safe(watch.awaiting.describe()))
     else:
         film = f"{safe(movie.movie_nm) if movie else '?'} · {watch.movie_no}"
-    embed.add_field(name="Movie", value=film, inline=False)
+    embed.add_field(name=_("Movie"), value=film, inline=False)
     embed.add_field(
-        name="Branches",
+        name=_("Branches"),
         value=", ".join(
             f"{safe(catalogue.branches[b].brch_nm)} ({b})" if b in catalogue.branches else b
             for b in watch.branches
         ),
         inline=False,
     )
-    embed.add_field(name="Format", value="/".join(sorted(watch.formats)) or "any")
-    embed.add_field(name="Days", value=watch.days.describe())
-    embed.add_field(name="Start times", value=watch.window.to_text() if watch.window else "any")
-    seats = f"{watch.min_seats}{' together' if watch.together else ''}, wheelchair seats excluded"
-    embed.add_field(name="Seats", value=seats)
-    embed.add_field(name="Seat preference", value=watch.prefs.describe())
+    embed.add_field(name=_("Format"), value="/".join(sorted(watch.formats)) or _("any"))
+    embed.add_field(name=_("Days"), value=watch.days.describe())
     embed.add_field(
-        name="Reminder",
-        value=f"after {remind_text(watch.remind)} if still open" if watch.remind else "off",
+        name=_("Start times"), value=watch.window.to_text() if watch.window else _("any")
+    )
+    seats = (
+        _("{n} together, wheelchair seats excluded")
+        if watch.together
+        else _("{n}, wheelchair seats excluded")
+    ).format(n=watch.min_seats)
+    embed.add_field(name=_("Seats"), value=seats)
+    embed.add_field(name=_("Seat preference"), value=watch.prefs.describe())
+    embed.add_field(
+        name=_("Reminder"),
+        value=_("after {delay} if still open").format(delay=remind_text(watch.remind))
+        if watch.remind
+        else _("off"),
     )
     if watch.personal:
-        embed.add_field(name="Delivery", value="DM to its owner (personal watch)")
+        embed.add_field(name=_("Delivery"), value=_("DM to its owner (personal watch)"))
     else:
         channel = watch.channel_id or default_channel
-        embed.add_field(name="Channel", value=f"<#{channel}>" if channel else "none set")
-        embed.add_field(name="Mention", value=watch.mention.to_text() or "nobody")
-    embed.add_field(name="Tells", value=NOTIFY[watch.notify])
+        embed.add_field(name=_("Channel"), value=f"<#{channel}>" if channel else _("none set"))
+        embed.add_field(name=_("Mention"), value=watch.mention.to_text() or _("nobody"))
+    embed.add_field(name=_("Tells"), value=_(NOTIFY[watch.notify]))
     if watch.tells_news and (watch.news_channel_id or watch.news_mention):
         news = watch.as_news()
-        where = f"<#{news.channel_id}>" if news.channel_id else "the alert channel"
+        where = f"<#{news.channel_id}>" if news.channel_id else _("the alert channel")
         embed.add_field(
-            name="New screenings to", value=f"{where} · {news.mention.to_text() or 'nobody'}"
+            name=_("New screenings to"),
+            value=f"{where} · {news.mention.to_text() or _('nobody')}",
         )
-    state = "paused" if watch.paused else "active"
+    state = _("paused") if watch.paused else _("active")
     if watch.awaiting is not None:
-        state += (
-            f" · waiting for the film ({safe(watch.awaiting.describe())}): one look at "
-            "MEGABOX's film list per check; when it is on sale the watch says so and its "
-            "first screenings come as new screenings"
-        )
+        state += " · " + _(
+            "waiting for the film ({title}): one look at MEGABOX's film list per check; when "
+            "it is on sale the watch says so and its first screenings come as new screenings"
+        ).format(title=safe(watch.awaiting.describe()))
     if watch.fast_lane:
-        state += " · fast lane: re-checked between scheduled checks"
+        state += " · " + _("fast lane: re-checked between scheduled checks")
     if watch.baseline_pending and watch.awaiting is None:
-        state += " · its first check records what is already open and alerts only new openings"
-    embed.add_field(name="Status", value=state, inline=False)
+        state += " · " + _(
+            "its first check records what is already open and alerts only new openings"
+        )
+    embed.add_field(name=_("Status"), value=state, inline=False)
     if open_now:
         embed.add_field(
-            name="Open now",
+            name=_("Open now"),
             value=_lines(
                 f"{day_text(r['play_de'])} {r['start_clock']} · {safe(r['brch_nm'])} · "
-                f"{r['usable']} seats"
+                + ngettext("{n} seat", "{n} seats", r["usable"]).format(n=r["usable"])
                 for r in open_now
             ),
             inline=False,

@@ -12,6 +12,7 @@ from typing import Any
 
 import discord
 
+from bot.i18n import _, ngettext
 from bot.megabox.models import parse_clock
 from bot.new_screenings import NewScreening, group
 from bot.notices import BoundBody, NewsBody
@@ -30,14 +31,18 @@ def line(item: NewScreening) -> str:
     """ "✅ [19:40–22:04](booking) · **5** usable of 192": ✅ when it has the watch's seats."""
     # MEGABOX writes ends as "22:04", "2204" or past midnight "24:40" (README §13.6).
     hours, minutes = parse_clock(item.end_clock)
-    end = f"{hours % 24:02d}:{minutes:02d}{' (+1)' if hours >= 24 else ''}"
+    end = f"{hours % 24:02d}:{minutes:02d}"
+    if hours >= 24:
+        end = _("{time} (+1)").format(time=end)
     when = f"[{item.start_clock}–{end}]({booking_url(item.play_schdl_no)})"
     if not item.bookable:
-        seats = "not bookable yet"
+        seats = _("not bookable yet")
     elif item.usable is not None:
-        seats = f"**{item.usable}**{'' if item.exact else '~'} usable of {item.total or '?'}"
+        seats = _("**{n}** usable of {total}").format(
+            n=f"{item.usable}{'' if item.exact else '~'}", total=item.total or "?"
+        )
     else:
-        seats = f"{item.rest_seat_cnt} free"
+        seats = _("{n} free").format(n=item.rest_seat_cnt)
     return f"{'✅ ' if item.matches else ''}{when} · {seats}"
 
 
@@ -45,14 +50,19 @@ def news_embed(body: NewsBody) -> discord.Embed:
     days = group(body.screenings)
     n = len(body.screenings)
     matching = sum(s.matches for s in body.screenings)
-    description = (
-        f"{n} new screening{_s(n)} on {len(days)} date{_s(len(days))}"
-        f" for watch {safe(body.watch_label)}."
+    description = ngettext(
+        "{n} new screening on {dates} for watch {watch}.",
+        "{n} new screenings on {dates} for watch {watch}.",
+        n,
+    ).format(
+        n=n,
+        dates=ngettext("{n} date", "{n} dates", len(days)).format(n=len(days)),
+        watch=safe(body.watch_label),
     )
     if matching:
-        description += f" ✅ {matching} with the seats this watch wants."
+        description += " " + _("✅ {n} with the seats this watch wants.").format(n=matching)
     embed = discord.Embed(
-        title=f"🆕 New screenings: {safe(body.movie_nm)}"[:256],
+        title=_("🆕 New screenings: {movie}").format(movie=safe(body.movie_nm))[:256],
         description=description,
         colour=BLUE,
         url=f"{SITE}/booking?rpstMovieNo={body.movie_no}",
@@ -70,13 +80,9 @@ def news_embed(body: NewsBody) -> discord.Embed:
                 embed.add_field(name=field_name, value=value, inline=False)
                 size += len(field_name) + len(value)
                 shown += count
-                name = f"{name[: FIELD_NAME - 9]} (cont.)"
-    embed.set_footer(text="megabox-watch · new screenings")
+                name = _("{name} (cont.)").format(name=name[: FIELD_NAME - 12])
+    embed.set_footer(text=_("megabox-watch · new screenings"))
     return embed
-
-
-def _s(n: int) -> str:
-    return "" if n == 1 else "s"
 
 
 def _values(lines: list[str]) -> list[tuple[str, int]]:
@@ -96,22 +102,32 @@ def _values(lines: list[str]) -> list[tuple[str, int]]:
 
 def _more(embed: discord.Embed, left: int) -> discord.Embed:
     embed.add_field(
-        name="…and more",
-        value=f"{left} more new screening{'s' if left != 1 else ''}: see MEGABOX's booking "
-        "page (the title links to it) or `/check`.",
+        name=_("…and more"),
+        value=ngettext(
+            "{n} more new screening: see MEGABOX's booking page (the title links to it) or "
+            "`/check`.",
+            "{n} more new screenings: see MEGABOX's booking page (the title links to it) or "
+            "`/check`.",
+            left,
+        ).format(n=left),
         inline=False,
     )
-    embed.set_footer(text="megabox-watch · new screenings")
+    embed.set_footer(text=_("megabox-watch · new screenings"))
     return embed
 
 
 def bound_embed(body: BoundBody) -> discord.Embed:
     embed = discord.Embed(
-        title=f"🎬 On sale now: {safe(body.movie_nm)}"[:256],
-        description=(
-            f"Watch {safe(body.watch_label)} was waiting for {safe(body.awaited)}: MEGABOX now "
-            f"sells **{safe(body.movie_nm)}** ({body.movie_no}). From now on it watches it like "
-            "any watch; its first screenings come as new screenings."
+        title=_("🎬 On sale now: {movie}").format(movie=safe(body.movie_nm))[:256],
+        description=_(
+            "Watch {watch} was waiting for {awaited}: MEGABOX now sells **{movie}** ({no}). "
+            "From now on it watches it like any watch; its first screenings come as new "
+            "screenings."
+        ).format(
+            watch=safe(body.watch_label),
+            awaited=safe(body.awaited),
+            movie=safe(body.movie_nm),
+            no=body.movie_no,
         ),
         colour=GREEN,
     )
@@ -125,11 +141,11 @@ def notice_message(body: NewsBody | BoundBody, mentions: tuple[Mention, ...]) ->
     view = discord.ui.View(timeout=None)
     view.add_item(
         discord.ui.Button(
-            label="Book on MEGABOX", url=f"{SITE}/booking?rpstMovieNo={body.movie_no}", emoji="🎟️"
+            label=_("Book on MEGABOX"), url=f"{SITE}/booking?rpstMovieNo={body.movie_no}", emoji="🎟️"
         )
     )
     view.add_item(
-        discord.ui.Button(label="Movie", url=f"{SITE}/movie-detail?rpstMovieNo={body.movie_no}")
+        discord.ui.Button(label=_("Movie"), url=f"{SITE}/movie-detail?rpstMovieNo={body.movie_no}")
     )
     content = " ".join(m.to_text() for m in mentions) or None
     return {

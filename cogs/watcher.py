@@ -24,8 +24,9 @@ from apscheduler.triggers.cron import CronTrigger
 from discord.ext import commands
 from discord.utils import escape_markdown
 
-from bot import outbox
+from bot import i18n, outbox
 from bot.checker import CheckResult
+from bot.i18n import N_, _, ngettext
 from bot.megabox.models import KST
 from bot.outbox import AlertJob, Failure, FailureKind, GiveUp, Posted
 from bot.picture_worker import render_pngs
@@ -50,7 +51,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 JOB_ID = "megabox-check"
-_DMS_CLOSED = (
+#: Stored in English and worded when shown (cogs/common.py answer), in the reader's language.
+_DMS_CLOSED = N_(
     "I couldn't send you an alert by DM (Discord refused it: your DMs are closed), so your "
     "DM alerts are paused. Allow direct messages from this server's members, then run "
     "`/subscribe` again (and `/watch resume` for your personal watches)."
@@ -236,8 +238,9 @@ class Watcher(commands.Cog):
     async def _send(self, job: AlertJob, now: datetime, gave_up: list[GiveUp[AlertJob]]) -> int:
         try:
             target = await self.target(job.target_kind, job.target_id)
-            files = await self._picture(job)
-            kwargs = alert_message(job.view, picture=files[0].filename if files else None)
+            with i18n.using(self._language(job)):
+                files = await self._picture(job)
+                kwargs = alert_message(job.view, picture=files[0].filename if files else None)
             if files:
                 kwargs["files"] = files
             # The same nonce on every try: if Discord stored an earlier try whose answer was
@@ -275,8 +278,10 @@ class Watcher(commands.Cog):
     async def _edit(self, job: AlertJob, gave_up: list[GiveUp[AlertJob]]) -> int:
         assert job.message_id is not None and job.channel_id is not None
         # Open again: a fresh picture; closed: none (the hall shown would be out of date).
-        files = await self._picture(job) if job.open else []
-        kwargs = alert_message(job.view, picture=files[0].filename if files else None)
+        # In its target's language as it is now: an edit never mixes languages in one message.
+        with i18n.using(self._language(job)):
+            files = await self._picture(job) if job.open else []
+            kwargs = alert_message(job.view, picture=files[0].filename if files else None)
         kwargs["attachments"] = files
         kwargs.pop("allowed_mentions")  # an edit never pings
         try:
@@ -289,6 +294,9 @@ class Watcher(commands.Cog):
             self._posted[job.nonce] = replace(self._posted[job.nonce], shown_open=job.open)
         await self.bot.store.mark_shown(job.alert_id, shown_open=job.open)
         return 1
+
+    def _language(self, job: AlertJob) -> str:
+        return self.bot.target_language(job.target_kind, job.target_id)
 
     async def _picture(self, job: AlertJob) -> list[discord.File]:
         """The seat-map picture of an open alert, painted in a worker process from the hall
@@ -310,7 +318,8 @@ class Watcher(commands.Cog):
         assert job.remind_after is not None
         try:
             target = await self.target(job.target_kind, job.target_id)
-            kwargs = reminder_message(job.view, remind_text(job.remind_after))
+            with i18n.using(self._language(job)):
+                kwargs = reminder_message(job.view, remind_text(job.remind_after))
             message = await target.send(**kwargs, nonce=job.reminder_nonce)
         except Exception as exc:
             failure = self._failure(job, exc)
@@ -395,12 +404,26 @@ class Watcher(commands.Cog):
         for step in gave_up:
             by_target.setdefault((step.job.target_kind, step.job.target_id), []).append(step)
         for steps in by_target.values():
-            await self.status(_give_up_text(steps))
+            with i18n.using(self.status_language()):
+                text = _give_up_text(steps)
+            await self.status(text)
 
     # -- the status channel ----------------------------------------------------------------
 
+    @property
+    def status_channel_id(self) -> int:
+        return self.bot.settings.status_channel_id or 0
+
+    def status_language(self) -> str:
+        return self.bot.channel_language(self.status_channel_id)
+
     async def report(self, result: CheckResult) -> None:
-        """One line per check; one error after repeated failures, then one recovery."""
+        """One line per check; one error after repeated failures, then one recovery; in the
+        status channel's server's language."""
+        with i18n.using(self.status_language()):
+            await self._report(result)
+
+    async def _report(self, result: CheckResult) -> None:
         await self.status(escape_markdown(status_line(result)))
         store = self.bot.store
         failures = await store.consecutive_failures()
@@ -408,15 +431,21 @@ class Watcher(commands.Cog):
         threshold = self.bot.settings.failure_alert_threshold
         if failures >= threshold and not reported:
             err = result.errors[0] if result.errors else None
-            detail = f"{err.kind}: {err.message}" if err else "see the lines above"
+            detail = f"{err.kind}: {err.message}" if err else _("see the lines above")
             await self.status(
-                f"🚨 MEGABOX checks have failed {failures} times in a row ({detail}). "
-                "Openings can be missed until this recovers; I keep trying on schedule "
-                "and will say when it works again."
+                ngettext(
+                    "🚨 MEGABOX checks have failed {n} time in a row ({detail}). Openings can be "
+                    "missed until this recovers; I keep trying on schedule and will say when it "
+                    "works again.",
+                    "🚨 MEGABOX checks have failed {n} times in a row ({detail}). Openings can be "
+                    "missed until this recovers; I keep trying on schedule and will say when it "
+                    "works again.",
+                    failures,
+                ).format(n=failures, detail=detail)
             )
             await store.set_value(_FAILURE_REPORTED_KEY, "1")
         elif failures == 0 and reported:
-            await self.status("✅ Recovered: MEGABOX checks work again.")
+            await self.status(_("✅ Recovered: MEGABOX checks work again."))
             await store.set_value(_FAILURE_REPORTED_KEY, "0")
 
     async def status(self, text: str) -> None:
@@ -446,26 +475,28 @@ class Watcher(commands.Cog):
 def _refusal_text(job: AlertJob, failure: Failure) -> str:
     """Why Discord refuses delivering to this target, for /status and the log."""
     why = f"{failure.status} {failure.text}" if failure.status else failure.text
-    return f"alerts to {where(job.target_kind, job.target_id)} refused: {why}"
+    return _("alerts to {target} refused: {why}").format(
+        target=where(job.target_kind, job.target_id), why=why
+    )
 
 
 def _fix(job: AlertJob, failure: Failure) -> str:
     """What a person can do about it."""
     if failure.kind is FailureKind.BUG:
-        return "This is a bug in the bot: please report it with the log."
+        return _("This is a bug in the bot: please report it with the log.")
     if job.target_kind == "dm":
-        return "The user may have left, or blocked the bot."
+        return _("The user may have left, or blocked the bot.")
     if failure.status == 403:
-        return (
-            f"Give me View Channel, Send Messages and Embed Links in <#{job.target_id}>, or "
-            "move the watch with `/watch edit channel:`."
-        )
+        return _(
+            "Give me View Channel, Send Messages and Embed Links in {channel}, or move the "
+            "watch with `/watch edit channel:`."
+        ).format(channel=f"<#{job.target_id}>")
     if failure.status == 404 or failure.status is None:
-        return (
+        return _(
             "Pick an existing text channel with `/watch edit channel:` (or fix ALERT_CHANNEL_ID "
             "in .env for watches without a channel of their own)."
         )
-    return "Discord rejected the message itself: this is likely a bug; please report it."
+    return _("Discord rejected the message itself: this is likely a bug; please report it.")
 
 
 def _give_up_text(steps: Sequence[GiveUp[AlertJob]]) -> str:
@@ -476,20 +507,31 @@ def _give_up_text(steps: Sequence[GiveUp[AlertJob]]) -> str:
         f"{s.job.view.start_clock} · {safe(s.job.view.brch_nm)})"
         for s in steps
     )
-    what = "an edit of alert" if job.message_id is not None else "alert"
-    if len(steps) > 1:
-        what += "s"
-    if failure.kind is FailureKind.BUG:
-        reason = "it could not be rendered or sent (an internal error, see the log)"
+    if job.message_id is not None:
+        what = ngettext("an edit of alert", "an edit of alerts", len(steps))
     else:
-        tries = "once" if first.tries == 1 else f"{first.tries} times"
+        what = ngettext("alert", "alerts", len(steps))
+    if failure.kind is FailureKind.BUG:
+        reason = _("it could not be rendered or sent (an internal error, see the log)")
+    else:
+        tries = ngettext("once", "{n} times", first.tries).format(n=first.tries)
         if failure.status is None:  # not a text channel: Discord was never asked
-            reason = f"it could not be posted there, {tries} ({safe(failure.text)})"
+            reason = _("it could not be posted there, {tries} ({error})").format(
+                tries=tries, error=safe(failure.text)
+            )
         else:
-            reason = f"Discord refused it {tries} ({failure.status} {safe(failure.text)})"
-    return (
-        f"🚫 Gave up delivering {what} {alerts} to {where(job.target_kind, job.target_id)}: {reason}. "
-        f"{_fix(job, failure)} New alerts there will be tried again."
+            reason = _("Discord refused it {tries} ({status} {error})").format(
+                tries=tries, status=failure.status, error=safe(failure.text)
+            )
+    return _(
+        "🚫 Gave up delivering {what} {alerts} to {target}: {reason}. {fix} New alerts there "
+        "will be tried again."
+    ).format(
+        what=what,
+        alerts=alerts,
+        target=where(job.target_kind, job.target_id),
+        reason=reason,
+        fix=_fix(job, failure),
     )
 
 

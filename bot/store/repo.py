@@ -7,6 +7,7 @@ from bot.outbox import AlertJob
 from bot.recipients import PendingAlert
 from bot.store.history import HistoryPoint, HistoryQueries, LaneRow, ScreeningHistory
 from bot.store.lane import LaneQueries
+from bot.store.languages import LanguageQueries
 from bot.store.news import NewsQueries
 from bot.store.outbox import OutboxQueries
 from bot.store.runs import CheckRun, Coverage, RunQueries
@@ -36,5 +37,6 @@ class Store(
     NewsQueries,
     HistoryQueries,
     LaneQueries,
+    LanguageQueries,
 ):
     """Every query over one connection; open with `await Store.open(url)`."""

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot.i18n import _
 from bot.watch_forms import FormError
 from bot.watches import Watch
 
@@ -24,14 +25,16 @@ def check_may_change(interaction: Interaction, watch: Watch) -> None:
     """Run-time permission check: Discord's default permissions are only a hint."""
     if watch.personal:
         if watch.owner_id != interaction.user.id:
-            raise FormError("That is someone else's personal watch.")
+            raise FormError(_("That is someone else's personal watch."))
     elif interaction.guild_id is None or interaction.guild_id != watch.guild_id:
         # Manage Server counts only in the watch's own server, wherever the button is.
-        raise FormError("That watch belongs to another server; change it there.")
+        raise FormError(_("That watch belongs to another server; change it there."))
     elif not can_manage_guild(interaction):
         raise FormError(
-            "Changing this server's watches needs the **Manage Server** permission. "
-            "You can add your own with `/watch add … scope: just me`, or `/subscribe` to one."
+            _(
+                "Changing this server's watches needs the **Manage Server** permission. You can "
+                "add your own with `/watch add … scope: just me`, or `/subscribe` to one."
+            )
         )
 
 
@@ -41,6 +44,8 @@ def check_channel(channel: discord.abc.GuildChannel, me: discord.Member | None) 
     perms = channel.permissions_for(me)
     if not (perms.view_channel and perms.send_messages and perms.embed_links):
         raise FormError(
-            f"I can't post alerts in {channel.mention}: give me View Channel, Send Messages "
-            "and Embed Links there, or pick another channel."
+            _(
+                "I can't post alerts in {channel}: give me View Channel, Send Messages and "
+                "Embed Links there, or pick another channel."
+            ).format(channel=channel.mention)
         )

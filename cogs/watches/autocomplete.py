@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING
 import discord
 from discord.app_commands import Choice
 
+from bot.i18n import N_, _
 from bot.megabox.catalogue import describe_branch, describe_movie
 from bot.megabox.models import Movie
+from bot.seat_prefs import parse_remind, remind_text
 from bot.title_watch import on_sale
 from bot.watch_forms import format_choices
 
@@ -42,7 +44,7 @@ async def movie_autocomplete(interaction: Interaction, current: str) -> list[Cho
 
 def _movie_label(movie: Movie) -> str:
     label = describe_movie(movie)
-    return label if on_sale(movie) else f"{label} · upcoming"
+    return label if on_sale(movie) else _("{movie} · upcoming").format(movie=label)
 
 
 async def branches_autocomplete(interaction: Interaction, current: str) -> list[Choice[str]]:
@@ -86,9 +88,15 @@ async def days_autocomplete(interaction: Interaction, current: str) -> list[Choi
     dates = [d.isoformat() for d in weekends if d.weekday() >= 5][:4]
     options = [current.strip()] if current.strip() else []
     options += [o for o in (*_DAY_SUGGESTIONS, *dates) if current.lower() in o]
-    return [Choice(name=o[:100], value=o[:100]) for o in dict.fromkeys(options)][:25]
+    return [
+        Choice(name=(_(o) if o in _DAY_SUGGESTIONS else o)[:100], value=o[:100])
+        for o in dict.fromkeys(options)
+    ][:25]
 
 
+#: The day words' labels in the member's language (the values stay what Days.parse reads).
+_DAY_LABELS = (N_("weekend"), N_("weekdays"), N_("all"), N_("sat,sun"), N_("fri,sat,sun"),
+               N_("sat"), N_("sun"))  # fmt: skip
 _ROW_SUGGESTIONS = ("any", "E-J", "D-K", "not A-C", "not A-D", "F-L")
 _REMIND_SUGGESTIONS = ("off", "30m", "1h", "2h", "6h")
 
@@ -97,7 +105,7 @@ async def rows_autocomplete(interaction: Interaction, current: str) -> list[Choi
     """Row ranges in MEGABOX's letters (A is the screen side)."""
     typed = current.strip()
     options = ([typed] if typed and typed not in _ROW_SUGGESTIONS else []) + list(_ROW_SUGGESTIONS)
-    return [Choice(name=o if o != "any" else "any row", value=o) for o in options][:25]
+    return [Choice(name=o if o != "any" else _("any row"), value=o) for o in options][:25]
 
 
 async def remind_autocomplete(interaction: Interaction, current: str) -> list[Choice[str]]:
@@ -105,4 +113,13 @@ async def remind_autocomplete(interaction: Interaction, current: str) -> list[Ch
     options = ([typed] if typed and typed not in _REMIND_SUGGESTIONS else []) + list(
         _REMIND_SUGGESTIONS
     )
-    return [Choice(name=o, value=o) for o in options][:25]
+    return [Choice(name=_remind_label(o), value=o) for o in options][:25]
+
+
+def _remind_label(text: str) -> str:
+    """ "1h" / "1시간", "off" / "끔"; what was typed, as typed."""
+    try:
+        delay = parse_remind(text)
+    except ValueError:
+        return text[:100]
+    return remind_text(delay) if delay else _("off")

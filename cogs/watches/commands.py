@@ -13,7 +13,8 @@ from discord import app_commands
 from discord.app_commands import Choice, Range
 from discord.ext import commands
 
-from bot import cost
+from bot import cost, i18n
+from bot.i18n import _
 from bot.outbox import AlertView
 from bot.store.outbox import alert_view
 from bot.watch_forms import (
@@ -176,33 +177,44 @@ class Watches(commands.Cog):
         if scope == "guild":
             if not can_manage_guild(interaction):
                 raise FormError(
-                    "Adding a watch for the whole server needs the **Manage Server** "
-                    "permission. Use `scope: just me` for a personal watch delivered by DM."
+                    _(
+                        "Adding a watch for the whole server needs the **Manage Server** "
+                        "permission. Use `scope: just me` for a personal watch delivered by DM."
+                    )
                 )
             if await store.count_watches(guild_id=interaction.guild.id) >= MAX_GUILD_WATCHES:
                 raise FormError(
-                    f"This server already has {MAX_GUILD_WATCHES} watches, the most it can "
-                    "have. Remove one first (`/watch remove`)."
+                    _(
+                        "This server already has {n} watches, the most it can have. Remove one "
+                        "first (`/watch remove`)."
+                    ).format(n=MAX_GUILD_WATCHES)
                 )
         elif await store.count_watches(owner_id=interaction.user.id) >= MAX_USER_WATCHES:
             raise FormError(
-                f"You already have {MAX_USER_WATCHES} personal watches, the most one person "
-                "can have. Remove one first."
+                _(
+                    "You already have {n} personal watches, the most one person can have. "
+                    "Remove one first."
+                ).format(n=MAX_USER_WATCHES)
             )
         if scope == "user" and (news_channel or news_role):
             raise FormError(
-                "A personal watch is delivered by DM; leave `news_channel` and `news_role` empty."
+                _(
+                    "A personal watch is delivered by DM; leave `news_channel` and `news_role` "
+                    "empty."
+                )
             )
         if news_channel is not None:
             check_channel(news_channel, interaction.guild.me)
         if channel is not None:
             if scope == "user":
-                raise FormError("A personal watch is delivered by DM; leave `channel` empty.")
+                raise FormError(_("A personal watch is delivered by DM; leave `channel` empty."))
             check_channel(channel, interaction.guild.me)
         elif scope == "guild" and self.bot.settings.alert_channel_id is None:
             raise FormError(
-                "Where should the alerts go? Give a `channel` (this bot has no default "
-                "ALERT_CHANNEL_ID)."
+                _(
+                    "Where should the alerts go? Give a `channel` (this bot has no default "
+                    "ALERT_CHANNEL_ID)."
+                )
             )
         await self.bot.catalogue.refresh()
         form = WatchForm(
@@ -234,7 +246,7 @@ class Watches(commands.Cog):
         )
         spend = await self._afford(watch)
         watch = await store.add_watch(watch, now=self.bot.checker.clock())
-        await show_watch(interaction, watch, "✅ Watch added", spend=spend)
+        await show_watch(interaction, watch, _("✅ Watch added"), spend=spend)
 
     # -- list, show, edit, pause, resume, remove, test --------------------------------------
 
@@ -242,16 +254,16 @@ class Watches(commands.Cog):
     async def list_(self, interaction: Interaction) -> None:
         watches = await visible_watches(interaction)
         if not watches:
-            await answer(interaction, content="No watches yet. Add one with `/watch add`.")
+            await answer(interaction, content=_("No watches yet. Add one with `/watch add`."))
             return
         lines = []
         for w in watches:
-            flags = " · paused" if w.paused else ""
-            flags += " · personal" if w.personal else ""
-            flags += " · ⏳ waiting for the film" if w.waiting else ""
-            flags += " · fast lane" if w.fast_lane else ""
+            flags = " · " + _("paused") if w.paused else ""
+            flags += " · " + _("personal") if w.personal else ""
+            flags += " · " + _("⏳ waiting for the film") if w.waiting else ""
+            flags += " · " + _("fast lane") if w.fast_lane else ""
             lines.append(f"**{safe(w.label)}**{flags}\n{safe(w.describe())}")
-        embed = discord.Embed(title=f"Watches ({len(watches)})", colour=GREEN)
+        embed = discord.Embed(title=_("Watches ({n})").format(n=len(watches)), colour=GREEN)
         embed.description = "\n".join(lines)[:4000]
         await answer(interaction, embed=embed)
 
@@ -309,12 +321,12 @@ class Watches(commands.Cog):
         check_may_change(interaction, found)
         if channel is not None:
             if found.personal:
-                raise FormError("A personal watch is delivered by DM; it has no channel.")
+                raise FormError(_("A personal watch is delivered by DM; it has no channel."))
             check_channel(channel, interaction.guild.me)
         if mention is not None and no_mention:
-            raise FormError("Give either `mention` or `no_mention`, not both.")
+            raise FormError(_("Give either `mention` or `no_mention`, not both."))
         if found.personal and (news_channel or news_role):
-            raise FormError("A personal watch is delivered by DM; it has no channel or role.")
+            raise FormError(_("A personal watch is delivered by DM; it has no channel or role."))
         if news_channel is not None:
             check_channel(news_channel, interaction.guild.me)
         if movie is not None or branches is not None:
@@ -340,7 +352,7 @@ class Watches(commands.Cog):
             fast_lane=fast_lane,
         )
         if form == WatchForm():
-            raise FormError("Nothing to change: give at least one option besides `watch`.")
+            raise FormError(_("Nothing to change: give at least one option besides `watch`."))
         spend = await self._afford(build_watch(form, self.bot.catalogue, base=found))
         # Applied to the watch as stored now: a binding or pause meanwhile is kept.
         changed = await self.bot.store.edit_watch(
@@ -349,8 +361,8 @@ class Watches(commands.Cog):
             now=self.bot.checker.clock(),
         )
         if changed is None:
-            raise FormError("That watch was removed meanwhile; nothing was changed.")
-        await show_watch(interaction, changed, "✏️ Watch updated", spend=spend)
+            raise FormError(_("That watch was removed meanwhile; nothing was changed."))
+        await show_watch(interaction, changed, _("✏️ Watch updated"), spend=spend)
 
     async def _afford(self, watch: Watch) -> cost.Spend | None:
         """A personal watch's owner's budget with this watch added or changed; a FormError
@@ -383,14 +395,18 @@ class Watches(commands.Cog):
         found = await resolve_watch(interaction, text)
         check_may_change(interaction, found)
         if found.paused == paused:
-            state = "paused" if paused else "active"
-            await answer(interaction, content=f"**{safe(found.label)}** is already {state}.")
+            text = (
+                _("**{watch}** is already paused.")
+                if paused
+                else _("**{watch}** is already active.")
+            )
+            await answer(interaction, content=text.format(watch=safe(found.label)))
             return
         await self.bot.store.edit_watch(
             found.id, lambda w: replace(w, paused=paused), now=self.bot.checker.clock()
         )
-        text = "⏸️ Paused" if paused else "▶️ Resumed"
-        await answer(interaction, content=f"{text} **{safe(found.label)}**.")
+        text = _("⏸️ Paused **{watch}**.") if paused else _("▶️ Resumed **{watch}**.")
+        await answer(interaction, content=text.format(watch=safe(found.label)))
 
     @watch.command(name="remove", description="Delete a watch (asks to confirm)")
     @app_commands.autocomplete(watch=watch_choices)
@@ -401,7 +417,9 @@ class Watches(commands.Cog):
         view.add_item(RemoveButton(found.id, interaction.user.id))
         await answer(
             interaction,
-            content=f"Remove **{safe(found.label)}** and everyone's subscriptions to it?",
+            content=_("Remove **{watch}** and everyone's subscriptions to it?").format(
+                watch=safe(found.label)
+            ),
             view=view,
         )
 
@@ -411,21 +429,30 @@ class Watches(commands.Cog):
         found = await resolve_watch(interaction, watch)
         check_may_change(interaction, found)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        kwargs = alert_message(await self._sample_view(found), test=True)
+        sample = await self._sample_view(found)
         if found.personal:
-            await interaction.user.send(**kwargs)
-            await answer(interaction, content="📨 Test alert sent to you by DM.")
+            await interaction.user.send(**alert_message(sample, test=True))
+            await answer(interaction, content=_("📨 Test alert sent to you by DM."))
             return
         assert interaction.guild is not None
         channel_id = found.channel_id or self.bot.settings.alert_channel_id
         channel = interaction.guild.get_channel(channel_id) if channel_id else None
         if not isinstance(channel, discord.TextChannel):
             raise FormError(
-                "This watch has no alert channel I can find. Set one with `/watch edit channel:`."
+                _(
+                    "This watch has no alert channel I can find. Set one with "
+                    "`/watch edit channel:`."
+                )
             )
         check_channel(channel, interaction.guild.me)
+        # In the channel, the server's language, as a real alert would be.
+        with i18n.using(self.bot.guild_language(interaction.guild.id)):
+            kwargs = alert_message(sample, test=True)
         await channel.send(**kwargs)
-        await answer(interaction, content=f"📨 Test alert posted in {channel.mention}.")
+        await answer(
+            interaction,
+            content=_("📨 Test alert posted in {channel}.").format(channel=channel.mention),
+        )
 
     async def _sample_view(self, watch: Watch) -> AlertView:
         """A real rendering: the latest screening seen for this watch, else a made-up one."""
@@ -465,7 +492,7 @@ class Watches(commands.Cog):
     async def subscribe(self, interaction: Interaction, watch: str, delivery: str = "dm") -> None:
         found = await resolve_watch(interaction, watch)
         if found.personal:
-            raise FormError("That is a personal watch; its owner already gets its alerts by DM.")
+            raise FormError(_("That is a personal watch; its owner already gets its alerts by DM."))
         assert interaction.guild is not None
         new = await self.bot.store.subscribe(
             found.id,
@@ -474,11 +501,13 @@ class Watches(commands.Cog):
             delivery,
             now=self.bot.checker.clock(),
         )
-        how = "by DM" if delivery == "dm" else "as a mention in the alert channel"
-        verb = "Subscribed to" if new else "Updated your subscription to"
-        await answer(
-            interaction, content=f"🔔 {verb} **{safe(found.label)}**: new openings reach you {how}."
+        how = _("by DM") if delivery == "dm" else _("as a mention in the alert channel")
+        text = (
+            _("🔔 Subscribed to **{watch}**: new openings reach you {how}.")
+            if new
+            else _("🔔 Updated your subscription to **{watch}**: new openings reach you {how}.")
         )
+        await answer(interaction, content=text.format(watch=safe(found.label), how=how))
 
     @app_commands.command(name="unsubscribe", description="Stop getting a watch's alerts")
     @app_commands.autocomplete(watch=watch_choices)
@@ -486,10 +515,16 @@ class Watches(commands.Cog):
     async def unsubscribe(self, interaction: Interaction, watch: str) -> None:
         found = await resolve_watch(interaction, watch)
         if await self.bot.store.unsubscribe(found.id, interaction.user.id):
-            await answer(interaction, content=f"🔕 Unsubscribed from **{safe(found.label)}**.")
+            await answer(
+                interaction,
+                content=_("🔕 Unsubscribed from **{watch}**.").format(watch=safe(found.label)),
+            )
         else:
             await answer(
-                interaction, content=f"You were not subscribed to **{safe(found.label)}**."
+                interaction,
+                content=_("You were not subscribed to **{watch}**.").format(
+                    watch=safe(found.label)
+                ),
             )
 
     @app_commands.command(name="subscriptions", description="Your subscriptions and quiet hours")
@@ -501,15 +536,22 @@ class Watches(commands.Cog):
         for sub in subs:
             watch = await store.watch(sub.watch_id)
             label = watch.label if watch else f"#{sub.watch_id}"
-            paused = " · ⏸️ paused (your DMs were closed)" if sub.paused else ""
-            lines.append(f"🔔 **{safe(label)}** · {sub.delivery}{paused}")
+            paused = " · " + _("⏸️ paused (your DMs were closed)") if sub.paused else ""
+            how = _("dm") if sub.delivery == "dm" else _("mention")
+            lines.append(f"🔔 **{safe(label)}** · {how}{paused}")
         lines += [
-            f"👤 **{safe(w.label)}** · personal, DM{' · paused' if w.paused else ''}"
+            f"👤 **{safe(w.label)}** · "
+            + _("personal, DM")
+            + (" · " + _("paused") if w.paused else "")
             for w in personal
         ]
         quiet = (await store.quiet_hours()).get(interaction.user.id)
-        text = "\n".join(lines) or "No subscriptions yet: `/subscribe` to a watch."
-        text += f"\nQuiet hours: {quiet[0]}-{quiet[1]} KST" if quiet else "\nQuiet hours: none"
+        text = "\n".join(lines) or _("No subscriptions yet: `/subscribe` to a watch.")
+        text += "\n" + (
+            _("Quiet hours: {start}-{end} KST").format(start=quiet[0], end=quiet[1])
+            if quiet
+            else _("Quiet hours: none")
+        )
         await answer(interaction, content=text)
 
     @app_commands.command(name="quiet", description="Hold your alert DMs during these hours (KST)")
@@ -517,13 +559,15 @@ class Watches(commands.Cog):
     async def quiet(self, interaction: Interaction, hours: str) -> None:
         if hours.strip().lower() in ("off", "none", ""):
             await self.bot.store.set_quiet_hours(interaction.user.id, None, None)
-            await answer(interaction, content="🔔 Quiet hours off: alerts reach you at once.")
+            await answer(interaction, content=_("🔔 Quiet hours off: alerts reach you at once."))
             return
         window = QuietHours.parse(hours)
         start, end = window.to_text().split("-")
         await self.bot.store.set_quiet_hours(interaction.user.id, start, end)
         await answer(
             interaction,
-            content=f"🌙 Quiet hours {window.to_text()} KST: DMs wait until they end, and are "
-            "dropped if the seats are gone by then.",
+            content=_(
+                "🌙 Quiet hours {window} KST: DMs wait until they end, and are dropped if the "
+                "seats are gone by then."
+            ).format(window=window.to_text()),
         )

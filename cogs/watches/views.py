@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
+from bot import i18n
+from bot.i18n import _
 from bot.watch_forms import FormError
 from cogs.render import safe
 from cogs.watches.access import check_may_change
@@ -23,7 +25,7 @@ class RemoveButton(
     def __init__(self, watch_id: int, user_id: int) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Remove it",
+                label=_("Remove it"),
                 style=discord.ButtonStyle.danger,
                 custom_id=f"mbw:rm:{watch_id}:{user_id}",
             )
@@ -38,15 +40,16 @@ class RemoveButton(
         return cls(int(match["watch"]), int(match["user"]))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        i18n.use(interaction.locale.value)  # a button is not a slash command: set it here
         if interaction.user.id != self.user_id:
             await interaction.response.send_message(
-                "Only the person who asked can confirm this.", ephemeral=True
+                _("Only the person who asked can confirm this."), ephemeral=True
             )
             return
         store = cast("WatchBot", interaction.client).store
         watch = await store.watch(self.watch_id)
         if watch is None:
-            await interaction.response.edit_message(content="Already removed.", view=None)
+            await interaction.response.edit_message(content=_("Already removed."), view=None)
             return
         try:
             check_may_change(interaction, watch)
@@ -55,5 +58,8 @@ class RemoveButton(
             return
         await store.remove_watch(watch.id)
         await interaction.response.edit_message(
-            content=f"🗑️ Removed watch **{safe(watch.label)}** and its subscriptions.", view=None
+            content=_("🗑️ Removed watch **{watch}** and its subscriptions.").format(
+                watch=safe(watch.label)
+            ),
+            view=None,
         )

@@ -76,5 +76,5 @@ def test_the_status_channel_counts_personal_matches_without_naming_them() -> Non
     text = status_line(
         replace(base, watches=personal, errors=(), dates_checked=(date(2026, 12, 5),))
     )
-    assert "1 for personal watches" in text
+    assert "1 for a personal watch" in text
     assert text.count("(5 seats)") == 1  # only the server watch's match is named

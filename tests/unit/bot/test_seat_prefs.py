@@ -10,7 +10,7 @@ import pytest
 from bot.megabox.client import parse_seat_map
 from bot.recipients import PendingAlert, for_screening
 from bot.seat_layout import SeatLayout
-from bot.seat_picture import BLOCK, FREE, OUTSIDE, TAKEN, WHEELCHAIR, picture
+from bot.seat_picture import BLOCK, FREE, OUTSIDE, TAKEN, UNIT, WHEELCHAIR, picture
 from bot.seat_prefs import RowRule, SeatPrefs, fit, parse_centre, parse_remind
 from bot.watches import Mention
 from tests.fakes.megabox_server import _build_hall, load_fixture
@@ -109,7 +109,7 @@ def test_irregular_hall_layout_wide_seats_fractional_positions_narrow_aisle() ->
     # Widths follow horzSizeRt; aisles stay gaps; positions keep their fractions.
     assert rect["A1"].x1 - rect["A1"].x0 > 1.8 * (rect["A2"].x1 - rect["A2"].x0)
     assert rect["A3"].x0 - rect["A2"].x1 > rect["A2"].x0 - rect["A1"].x1
-    assert rect["B1"].x0 - rect["A1"].x0 == round(0.8 * 26)
+    assert rect["B1"].x0 - rect["A1"].x0 == round(0.8 * UNIT)
     assert rect["B1"].y0 > rect["A1"].y0  # screen side on top
     assert [model.colour_of(x) for x in ("A1", "A2", "B1", "B3")] == [OUTSIDE, TAKEN, BLOCK, FREE]
     texts = {t.text for t in model.texts}
