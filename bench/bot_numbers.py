@@ -211,7 +211,6 @@ async def import_seconds(code: str, runs: int = 3) -> float:
 IMPORT_STEPS: tuple[tuple[str, str], ...] = (
     ("python + psutil", "pass"),
     ("discord (with aiohttp)", "import discord"),
-    ("pydantic, pydantic_settings", "import pydantic, pydantic_settings"),
     ("apscheduler", "import apscheduler.schedulers.asyncio, apscheduler.triggers.cron"),
     ("aiosqlite, tenacity, aiolimiter", "import aiosqlite, tenacity, aiolimiter"),
     (

@@ -23,6 +23,7 @@ from discord.ext import commands, tasks
 
 from bot.checker import Checker
 from bot.config import Settings
+from bot.drawing import Drawing
 from bot.megabox.catalogue import Catalogue
 from bot.megabox.client import ClientOptions, MegaboxClient
 from bot.megabox.models import KST
@@ -110,6 +111,8 @@ class WatchBot(commands.Bot):
         self.store = store
         self.megabox = client
         self.checker = checker
+        #: Pictures and charts: one drawing job at a time, a warm picture worker.
+        self.drawing = Drawing()
         self.catalogue = Catalogue(client, clock=checker.clock)
         self._background: set[asyncio.Task[Any]] = set()
         self.scheduler = AsyncIOScheduler(timezone=KST)
@@ -303,8 +306,11 @@ async def open_bot(
             checker = Checker.from_settings(client, store, settings, clock)
             await sync_env_watch(store, settings, checker.clock())
             bot = WatchBot(settings, store=store, client=client, checker=checker, **bot_options)
-            async with bot:
-                yield bot
+            try:
+                async with bot:
+                    yield bot
+            finally:
+                await bot.drawing.close()
     finally:
         await store.close()
         with contextlib.suppress(OSError):

@@ -13,6 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.chart import ChartError, chart_data, render_in_worker
+from bot.drawing import DrawingBusy
 from bot.watch_forms import FormError
 from bot.watches import Watch
 from cogs.common import answer, resolve_watch, today, visible_watches, watch_choices
@@ -66,7 +67,13 @@ class History(commands.Cog):
             histories, title=f"Watch #{found.id}", play_de=day, threshold=found.min_seats
         )
         try:
-            png = await render_in_worker(data)
+            png = await render_in_worker(data, self.bot.drawing)
+        except DrawingBusy:
+            await answer(
+                interaction,
+                content="Other pictures are being drawn just now; please try again in a minute.",
+            )
+            return
         except (ChartError, TimeoutError) as exc:
             log.error("history chart failed: %s", exc)
             await answer(

@@ -230,7 +230,7 @@ RUNTIME_PROBE = """
 import os, sys, time, importlib
 assert os.getuid() == int(sys.argv[1]) and os.getgid() == int(sys.argv[1]), (os.getuid(), os.getgid())
 assert sys.prefix == "/app/.venv", sys.prefix
-for name in ("discord", "aiohttp", "apscheduler", "pydantic_settings", "yoyo", "aiosqlite",
+for name in ("discord", "aiohttp", "apscheduler", "yoyo", "aiosqlite",
              "tenacity", "aiolimiter", "tzdata"):
     importlib.import_module(name)
 assert time.strftime("%Z") == "KST", time.strftime("%Z")

@@ -14,7 +14,6 @@ from typing import Any, Self, TypeVar
 
 import aiohttp
 from aiolimiter import AsyncLimiter
-from pydantic import BaseModel, ValidationError
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -35,6 +34,7 @@ from bot.megabox.errors import (
     Unreachable,
 )
 from bot.megabox.models import (
+    BadRow,
     BookingPage,
     Branch,
     CalendarDay,
@@ -65,7 +65,7 @@ _USER_AGENT = (
 )
 
 T = TypeVar("T")
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", Screening, Branch)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,10 +136,8 @@ def _rows(data: Mapping[str, Any], key: str, endpoint: str) -> list[Any]:
 def _parse(endpoint: str, build: Callable[[], T]) -> T:
     try:
         return build()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise BadShape(f"unexpected field {where}: {first['msg']}", endpoint=endpoint) from None
+    except BadRow as exc:
+        raise BadShape(f"unexpected field {exc}", endpoint=endpoint) from None
 
 
 def parse_booking_page(data: Mapping[str, Any], endpoint: str = "selectBokdList") -> BookingPage:
@@ -169,10 +167,8 @@ def _each(model: type[M], raws: Any, kind: str) -> tuple[tuple[M, ...], tuple[Sk
     for raw in raws:
         try:
             good.append(model.model_validate(raw))
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "row"
-            bad.append(SkippedRow.of(kind, raw, f"{where}: {first['msg']}"))
+        except BadRow as exc:
+            bad.append(SkippedRow.of(kind, raw, f"{exc.key or 'row'}: {exc.message}"))
     return tuple(good), tuple(bad)
 
 
