@@ -27,6 +27,7 @@ from bot.drawing import Drawing
 from bot.megabox.catalogue import Catalogue
 from bot.megabox.client import ClientOptions, MegaboxClient
 from bot.megabox.models import KST
+from bot.memory import release_free_memory
 from bot.store.repo import Store
 from bot.watch_forms import FormError
 from bot.watch_setup import sync_env_watch
@@ -207,6 +208,7 @@ class WatchBot(commands.Bot):
     async def on_ready(self) -> None:
         await self._beat()
         log.info("connected to Discord as %s in %d guild(s)", self.user, len(self.guilds))
+        release_free_memory()  # what start-up freed (imports, the command tree) goes back
 
     async def on_resumed(self) -> None:
         await self._beat()
@@ -221,6 +223,7 @@ class WatchBot(commands.Bot):
         """Touch the heartbeat file while connected; give up after a long outage."""
         if self.is_ready() and not self.is_closed() and self.ws is not None and self.ws.open:
             await self._beat()
+            release_free_memory()
             return
         now = time.monotonic()
         if self._disconnected_since is None:

@@ -28,6 +28,7 @@ from bot import outbox
 from bot.checker import CheckResult
 from bot.drawing import DrawingBusy
 from bot.megabox.models import KST
+from bot.memory import release_free_memory
 from bot.outbox import AlertJob, Failure, FailureKind, GiveUp, Posted
 from bot.report import status_line
 from bot.seat_picture import picture
@@ -140,6 +141,7 @@ class Watcher(commands.Cog):
                 self.wake()  # closings and revivals need their edits too
             log.info("%s", status_line(result))
             await self.report(result)
+            release_free_memory()  # a check's garbage goes back, not just to the heap
             return result
 
     async def alerts_stored(self) -> None:

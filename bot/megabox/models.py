@@ -12,6 +12,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Self
 from zoneinfo import ZoneInfo
 
+import msgspec
+
 KST = ZoneInfo("Asia/Seoul")
 
 
@@ -361,9 +363,29 @@ class Movie:
         )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Seat:
-    """One entry of `seatListSD01` (README §6.3)."""
+class Seat(
+    msgspec.Struct,
+    frozen=True,
+    kw_only=True,
+    rename={
+        "row_nm": "rowNm",
+        "seat_no": "seatNo",
+        "horz": "horzCoorVal",
+        "horz_size": "horzSizeRt",
+        "vert": "vertCoorVal",
+        "seat_stat_cd": "seatStatCd",
+        "seat_class_cd": "seatClassCd",
+        "seat_expo_at": "seatExpoAt",
+        "grp_no": "seatChoiGrpNo",
+        "grp_seq": "seatChoiGrpSeq",
+    },
+):
+    """One entry of `seatListSD01` (README §6.3).
+
+    A msgspec Struct: a seat map (~200 seats of ~30 keys each) is read at every check of
+    every candidate screening, so it is decoded straight from the answer's bytes into these
+    ten fields (`SEAT_ANSWER`), the other keys never becoming Python objects. Lenient
+    (`strict=False`): numbers may come as strings."""
 
     row_nm: str = ""
     seat_no: int | None = None
@@ -377,24 +399,27 @@ class Seat:
     grp_seq: int | None = None
 
     @classmethod
-    def model_validate(cls, raw: Any) -> Self:
-        r = _Reader(raw)
-        return cls(
-            row_nm=r.name("rowNm", ""),
-            seat_no=r.opt_count("seatNo"),
-            horz=r.number("horzCoorVal"),
-            horz_size=r.number("horzSizeRt"),
-            vert=r.number("vertCoorVal"),
-            seat_stat_cd=r.text("seatStatCd"),
-            seat_class_cd=r.opt_text("seatClassCd"),
-            seat_expo_at=r.text("seatExpoAt", "Y"),
-            grp_no=r.opt_count("seatChoiGrpNo"),
-            grp_seq=r.opt_count("seatChoiGrpSeq"),
-        )
+    def model_validate(cls, raw: Any) -> Seat:
+        try:
+            return msgspec.convert(raw, cls, strict=False)
+        except msgspec.ValidationError as exc:
+            raise BadRow("", str(exc)) from None
 
     @property
     def label(self) -> str:
         return f"{self.row_nm}{self.seat_no if self.seat_no is not None else '?'}"
+
+
+class SeatAnswer(msgspec.Struct):
+    """A `selectSeatList.do` answer as decoded: the seats and the keys that say it failed."""
+
+    seatListSD01: list[Seat] | None = None
+    statCd: Any = None
+    msg: Any = None
+
+
+#: Decodes a seat-map answer's bytes (or text) straight into `SeatAnswer`.
+SEAT_ANSWER = msgspec.json.Decoder(SeatAnswer, strict=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
