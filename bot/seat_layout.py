@@ -44,6 +44,25 @@ class LayoutSeat:
         return self.x + self.w / 2
 
 
+#: Seats are immutable and a hall's seats repeat in every screening of it (only `free`
+#: changes), so layouts share their seat objects: a check holds hundreds of layouts, and
+#: 200 seats each as separate objects were most of its memory (issue 17). Bounded: it is
+#: emptied when it grows past this many seats.
+_SHARED: dict[tuple[object, ...], LayoutSeat] = {}
+_SHARED_MAX = 10_000
+
+
+def _seat(
+    key: tuple[str, str, float, float, float, bool, bool, int | None, int | None],
+) -> LayoutSeat:
+    seat = _SHARED.get(key)
+    if seat is None:
+        if len(_SHARED) >= _SHARED_MAX:
+            _SHARED.clear()
+        seat = _SHARED[key] = LayoutSeat(*key)
+    return seat
+
+
 @dataclass(frozen=True)
 class SeatLayout:
     seats: tuple[LayoutSeat, ...]
@@ -53,22 +72,30 @@ class SeatLayout:
         shown = [s for s in seat_map.seats if s.seat_expo_at == "Y"]
         # A map without row positions (never seen, but cheap to survive) is drawn in the
         # order of its row letters.
-        order = {r: i + 1 for i, r in enumerate(sorted({s.row_nm for s in shown}))}
+        order: dict[str, int] | None = None
         seats: list[LayoutSeat] = []
         for s in shown:
             if s.horz is None:
                 continue  # nowhere to draw it, nothing to be adjacent to
+            if s.vert is not None:
+                y = float(s.vert)
+            else:
+                if order is None:
+                    order = {r: i + 1 for i, r in enumerate(sorted({s.row_nm for s in shown}))}
+                y = float(order[s.row_nm])
             seats.append(
-                LayoutSeat(
-                    row=s.row_nm,
-                    label=s.label,
-                    x=float(s.horz),
-                    y=float(s.vert) if s.vert is not None else float(order[s.row_nm]),
-                    w=float(s.horz_size) if s.horz_size else 1.0,
-                    free=s.seat_stat_cd == FREE,
-                    wheelchair=s.seat_class_cd == WHEELCHAIR,
-                    grp=s.grp_no,
-                    seq=s.grp_seq,
+                _seat(
+                    (
+                        s.row_nm,
+                        s.label,
+                        float(s.horz),
+                        y,
+                        float(s.horz_size) if s.horz_size else 1.0,
+                        s.seat_stat_cd == FREE,
+                        s.seat_class_cd == WHEELCHAIR,
+                        s.grp_no,
+                        s.grp_seq,
+                    )
                 )
             )
         return cls(tuple(seats))
@@ -113,7 +140,7 @@ class SeatLayout:
     def decode(cls, text: str) -> SeatLayout:
         return cls(
             tuple(
-                LayoutSeat(r, lbl, float(x), float(y), float(w), bool(f), bool(wc), g, q)
+                _seat((r, lbl, float(x), float(y), float(w), bool(f), bool(wc), g, q))
                 for r, lbl, x, y, w, f, wc, g, q in json.loads(text)
             )
         )
