@@ -167,11 +167,12 @@ class Child:
         return int(self._proc.returncode or 0)
 
 
-#: Children run from bytecode, as in the image (the venv is compiled by uv, the bot's code by
-#: the Dockerfile): compiled once into this cache, not into the worktree. `--from-source`
-#: compiles every module at every start instead (what PYTHONDONTWRITEBYTECODE=1 does here).
+#: With `--bytecode`, children run from bytecode, as in the image (the venv is compiled by
+#: uv, the bot's code by the Dockerfile), compiled once into this cache, not into the
+#: worktree. Without it they inherit this environment: here PYTHONDONTWRITEBYTECODE=1, so
+#: every start compiles every module (how the earlier figures were measured).
 PYCACHE = Path(tempfile.gettempdir()) / "megabox-bench-pycache"
-FROM_SOURCE = False
+FROM_SOURCE = True
 
 
 def python_env() -> dict[str, str]:
@@ -367,6 +368,86 @@ async def measure_rss(checks: int) -> RssRun:
             out.alerts = len(fake.messages_in(ALERT_CHANNEL))
             out.edits = len(fake.message_edits)
             out.status_lines = len(fake.messages_in(STATUS_CHANNEL))
+    return out
+
+
+# -- 2b. peak memory of the bot and its drawing processes ----------------------------------
+
+
+@dataclass
+class PeakRun:
+    bot_rss: int = 0  # the bot's RSS when the sum peaked
+    peak_sum: int = 0  # the bot plus every child process, at the highest sample
+    most_children: int = 0  # drawing processes alive at once, at most
+    alerts: int = 0
+    charts: int = 0
+    seconds: float = 0.0
+
+
+def _tree_rss(pid: int) -> tuple[int, int, int]:
+    """RSS of a process, of it and all its children, and how many children."""
+    try:
+        parent = psutil.Process(pid)
+        children = parent.children(recursive=True)
+        own = int(parent.memory_info().rss)
+    except psutil.NoSuchProcess:
+        return 0, 0, 0
+    total = own
+    for child in children:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            total += int(child.memory_info().rss)
+    return own, total, len(children)
+
+
+async def measure_peak(histories: int = 20) -> PeakRun:
+    """The bot's first check opens ~30 alerts with pictures; while they are delivered,
+    `histories` members press /history at once. RSS of the bot and all its child processes
+    is sampled every 10 ms: the compose file allows 256 MiB for all of them."""
+    out = PeakRun()
+    today = datetime.now(KST).date()
+    dates = [f"{today + timedelta(days=n):%Y%m%d}" for n in range(1, 5)]
+    async with StampedDiscord(guilds=[make_guild()]) as fake, StampedMegabox() as mb:
+        codes = mb.load_synthetic(2, dates, ["25008000"], 4, replace=True)
+        for day in mb.open_dates:
+            if day not in dates:
+                mb.close_date(day)
+        with tempfile.TemporaryDirectory(prefix="bench-peak-") as tmp:
+            env = bot_env(
+                fake, mb, Path(tmp),
+                WATCH_BRANCHES=",".join(codes), WATCH_FORMATS="NOR,MX4D,DBC",
+                WATCH_DAYS="all", WATCH_MIN_SEATS="2",
+            )  # fmt: skip
+            child = Child(["-m", "bench._bot_unthrottled"], env, READY_MARK)
+            await child.start()
+            stop = asyncio.Event()
+
+            async def sample() -> None:
+                while not stop.is_set():
+                    own, total, n = _tree_rss(child.pid)
+                    if total > out.peak_sum:
+                        out.peak_sum, out.bot_rss = total, own
+                    out.most_children = max(out.most_children, n)
+                    await asyncio.sleep(0.01)
+
+            sampler = asyncio.create_task(sample())
+            started = time.perf_counter()
+            try:
+                first = await fake.send_command(GUILD_ID, GENERAL_CHANNEL, ADMIN, "check")
+                await fake.wait_for_followup(first, timeout=120)
+                presses = [
+                    await fake.send_command(GUILD_ID, GENERAL_CHANNEL, ADMIN, "history")
+                    for _ in range(histories)
+                ]
+                for press in presses:
+                    await fake.wait_for_followup(press, timeout=180)
+                await fake.wait_for_messages(ALERT_CHANNEL, 20, timeout=120)
+                out.seconds = time.perf_counter() - started
+            finally:
+                stop.set()
+                await sampler
+                await child.stop()
+            out.alerts = len(fake.messages_in(ALERT_CHANNEL))
+            out.charts = len(fake.files)
     return out
 
 
@@ -567,6 +648,16 @@ def print_rss(rss: RssRun, bare: float) -> None:
     print(flush=True)
 
 
+def print_peak(peak: PeakRun) -> None:
+    print("peak RSS, bot + its drawing processes (first check's alerts with pictures, then")
+    print("20 /history pressed at once while they are delivered; sampled every 10 ms):")
+    print(f"  bot + children at the peak                 {_mib(peak.peak_sum)} "
+          f"(the bot {_mib(peak.bot_rss)}); compose mem_limit 256 MiB")  # fmt: skip
+    print(f"  drawing processes alive at once (most)     {peak.most_children}")
+    print(f"  alerts posted {peak.alerts}, files uploaded {peak.charts}, {peak.seconds:.1f} s")
+    print(flush=True)
+
+
 def print_defers(defers: Defers) -> None:
     print("/check: INTERACTION_CREATE sent → type-5 (defer) callback received by the fake:")
     print(f"  MEGABOX fast (0 ms)                        {_ms(defers.idle)}")
@@ -597,14 +688,21 @@ def _version(dist: str) -> str:
     return version(dist)
 
 
-async def main_async(checks: int, runs: int) -> None:
+async def main_async(checks: int, runs: int, only: str | None = None) -> None:
     started = time.perf_counter()
     print_header()
     startup = await measure_startup(3)
     print_startup(startup)
-    print_rss(await measure_rss(checks), statistics.median(startup.bare_rss["guilds"]))
-    print_defers(await measure_defers(runs))
-    print_alerts([await measure_alert_latency(0.0, runs), await measure_alert_latency(0.05, runs)])
+    if only in (None, "rss"):
+        print_rss(await measure_rss(checks), statistics.median(startup.bare_rss["guilds"]))
+    if only in (None, "peak"):
+        print_peak(await measure_peak())
+    if only is None:
+        print_defers(await measure_defers(runs))
+    if only in (None, "alerts"):
+        print_alerts(
+            [await measure_alert_latency(0.0, runs), await measure_alert_latency(0.05, runs)]
+        )
     print(f"[done in {time.perf_counter() - started:.0f} s]")
 
 
@@ -613,12 +711,20 @@ def main() -> None:
     parser.add_argument("--checks", type=int, default=200, help="/check runs for the RSS figure")
     parser.add_argument("--runs", type=int, default=20, help="samples per latency figure")
     parser.add_argument(
-        "--from-source", action="store_true", help="children compile every module at start"
+        "--bytecode", action="store_true", help="children run from compiled bytecode"
+    )
+    parser.add_argument(
+        "--only",
+        choices=["startup", "rss", "peak", "alerts"],
+        help="start-up (always measured, the baseline) and only this part",
     )
     args = parser.parse_args()
     global FROM_SOURCE
-    FROM_SOURCE = args.from_source
-    asyncio.run(main_async(args.checks, args.runs))
+    FROM_SOURCE = not args.bytecode
+    if not FROM_SOURCE:  # the in-process bot's drawing workers too
+        os.environ.update({k: v for k, v in python_env().items() if k == "PYTHONPYCACHEPREFIX"})
+        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    asyncio.run(main_async(args.checks, args.runs, args.only))
 
 
 if __name__ == "__main__":

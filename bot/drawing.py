@@ -187,6 +187,10 @@ class Drawing:
     async def chart(self, data: dict[str, Any]) -> bytes:
         """A `/history` chart drawn by a one-shot matplotlib process, in the queue."""
         async with self._job():
+            # matplotlib takes ~100 MiB: the idle picture worker makes room (bot + chart +
+            # worker came to 219 MiB of the 256 MiB limit in bench.bot_numbers); the next
+            # alert starts it again, a rare cost, as /history is rare.
+            await self._worker.stop()
             return await run_worker(
                 self.chart_module, json.dumps(data).encode(), within=CHART_TIMEOUT
             )
