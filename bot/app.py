@@ -122,6 +122,7 @@ class WatchBot(commands.Bot):
         self.exit_code = 0
         self._disconnected_since: float | None = None
         self._stopping = False
+        self._catalogue_warmed = False
         self._stop_by: float | None = None  # loop time by which the shutdown must be done
         #: Tasks doing work a shutdown lets finish (or abandons): task → nesting depth.
         self._work: dict[asyncio.Task[Any], int] = {}
@@ -137,8 +138,6 @@ class WatchBot(commands.Bot):
                 log.exception("extension %s failed to load", name)
         await self.sync_commands_if_changed()
         self.heartbeat.start()
-        # Warm the movie/branch lists for autocomplete without delaying the login.
-        self.in_background(self.catalogue.refresh())
 
     def in_background(self, job: Coroutine[Any, Any, Any]) -> None:
         """Run `job` without awaiting it, keeping a reference so it is not collected."""
@@ -209,6 +208,11 @@ class WatchBot(commands.Bot):
         await self._beat()
         log.info("connected to Discord as %s in %d guild(s)", self.user, len(self.guilds))
         release_free_memory()  # what start-up freed (imports, the command tree) goes back
+        if not self._catalogue_warmed:
+            # Warm the movie/branch lists for autocomplete once connected: started before,
+            # its requests and parsing competed with the gateway login.
+            self._catalogue_warmed = True
+            self.in_background(self.catalogue.refresh())
 
     async def on_resumed(self) -> None:
         await self._beat()
