@@ -50,6 +50,7 @@ from bot.megabox.client import (
     parse_seat_map,
 )
 from bot.megabox.models import KST, CalendarDay, Screening
+from bot.memory import settle_after_start
 from bot.planner import make_chunks, minimum_listing_requests
 from bot.seats import evaluate
 from bot.store.repo import Store
@@ -637,6 +638,7 @@ async def main_async(latency: float) -> None:
     async with FakeProcess(latency) as fake:
         watches = make_watches(codes, synthetic_dates(FIRST_DATE, DAYS))
         chunks = make_chunks(watches, NOW.date(), HORIZON_DAYS)
+        settle_after_start()  # as the bot does once it is connected (issue 17)
         print(f"[{len(chunks)} chunks; timing pass at {latency * 1000:.0f} ms ...]", flush=True)
         timing = await run_pass(fake, mirror, codes, latency=latency, mode="timing")
         print("[profile pass at 0 ms ...]", flush=True)

@@ -27,7 +27,7 @@ from bot.drawing import Drawing
 from bot.megabox.catalogue import Catalogue
 from bot.megabox.client import ClientOptions, MegaboxClient
 from bot.megabox.models import KST
-from bot.memory import release_free_memory
+from bot.memory import release_free_memory, settle_after_start
 from bot.store.repo import Store
 from bot.watch_forms import FormError
 from bot.watch_setup import sync_env_watch
@@ -207,8 +207,8 @@ class WatchBot(commands.Bot):
     async def on_ready(self) -> None:
         await self._beat()
         log.info("connected to Discord as %s in %d guild(s)", self.user, len(self.guilds))
-        release_free_memory()  # what start-up freed (imports, the command tree) goes back
         if not self._catalogue_warmed:
+            settle_after_start()
             # Warm the movie/branch lists for autocomplete once connected: started before,
             # its requests and parsing competed with the gateway login.
             self._catalogue_warmed = True

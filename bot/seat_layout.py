@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from bot.megabox.models import SeatMap
+from bot.megabox.models import Seat, SeatMap
 
 FREE = "GERN_SELL"
 WHEELCHAIR = "DISABLED_CLS"
@@ -63,6 +63,23 @@ def _seat(
     return seat
 
 
+def _map_seat(s: Seat, y: float) -> LayoutSeat:
+    free, wheelchair = s.seat_stat_cd == FREE, s.seat_class_cd == WHEELCHAIR
+    # Keyed by the raw fields: a seat seen before costs one lookup, no conversions.
+    key = (s.row_nm, s.seat_no, s.horz, y, s.horz_size, free, wheelchair, s.grp_no, s.grp_seq)
+    seat = _SHARED.get(key)
+    if seat is None:
+        assert s.horz is not None
+        if len(_SHARED) >= _SHARED_MAX:
+            _SHARED.clear()
+        w = float(s.horz_size) if s.horz_size else 1.0
+        seat = LayoutSeat(
+            s.row_nm, s.label, float(s.horz), y, w, free, wheelchair, s.grp_no, s.grp_seq
+        )
+        _SHARED[key] = seat
+    return seat
+
+
 @dataclass(frozen=True)
 class SeatLayout:
     seats: tuple[LayoutSeat, ...]
@@ -83,21 +100,7 @@ class SeatLayout:
                 if order is None:
                     order = {r: i + 1 for i, r in enumerate(sorted({s.row_nm for s in shown}))}
                 y = float(order[s.row_nm])
-            seats.append(
-                _seat(
-                    (
-                        s.row_nm,
-                        s.label,
-                        float(s.horz),
-                        y,
-                        float(s.horz_size) if s.horz_size else 1.0,
-                        s.seat_stat_cd == FREE,
-                        s.seat_class_cd == WHEELCHAIR,
-                        s.grp_no,
-                        s.grp_seq,
-                    )
-                )
-            )
+            seats.append(_map_seat(s, y))
         return cls(tuple(seats))
 
     # -- geometry from the hall itself --------------------------------------------------------
