@@ -230,7 +230,7 @@ IMPORT_STEPS: tuple[tuple[str, str], ...] = (
     ("python + psutil", "pass"),
     ("discord (with aiohttp)", "import discord"),
     ("apscheduler", "import apscheduler.schedulers.asyncio, apscheduler.triggers.cron"),
-    ("aiosqlite, tenacity, aiolimiter", "import aiosqlite, tenacity, aiolimiter"),
+    ("aiosqlite, aiolimiter, msgspec", "import aiosqlite, aiolimiter, msgspec"),
     (
         "bot.app and its cogs",
         "import bot.app\nfor n in bot.app.EXTENSIONS: importlib.import_module(n)",

@@ -394,7 +394,7 @@ _AREAS: tuple[tuple[str, str], ...] = (
     ("/yarl/", "aiohttp/yarl/multidict (HTTP)"),
     ("/multidict/", "aiohttp/yarl/multidict (HTTP)"),
     ("/tenacity/", "tenacity/aiolimiter"),
-    ("/aiolimiter/", "tenacity/aiolimiter"),
+    ("/aiolimiter/", "aiolimiter (request budget)"),
     ("/asyncio/", "asyncio"),
     ("/json/", "json"),
 )

@@ -15,13 +15,6 @@ from typing import Any, Self, TypeVar
 import aiohttp
 import msgspec
 from aiolimiter import AsyncLimiter
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception,
-    stop_after_attempt,
-    wait_exponential_jitter,
-)
 
 from bot.megabox.errors import (
     BadShape,
@@ -211,15 +204,16 @@ def _is_transient(exc: BaseException) -> bool:
 
 
 class _WaitHonouringRetryAfter:
-    """Capped exponential backoff with jitter, but never shorter than a 429's Retry-After."""
+    """Capped exponential backoff with jitter (initial x 2^(n-1) + up to `initial` more,
+    at most `maximum`), but never shorter than a 429's Retry-After."""
 
     def __init__(self, initial: float, maximum: float) -> None:
-        self._backoff = wait_exponential_jitter(multiplier=initial, max=maximum, jitter=initial)
+        self._initial = initial
         self._maximum = maximum
 
-    def __call__(self, state: RetryCallState) -> float:
-        wait = float(self._backoff(state))
-        exc = state.outcome.exception() if state.outcome else None
+    def __call__(self, attempt: int, exc: BaseException) -> float:
+        backoff = self._initial * 2.0 ** (attempt - 1) + random.uniform(0, self._initial)
+        wait = max(min(backoff, self._maximum), 0.0)
         if isinstance(exc, RateLimited) and exc.retry_after:
             wait = max(wait, min(exc.retry_after, self._maximum))
         return wait
@@ -240,6 +234,7 @@ class MegaboxClient:
         period = 1.0 / options.requests_per_second if options.requests_per_second > 0 else 0.0
         self._limiter = AsyncLimiter(1, period) if period > 0 else None
         self.requests_made = 0
+        self._wait = _WaitHonouringRetryAfter(options.backoff_seconds, options.backoff_max_seconds)
         self._areas: dict[str, str] = {}
 
     async def __aenter__(self) -> Self:
@@ -307,16 +302,18 @@ class MegaboxClient:
         referer: str,
         decoder: msgspec.json.Decoder[Any] = _JSON,
     ) -> Any:
-        retrying = AsyncRetrying(
-            retry=retry_if_exception(_is_transient),
-            stop=stop_after_attempt(self.options.max_retries + 1),
-            wait=_WaitHonouringRetryAfter(
-                self.options.backoff_seconds, self.options.backoff_max_seconds
-            ),
-            before_sleep=_log_retry,
-            reraise=True,
-        )
-        return await retrying(self._post_once, path, body, referer, decoder)
+        # A plain loop, not tenacity: its per-call machinery was a tenth of a check's CPU.
+        attempt = 1
+        while True:
+            try:
+                return await self._post_once(path, body, referer, decoder)
+            except Exception as exc:
+                if attempt > self.options.max_retries or not _is_transient(exc):
+                    raise
+                wait = self._wait(attempt, exc)
+                log.warning("MEGABOX %s; retry %d in %.1f s", exc, attempt, wait)
+                await asyncio.sleep(wait)
+                attempt += 1
 
     # -- endpoints -------------------------------------------------------------------------
 
@@ -434,9 +431,3 @@ def _retry_after(value: str | None) -> float | None:
         return float(value) if value else None
     except ValueError:
         return None
-
-
-def _log_retry(state: RetryCallState) -> None:
-    exc = state.outcome.exception() if state.outcome else None
-    wait = state.next_action.sleep if state.next_action else 0.0
-    log.warning("MEGABOX %s; retry %d in %.1f s", exc, state.attempt_number, wait)
