@@ -8,11 +8,12 @@ later (a retry, a restart) without asking MEGABOX again. Only seats MEGABOX draw
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+
+import msgspec
 
 from bot.megabox.models import Seat, SeatMap
 
@@ -80,9 +81,39 @@ def _map_seat(s: Seat, y: float) -> LayoutSeat:
     return seat
 
 
-@dataclass(frozen=True)
 class SeatLayout:
-    seats: tuple[LayoutSeat, ...]
+    """A hall's seats. Read back from the store it stays the stored text until its seats are
+    needed (a check reads every stored layout of a chunk, and most are never looked at), and
+    storing it again reuses that text."""
+
+    __slots__ = ("__dict__", "_encoded", "_seats")
+
+    def __init__(
+        self, seats: tuple[LayoutSeat, ...] | None = None, *, encoded: str | None = None
+    ) -> None:
+        if seats is None and encoded is None:
+            raise ValueError("a layout needs its seats or their stored text")
+        self._seats = seats
+        self._encoded = encoded
+
+    @property
+    def seats(self) -> tuple[LayoutSeat, ...]:
+        if self._seats is None:
+            assert self._encoded is not None
+            self._seats = tuple(
+                _seat((r, lbl, float(x), float(y), float(w), bool(f), bool(wc), g, q))
+                for r, lbl, x, y, w, f, wc, g, q in msgspec.json.decode(self._encoded)
+            )
+        return self._seats
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SeatLayout) and self.seats == other.seats
+
+    def __hash__(self) -> int:
+        return hash(self.seats)
+
+    def __repr__(self) -> str:
+        return f"SeatLayout({len(self.seats)} seats)"
 
     @classmethod
     def from_seat_map(cls, seat_map: SeatMap) -> SeatLayout:
@@ -133,20 +164,16 @@ class SeatLayout:
     # -- storage ------------------------------------------------------------------------------
 
     def encode(self) -> str:
-        return json.dumps(
-            [[s.row, s.label, s.x, s.y, s.w, int(s.free), int(s.wheelchair), s.grp, s.seq]
-             for s in self.seats],
-            separators=(",", ":"),
-        )  # fmt: skip
+        if self._encoded is None:
+            self._encoded = msgspec.json.encode(
+                [[s.row, s.label, s.x, s.y, s.w, int(s.free), int(s.wheelchair), s.grp, s.seq]
+                 for s in self.seats]
+            ).decode()  # fmt: skip
+        return self._encoded
 
     @classmethod
     def decode(cls, text: str) -> SeatLayout:
-        return cls(
-            tuple(
-                _seat((r, lbl, float(x), float(y), float(w), bool(f), bool(wc), g, q))
-                for r, lbl, x, y, w, f, wc, g, q in json.loads(text)
-            )
-        )
+        return cls(encoded=text)
 
 
 def runs(seats: Iterable[LayoutSeat]) -> list[tuple[LayoutSeat, ...]]:

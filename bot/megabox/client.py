@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import codecs
 import json
 import logging
 import random
@@ -102,8 +103,8 @@ def decode_body(
 ) -> Any:
     """Turn one HTTP answer into JSON (or what `decoder` makes of it: `SEAT_ANSWER`) or the
     typed error it really is (README §13)."""
-    text = raw.decode("utf-8-sig", errors="replace").lstrip("\ufeff")
-    head = text[:160].strip()
+    # Only the start is decoded for the checks below; the JSON parser reads the bytes.
+    head = raw[:400].decode("utf-8-sig", errors="replace").lstrip("\ufeff")[:160].strip()
     # Overload comes as plain text, mostly with HTTP 200, sometimes with an error status.
     if "workload is so high" in head.lower():
         raise Overloaded("MEGABOX says its workload is too high", endpoint=endpoint)
@@ -122,7 +123,14 @@ def decode_body(
             f"an HTML page instead of JSON ({content_type or 'no type'})", endpoint=endpoint
         )
     try:
-        data = decoder.decode(text)
+        try:
+            data = decoder.decode(raw.removeprefix(codecs.BOM_UTF8))
+        except msgspec.ValidationError:
+            raise
+        except msgspec.DecodeError:
+            # Not valid UTF-8 somewhere: read it as the text it decodes to, as before.
+            text = raw.decode("utf-8-sig", errors="replace").lstrip("\ufeff")
+            data = decoder.decode(text)
     except msgspec.ValidationError as exc:
         raise BadShape(f"unexpected field {exc}", endpoint=endpoint) from None
     except (msgspec.DecodeError, ValueError) as exc:
