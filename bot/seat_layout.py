@@ -83,8 +83,8 @@ def _map_seat(s: Seat, y: float) -> LayoutSeat:
 
 class SeatLayout:
     """A hall's seats. Read back from the store it stays the stored text until its seats are
-    needed (a check reads every stored layout of a chunk, and most are never looked at), and
-    storing it again reuses that text."""
+    needed (a check reads the stored layout of every screening of a chunk, and most are never
+    looked at), and storing it again reuses that text."""
 
     __slots__ = ("__dict__", "_encoded", "_seats")
 
@@ -164,12 +164,13 @@ class SeatLayout:
     # -- storage ------------------------------------------------------------------------------
 
     def encode(self) -> str:
-        if self._encoded is None:
-            self._encoded = msgspec.json.encode(
-                [[s.row, s.label, s.x, s.y, s.w, int(s.free), int(s.wheelchair), s.grp, s.seq]
-                 for s in self.seats]
-            ).decode()  # fmt: skip
-        return self._encoded
+        if self._encoded is not None:  # read from the store: the same text again
+            return self._encoded
+        # Not kept: a check holds hundreds of fresh layouts and stores each once.
+        return msgspec.json.encode(
+            [[s.row, s.label, s.x, s.y, s.w, int(s.free), int(s.wheelchair), s.grp, s.seq]
+             for s in self.seats]
+        ).decode()  # fmt: skip
 
     @classmethod
     def decode(cls, text: str) -> SeatLayout:
