@@ -167,8 +167,24 @@ class Child:
         return int(self._proc.returncode or 0)
 
 
-def child_env(fake: FakeDiscord, **values: str) -> dict[str, str]:
+#: With `--bytecode`, children run from bytecode, as in the image (the venv is compiled by
+#: uv, the bot's code by the Dockerfile), compiled once into this cache, not into the
+#: worktree. Without it they inherit this environment: here PYTHONDONTWRITEBYTECODE=1, so
+#: every start compiles every module (how the earlier figures were measured).
+PYCACHE = Path(tempfile.gettempdir()) / "megabox-bench-pycache"
+FROM_SOURCE = True
+
+
+def python_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WATCH_", "DISCORD_"))}
+    if not FROM_SOURCE:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
+    return env
+
+
+def child_env(fake: FakeDiscord, **values: str) -> dict[str, str]:
+    env = python_env()
     env.update(fake.env())
     env.update(PYTHONPATH=str(REDIRECT), DISCORD_TOKEN=TOKEN, PYTHONUNBUFFERED="1")
     env.update(values)
@@ -200,7 +216,9 @@ async def import_seconds(code: str, runs: int = 3) -> float:
     times = []
     for _ in range(runs):
         started = time.perf_counter()
-        proc = await asyncio.create_subprocess_exec(sys.executable, "-c", code, cwd=ROOT)
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", code, cwd=ROOT, env=python_env()
+        )
         if await proc.wait() != 0:
             raise RuntimeError(f"python -c {code!r} failed")
         times.append(time.perf_counter() - started)
@@ -211,9 +229,8 @@ async def import_seconds(code: str, runs: int = 3) -> float:
 IMPORT_STEPS: tuple[tuple[str, str], ...] = (
     ("python + psutil", "pass"),
     ("discord (with aiohttp)", "import discord"),
-    ("pydantic, pydantic_settings", "import pydantic, pydantic_settings"),
     ("apscheduler", "import apscheduler.schedulers.asyncio, apscheduler.triggers.cron"),
-    ("aiosqlite, tenacity, aiolimiter", "import aiosqlite, tenacity, aiolimiter"),
+    ("aiosqlite, aiolimiter, msgspec", "import aiosqlite, aiolimiter, msgspec"),
     (
         "bot.app and its cogs",
         "import bot.app\nfor n in bot.app.EXTENSIONS: importlib.import_module(n)",
@@ -227,8 +244,9 @@ async def import_rss() -> list[tuple[str, int]]:
         code += [step, f"rss.append(({name!r}, psutil.Process().memory_info().rss))"]
     code.append("print(json.dumps(rss))")
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", "\n".join(code), cwd=ROOT, stdout=asyncio.subprocess.PIPE
-    )
+        sys.executable, "-c", "\n".join(code), cwd=ROOT, env=python_env(),
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
     stdout, _ = await proc.communicate()
     return [(str(n), int(v)) for n, v in json.loads(stdout)]
 
@@ -350,6 +368,86 @@ async def measure_rss(checks: int) -> RssRun:
             out.alerts = len(fake.messages_in(ALERT_CHANNEL))
             out.edits = len(fake.message_edits)
             out.status_lines = len(fake.messages_in(STATUS_CHANNEL))
+    return out
+
+
+# -- 2b. peak memory of the bot and its drawing processes ----------------------------------
+
+
+@dataclass
+class PeakRun:
+    bot_rss: int = 0  # the bot's RSS when the sum peaked
+    peak_sum: int = 0  # the bot plus every child process, at the highest sample
+    most_children: int = 0  # drawing processes alive at once, at most
+    alerts: int = 0
+    charts: int = 0
+    seconds: float = 0.0
+
+
+def _tree_rss(pid: int) -> tuple[int, int, int]:
+    """RSS of a process, of it and all its children, and how many children."""
+    try:
+        parent = psutil.Process(pid)
+        children = parent.children(recursive=True)
+        own = int(parent.memory_info().rss)
+    except psutil.NoSuchProcess:
+        return 0, 0, 0
+    total = own
+    for child in children:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            total += int(child.memory_info().rss)
+    return own, total, len(children)
+
+
+async def measure_peak(histories: int = 20) -> PeakRun:
+    """The bot's first check opens ~30 alerts with pictures; while they are delivered,
+    `histories` members press /history at once. RSS of the bot and all its child processes
+    is sampled every 10 ms: the compose file allows 256 MiB for all of them."""
+    out = PeakRun()
+    today = datetime.now(KST).date()
+    dates = [f"{today + timedelta(days=n):%Y%m%d}" for n in range(1, 5)]
+    async with StampedDiscord(guilds=[make_guild()]) as fake, StampedMegabox() as mb:
+        codes = mb.load_synthetic(2, dates, ["25008000"], 4, replace=True)
+        for day in mb.open_dates:
+            if day not in dates:
+                mb.close_date(day)
+        with tempfile.TemporaryDirectory(prefix="bench-peak-") as tmp:
+            env = bot_env(
+                fake, mb, Path(tmp),
+                WATCH_BRANCHES=",".join(codes), WATCH_FORMATS="NOR,MX4D,DBC",
+                WATCH_DAYS="all", WATCH_MIN_SEATS="2",
+            )  # fmt: skip
+            child = Child(["-m", "bench._bot_unthrottled"], env, READY_MARK)
+            await child.start()
+            stop = asyncio.Event()
+
+            async def sample() -> None:
+                while not stop.is_set():
+                    own, total, n = _tree_rss(child.pid)
+                    if total > out.peak_sum:
+                        out.peak_sum, out.bot_rss = total, own
+                    out.most_children = max(out.most_children, n)
+                    await asyncio.sleep(0.01)
+
+            sampler = asyncio.create_task(sample())
+            started = time.perf_counter()
+            try:
+                first = await fake.send_command(GUILD_ID, GENERAL_CHANNEL, ADMIN, "check")
+                await fake.wait_for_followup(first, timeout=120)
+                presses = [
+                    await fake.send_command(GUILD_ID, GENERAL_CHANNEL, ADMIN, "history")
+                    for _ in range(histories)
+                ]
+                for press in presses:
+                    await fake.wait_for_followup(press, timeout=180)
+                await fake.wait_for_messages(ALERT_CHANNEL, 20, timeout=120)
+                out.seconds = time.perf_counter() - started
+            finally:
+                stop.set()
+                await sampler
+                await child.stop()
+            out.alerts = len(fake.messages_in(ALERT_CHANNEL))
+            out.charts = len(fake.files)
     return out
 
 
@@ -550,6 +648,16 @@ def print_rss(rss: RssRun, bare: float) -> None:
     print(flush=True)
 
 
+def print_peak(peak: PeakRun) -> None:
+    print("peak RSS, bot + its drawing processes (first check's alerts with pictures, then")
+    print("20 /history pressed at once while they are delivered; sampled every 10 ms):")
+    print(f"  bot + children at the peak                 {_mib(peak.peak_sum)} "
+          f"(the bot {_mib(peak.bot_rss)}); compose mem_limit 256 MiB")  # fmt: skip
+    print(f"  drawing processes alive at once (most)     {peak.most_children}")
+    print(f"  alerts posted {peak.alerts}, files uploaded {peak.charts}, {peak.seconds:.1f} s")
+    print(flush=True)
+
+
 def print_defers(defers: Defers) -> None:
     print("/check: INTERACTION_CREATE sent → type-5 (defer) callback received by the fake:")
     print(f"  MEGABOX fast (0 ms)                        {_ms(defers.idle)}")
@@ -580,14 +688,21 @@ def _version(dist: str) -> str:
     return version(dist)
 
 
-async def main_async(checks: int, runs: int) -> None:
+async def main_async(checks: int, runs: int, only: str | None = None) -> None:
     started = time.perf_counter()
     print_header()
     startup = await measure_startup(3)
     print_startup(startup)
-    print_rss(await measure_rss(checks), statistics.median(startup.bare_rss["guilds"]))
-    print_defers(await measure_defers(runs))
-    print_alerts([await measure_alert_latency(0.0, runs), await measure_alert_latency(0.05, runs)])
+    if only in (None, "rss"):
+        print_rss(await measure_rss(checks), statistics.median(startup.bare_rss["guilds"]))
+    if only in (None, "peak"):
+        print_peak(await measure_peak())
+    if only is None:
+        print_defers(await measure_defers(runs))
+    if only in (None, "alerts"):
+        print_alerts(
+            [await measure_alert_latency(0.0, runs), await measure_alert_latency(0.05, runs)]
+        )
     print(f"[done in {time.perf_counter() - started:.0f} s]")
 
 
@@ -595,8 +710,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="the Discord bot's numbers against the fakes")
     parser.add_argument("--checks", type=int, default=200, help="/check runs for the RSS figure")
     parser.add_argument("--runs", type=int, default=20, help="samples per latency figure")
+    parser.add_argument(
+        "--bytecode", action="store_true", help="children run from compiled bytecode"
+    )
+    parser.add_argument(
+        "--only",
+        choices=["startup", "rss", "peak", "alerts"],
+        help="start-up (always measured, the baseline) and only this part",
+    )
     args = parser.parse_args()
-    asyncio.run(main_async(args.checks, args.runs))
+    global FROM_SOURCE
+    FROM_SOURCE = not args.bytecode
+    if not FROM_SOURCE:  # the in-process bot's drawing workers too
+        os.environ.update({k: v for k, v in python_env().items() if k == "PYTHONPYCACHEPREFIX"})
+        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    asyncio.run(main_async(args.checks, args.runs, args.only))
 
 
 if __name__ == "__main__":

@@ -116,8 +116,11 @@ async def main(runs: int) -> None:
                 wall = time.perf_counter() - started
                 watches = await run.bot.store.watches()
                 calendar = {
-                    d: CalendarDay(
-                        playDe=f"{d:%Y%m%d}", formAt="Y" if mb.is_open(f"{d:%Y%m%d}") else "N"
+                    d: CalendarDay.model_validate(
+                        {
+                            "playDe": f"{d:%Y%m%d}",
+                            "formAt": "Y" if mb.is_open(f"{d:%Y%m%d}") else "N",
+                        }
                     )
                     for d in (NOW.date() + timedelta(days=n) for n in range(21))
                 }

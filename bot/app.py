@@ -24,10 +24,12 @@ from discord.ext import commands, tasks
 from bot import i18n
 from bot.checker import Checker
 from bot.config import Settings
+from bot.drawing import Drawing
 from bot.i18n import _
 from bot.megabox.catalogue import Catalogue
 from bot.megabox.client import ClientOptions, MegaboxClient
 from bot.megabox.models import KST
+from bot.memory import release_free_memory, settle_after_start
 from bot.store.repo import Store
 from bot.watch_forms import FormError
 from bot.watch_setup import sync_env_watch
@@ -125,6 +127,8 @@ class WatchBot(commands.Bot):
         self.store = store
         self.megabox = client
         self.checker = checker
+        #: Pictures and charts: one drawing job at a time, a warm picture worker.
+        self.drawing = Drawing()
         self.catalogue = Catalogue(client, clock=checker.clock)
         self._background: set[asyncio.Task[Any]] = set()
         self.scheduler = AsyncIOScheduler(timezone=KST)
@@ -133,6 +137,7 @@ class WatchBot(commands.Bot):
         self.exit_code = 0
         self._disconnected_since: float | None = None
         self._stopping = False
+        self._catalogue_warmed = False
         self._stop_by: float | None = None  # loop time by which the shutdown must be done
         #: Tasks doing work a shutdown lets finish (or abandons): task → nesting depth.
         self._work: dict[asyncio.Task[Any], int] = {}
@@ -154,8 +159,6 @@ class WatchBot(commands.Bot):
                 log.exception("extension %s failed to load", name)
         await self.sync_commands_if_changed()
         self.heartbeat.start()
-        # Warm the movie/branch lists for autocomplete without delaying the login.
-        self.in_background(self.catalogue.refresh())
 
     # -- languages (issue 18) ---------------------------------------------------------------
 
@@ -163,7 +166,7 @@ class WatchBot(commands.Bot):
         """A server's language for its channel messages: its /language, else BOT_LANGUAGE."""
         if guild_id is None:
             guild_id = self.home_guild_id()
-        return self.guild_languages.get(guild_id or 0, self.settings.bot_language)
+        return self.guild_languages.get(guild_id or 0, i18n.normalise(self.settings.bot_language))
 
     def home_guild_id(self) -> int | None:
         """The server a DM without a server of its own belongs to: DISCORD_GUILD_ID, else
@@ -270,6 +273,12 @@ class WatchBot(commands.Bot):
     async def on_ready(self) -> None:
         await self._beat()
         log.info("connected to Discord as %s in %d guild(s)", self.user, len(self.guilds))
+        if not self._catalogue_warmed:
+            settle_after_start()
+            # Warm the movie/branch lists for autocomplete once connected: started before,
+            # its requests and parsing competed with the gateway login.
+            self._catalogue_warmed = True
+            self.in_background(self.catalogue.refresh())
 
     async def on_resumed(self) -> None:
         await self._beat()
@@ -284,6 +293,7 @@ class WatchBot(commands.Bot):
         """Touch the heartbeat file while connected; give up after a long outage."""
         if self.is_ready() and not self.is_closed() and self.ws is not None and self.ws.open:
             await self._beat()
+            release_free_memory()
             return
         now = time.monotonic()
         if self._disconnected_since is None:
@@ -369,8 +379,11 @@ async def open_bot(
             checker = Checker.from_settings(client, store, settings, clock)
             await sync_env_watch(store, settings, checker.clock())
             bot = WatchBot(settings, store=store, client=client, checker=checker, **bot_options)
-            async with bot:
-                yield bot
+            try:
+                async with bot:
+                    yield bot
+            finally:
+                await bot.drawing.close()
     finally:
         await store.close()
         with contextlib.suppress(OSError):

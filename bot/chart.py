@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bot import i18n
+from bot.drawing import Drawing
 from bot.i18n import N_, _
 from bot.megabox.models import KST
 from bot.store.history import ScreeningHistory
@@ -70,10 +71,14 @@ def chart_data(
     }
 
 
-async def render_in_worker(data: dict[str, Any]) -> bytes:
-    """The PNG, drawn in a child process that exits when it is done."""
+async def render_in_worker(data: dict[str, Any], drawing: Drawing | None = None) -> bytes:
+    """The PNG, drawn in a child process that exits when it is done; through the bot's
+    drawing queue when one is given (it raises `DrawingBusy` when the queue stays busy)."""
     try:
-        out = await run_worker("bot.chart", json.dumps(data).encode(), within=RENDER_TIMEOUT)
+        if drawing is not None:
+            out = await drawing.chart(data)
+        else:
+            out = await run_worker("bot.chart", json.dumps(data).encode(), within=RENDER_TIMEOUT)
     except WorkerError as exc:
         raise ChartError(str(exc)) from None
     if not out.startswith(b"\x89PNG"):

@@ -334,10 +334,12 @@ class _Run:
         self.rows_seen = 0
         self._stopped: MegaboxError | None = None
         self._in_a_row = 0  # transient failures since the last answer
-        self._by_branch: dict[str, list[Watch]] = {}
+        # Rows x watches is the check's inner loop: only the watches of a row's branch and
+        # film are asked (a row names its film and its representative film, README §13.10).
+        self._by_listing: dict[tuple[str, str], list[Watch]] = {}
         for watch in watches:
             for branch in watch.branches:
-                self._by_branch.setdefault(branch, []).append(watch)
+                self._by_listing.setdefault((branch, watch.movie_no), []).append(watch)
         self._watch = {w.id: w for w in watches}
         self.revisions = {w.id: w.revision for w in watches}
         self.baseline = {w.id for w in watches if w.baseline_pending}
@@ -648,11 +650,7 @@ class _Run:
         if a fast poll leaves its seat map for later (`deferred`)."""
         place = Place.of(screening)
         holiday = self.holidays.get(screening.play_de)
-        wanting = [
-            w
-            for w in self._by_branch.get(screening.brch_no, ())
-            if w.wants_place(place, holiday) is True
-        ]
+        wanting = [w for w in self._candidates(screening) if w.wants_place(place, holiday) is True]
         if not wanting:
             return None
         # No map where the count alone settles every watch it could satisfy (seat_rule).
@@ -669,6 +667,16 @@ class _Run:
         matched = tuple(wid for wid, v in verdicts.items() if v.matches)
         judged = tuple((w.id, verdicts[w.id]) for w in wanting if w.prefs.active)
         return SeenScreening(screening, count, tuple(w.id for w in wanting), matched, judged)
+
+    def _candidates(self, screening: Screening) -> Sequence[Watch]:
+        """The watches of this row's branch and film, in the order the watches were given."""
+        by = self._by_listing
+        found = by.get((screening.brch_no, screening.movie_no), ())
+        rpst = screening.rpst_movie_no
+        if rpst is None or rpst == screening.movie_no or (screening.brch_no, rpst) not in by:
+            return found
+        both = {id(w): w for w in (*found, *by[(screening.brch_no, rpst)])}
+        return [w for w in self.watches if id(w) in both]
 
     def _defers(self, screening: Screening, before: int | None) -> bool:
         """A fast poll reads the seat maps the lane asked for, and any whose count moved

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot import i18n
 from bot.megabox.client import ClientOptions
@@ -26,192 +27,368 @@ from bot.watches import (
     parse_notify,
 )
 
-DEFAULT_DATABASE_URL = "sqlite:///./data/megabox-watch.db"
+# A small reader of its own rather than pydantic-settings: importing pydantic cost the bot
+# ~12 MiB of its memory at rest and a tenth of a second before it could log in (issue 17);
+# the contract is ~45 typed variables with bounds, which this table says as clearly.
 
-Snowflake = Annotated[int, Field(gt=0, lt=2**64)]
+DEFAULT_DATABASE_URL = "sqlite:///./data/megabox-watch.db"
 
 
 class ConfigError(Exception):
     """One line naming the variable and what is expected."""
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_file=".env",
-        env_file_encoding="utf-8",
-        env_ignore_empty=True,  # `ALERT_CHANNEL_ID=` in .env means "not set"
-        extra="ignore",
-        case_sensitive=False,
-    )
+class SecretStr:
+    """A value that never shows in a repr or a log line."""
 
-    discord_token: SecretStr | None = None
-    alert_channel_id: Snowflake | None = None
-    status_channel_id: Snowflake | None = None
-    discord_guild_id: Snowflake | None = None
+    __slots__ = ("_value",)
 
-    megabox_base_url: str = "https://www.megabox.co.kr"
-    megabox_requests_per_second: float = Field(0.5, gt=0, le=5)
-    megabox_jitter_seconds: float = Field(0.3, ge=0, le=10)
-    megabox_timeout_seconds: float = Field(15.0, gt=0, le=120)
-    megabox_max_retries: int = Field(3, ge=0, le=10)
-    megabox_backoff_seconds: float = Field(2.0, ge=0, le=300)
+    def __init__(self, value: str) -> None:
+        self._value = value
 
-    database_url: str = DEFAULT_DATABASE_URL
-    check_schedule: str = "0 9-23 * * *"
-    horizon_days: int = Field(21, ge=1, le=60)
-    flap_damping_minutes: int = Field(30, ge=0, le=24 * 60)
-    failure_alert_threshold: int = Field(3, ge=1, le=100)
-    #: Tries of an alert Discord refuses (400, 403, 404) before it is given up and the status
-    #: channel says so; 429 and 5xx are retried without limit.
-    alert_max_refusals: int = Field(5, ge=1, le=100)
-    #: One `/check` per member this often (0 = no limit): each one checks their watches.
-    check_cooldown_seconds: int = Field(60, ge=0, le=24 * 3600)
-    #: One `/history` per member this often (0 = no limit): each one paints a chart.
-    history_cooldown_seconds: int = Field(30, ge=0, le=24 * 3600)
-    #: What one member's personal watches may cost together, in MEGABOX requests per check.
-    personal_requests_per_check: int = Field(60, ge=1, le=10_000)
+    def get_secret_value(self) -> str:
+        return self._value
 
-    watch_movie_no: str | None = None
-    watch_branches: str | None = None
-    watch_formats: str = "MX4D"
-    watch_days: str = "weekend"
-    watch_times: str = ""
-    watch_min_seats: int = Field(3, ge=1, le=10)
-    watch_together: bool = False
-    watch_mention: str = ""
-    watch_notify: str = "both"
-    watch_news_channel_id: Snowflake | None = None
-    watch_news_mention: str | None = None
-    watch_rows: str = ""
-    watch_centre: str = "off"
-    watch_remind: str = "off"
-    #: The .env watch is re-polled between scheduled checks (the fast lane); off by default.
-    watch_fast_lane: bool = False
-    #: What the fast lane may spend, in MEGABOX requests per hour, for all its watches; it
-    #: shares MEGABOX_REQUESTS_PER_SECOND with the scheduled checks and yields to them.
-    fast_lane_requests_per_hour: int = Field(240, ge=1, le=18_000)
+    def __repr__(self) -> str:
+        return "SecretStr('**********')"
 
-    #: The language of the CLI, and of channel messages in a server that has not chosen one
-    #: with /language (issue 18): ko or en.
-    bot_language: Literal["ko", "en"] = "ko"
+    def __str__(self) -> str:
+        return "**********"
 
-    log_level: str = "INFO"
-    heartbeat_file: Path = Path("./data/heartbeat")
-    heartbeat_max_age_seconds: int = Field(180, ge=10)
-    #: The whole stop: a running check gets half of it, then it is abandoned (it stores
-    #: nothing half-way); stored alerts get the rest. Under docker's default 10 s.
-    shutdown_timeout_seconds: float = Field(8.0, gt=0, le=120)
-    #: The gateway may be down this long before the process exits for compose to restart it.
-    reconnect_give_up_minutes: float = Field(15.0, gt=0)
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SecretStr) and other._value == self._value
 
-    @field_validator("megabox_base_url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must start with https:// (e.g. https://www.megabox.co.kr)")
-        return value.rstrip("/")
+    def __hash__(self) -> int:
+        return hash(self._value)
 
-    @field_validator("database_url")
-    @classmethod
-    def _database(cls, value: str) -> str:
-        sqlite_path(value)  # raises ValueError with the expected form
+
+class _Bad(ValueError):
+    """A value that does not fit its variable; `shown` = quote the value in the message."""
+
+    def __init__(self, message: str, *, shown: bool = True) -> None:
+        super().__init__(message)
+        self.shown = shown
+
+
+_TRUE = {"1", "true", "yes", "on", "y", "t"}
+_FALSE = {"0", "false", "no", "off", "n", "f"}
+
+
+def _as_int(value: Any) -> int:
+    if isinstance(value, bool):
+        raise _Bad("must be a whole number")
+    if isinstance(value, int):
         return value
-
-    @field_validator("check_schedule")
-    @classmethod
-    def _cron(cls, value: str) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
         try:
-            CronTrigger.from_crontab(value, timezone=KST)
-        except ValueError as exc:
-            raise ValueError(f"not a cron expression ({exc}); e.g. '0 9-23 * * *'") from None
+            return int(value.strip())
+        except ValueError:
+            pass
+    raise _Bad("must be a whole number")
+
+
+def _as_float(value: Any) -> float:
+    if isinstance(value, bool):
+        raise _Bad("must be a number")
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            pass
+    raise _Bad("must be a number")
+
+
+def _as_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise _Bad("must be true or false")
+
+
+def _as_str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _Bad("must be text")
+    return value
+
+
+def _as_secret(value: Any) -> SecretStr:
+    if isinstance(value, SecretStr):
+        return value
+    return SecretStr(_as_str(value))
+
+
+def _as_path(value: Any) -> Path:
+    return value if isinstance(value, Path) else Path(_as_str(value))
+
+
+_COERCE: dict[type, Callable[[Any], Any]] = {
+    int: _as_int,
+    float: _as_float,
+    bool: _as_bool,
+    str: _as_str,
+    SecretStr: _as_secret,
+    Path: _as_path,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Var:
+    kind: type
+    default: Any
+    optional: bool = False
+    gt: float | None = None
+    ge: float | None = None
+    lt: float | None = None
+    le: float | None = None
+    check: Callable[[Any], Any] | None = None  # the value → the value kept, or ValueError
+
+    def read(self, raw: Any) -> Any:
+        value = _COERCE[self.kind](raw)
+        if self.gt is not None and not value > self.gt:
+            raise _Bad(f"must be greater than {_num(self.gt)}")
+        if self.ge is not None and not value >= self.ge:
+            raise _Bad(f"must be at least {_num(self.ge)}")
+        if self.lt is not None and not value < self.lt:
+            raise _Bad(f"must be less than {_num(self.lt)}")
+        if self.le is not None and not value <= self.le:
+            raise _Bad(f"must be at most {_num(self.le)}")
+        return self.check(value) if self.check is not None else value
+
+
+def _num(bound: float) -> str:
+    return f"{bound:g}" if bound < 1e15 else str(int(bound))
+
+
+def _snowflake() -> _Var:
+    return _Var(int, None, optional=True, gt=0, lt=2**64)
+
+
+# -- the variables' own rules -------------------------------------------------------------
+
+
+def _url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("must start with https:// (e.g. https://www.megabox.co.kr)")
+    return value.rstrip("/")
+
+
+def _database(value: str) -> str:
+    sqlite_path(value)  # raises ValueError with the expected form
+    return value
+
+
+def _cron(value: str) -> str:
+    try:
+        CronTrigger.from_crontab(value, timezone=KST)
+    except ValueError as exc:
+        raise ValueError(f"not a cron expression ({exc}); e.g. '0 9-23 * * *'") from None
+    return value
+
+
+def _language(value: str) -> str:
+    if value.strip().lower() not in ("ko", "en"):
+        raise ValueError("must be ko (Korean) or en (English)")
+    return value.strip().lower()
+
+
+def _level(value: str) -> str:
+    level = value.strip().upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+    return level
+
+
+def _branches(value: str) -> str | None:
+    codes = [parse_branch(p) for p in value.split(",") if p.strip()]
+    return ",".join(dict.fromkeys(codes)) or None
+
+
+def _keep(parse: Callable[[str], Any]) -> Callable[[str], str]:
+    """A rule that only checks: the text is kept as written."""
+
+    def check(value: str) -> str:
+        parse(value)
         return value
 
-    @field_validator("log_level")
-    @classmethod
-    def _level(cls, value: str) -> str:
-        level = value.strip().upper()
-        if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
-            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
-        return level
+    return check
 
-    @field_validator("watch_movie_no")
-    @classmethod
-    def _movie(cls, value: str | None) -> str | None:
-        return parse_movie_no(value) if value else None
 
-    @field_validator("watch_branches")
-    @classmethod
-    def _branches(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        codes = [parse_branch(p) for p in value.split(",") if p.strip()]
-        return ",".join(dict.fromkeys(codes)) or None
-
-    @field_validator("watch_formats")
-    @classmethod
-    def _formats(cls, value: str) -> str:
-        return ",".join(sorted(parse_formats(value)))
-
-    @field_validator("watch_days")
-    @classmethod
-    def _days(cls, value: str) -> str:
-        Days.parse(value)
-        return value
-
-    @field_validator("watch_times")
-    @classmethod
-    def _times(cls, value: str) -> str:
-        TimeWindow.parse(value)
-        return value
-
-    @field_validator("watch_mention")
-    @classmethod
-    def _mention(cls, value: str) -> str:
+def _news_mention(value: str) -> str | None:
+    if value.strip():
         Mention.parse(value)
         return value
+    return None
 
-    @field_validator("watch_notify")
-    @classmethod
-    def _notify(cls, value: str) -> str:
-        return parse_notify(value)
 
-    @field_validator("watch_news_mention")
-    @classmethod
-    def _news_mention(cls, value: str | None) -> str | None:
-        if value is not None and value.strip():
-            Mention.parse(value)
-            return value
-        return None
+#: The `.env` contract: variable (lower case) → type, default, bounds and rule.
+VARIABLES: dict[str, _Var] = {
+    "discord_token": _Var(SecretStr, None, optional=True),
+    "alert_channel_id": _snowflake(),
+    "status_channel_id": _snowflake(),
+    "discord_guild_id": _snowflake(),
+    "megabox_base_url": _Var(str, "https://www.megabox.co.kr", check=_url),
+    "megabox_requests_per_second": _Var(float, 0.5, gt=0, le=5),
+    "megabox_jitter_seconds": _Var(float, 0.3, ge=0, le=10),
+    "megabox_timeout_seconds": _Var(float, 15.0, gt=0, le=120),
+    "megabox_max_retries": _Var(int, 3, ge=0, le=10),
+    "megabox_backoff_seconds": _Var(float, 2.0, ge=0, le=300),
+    "database_url": _Var(str, DEFAULT_DATABASE_URL, check=_database),
+    "check_schedule": _Var(str, "0 9-23 * * *", check=_cron),
+    "horizon_days": _Var(int, 21, ge=1, le=60),
+    "flap_damping_minutes": _Var(int, 30, ge=0, le=24 * 60),
+    "failure_alert_threshold": _Var(int, 3, ge=1, le=100),
+    # Tries of an alert Discord refuses (400, 403, 404) before it is given up and the status
+    # channel says so; 429 and 5xx are retried without limit.
+    "alert_max_refusals": _Var(int, 5, ge=1, le=100),
+    # One `/check` per member this often (0 = no limit): each one is a full check.
+    "check_cooldown_seconds": _Var(int, 60, ge=0, le=24 * 3600),
+    #: One `/history` per member this often (0 = no limit): each one paints a chart.
+    "history_cooldown_seconds": _Var(int, 30, ge=0, le=24 * 3600),
+    # What one member's personal watches may cost together, in MEGABOX requests per check.
+    "personal_requests_per_check": _Var(int, 60, ge=1, le=10_000),
+    "watch_movie_no": _Var(str, None, optional=True, check=parse_movie_no),
+    "watch_branches": _Var(str, None, optional=True, check=_branches),
+    "watch_formats": _Var(str, "MX4D", check=lambda v: ",".join(sorted(parse_formats(v)))),
+    "watch_days": _Var(str, "weekend", check=_keep(Days.parse)),
+    "watch_times": _Var(str, "", check=_keep(TimeWindow.parse)),
+    "watch_min_seats": _Var(int, 3, ge=1, le=10),
+    "watch_together": _Var(bool, False),
+    "watch_mention": _Var(str, "", check=_keep(Mention.parse)),
+    "watch_notify": _Var(str, "both", check=parse_notify),
+    "watch_news_channel_id": _snowflake(),
+    "watch_news_mention": _Var(str, None, optional=True, check=_news_mention),
+    "watch_rows": _Var(str, "", check=_keep(RowRule.parse)),
+    "watch_centre": _Var(str, "off", check=parse_centre),
+    "watch_remind": _Var(str, "off", check=_keep(parse_remind)),
+    # The .env watch is re-polled between scheduled checks (the fast lane); off by default.
+    "watch_fast_lane": _Var(bool, False),
+    # What the fast lane may spend, in MEGABOX requests per hour, for all its watches; it
+    # shares MEGABOX_REQUESTS_PER_SECOND with the scheduled checks and yields to them.
+    "fast_lane_requests_per_hour": _Var(int, 240, ge=1, le=18_000),
+    #: The language of the CLI, and of channel messages in a server that has not chosen one
+    #: with /language (issue 18): ko or en.
+    "bot_language": _Var(str, "ko", check=_language),
+    "log_level": _Var(str, "INFO", check=_level),
+    "heartbeat_file": _Var(Path, Path("./data/heartbeat")),
+    "heartbeat_max_age_seconds": _Var(int, 180, ge=10),
+    # The whole stop: a running check gets half of it, then it is abandoned (it stores
+    # nothing half-way); stored alerts get the rest. Under docker's default 10 s.
+    "shutdown_timeout_seconds": _Var(float, 8.0, gt=0, le=120),
+    # The gateway may be down this long before the process exits for compose to restart it.
+    "reconnect_give_up_minutes": _Var(float, 15.0, gt=0),
+}
 
-    @field_validator("watch_rows")
-    @classmethod
-    def _rows(cls, value: str) -> str:
-        RowRule.parse(value)
-        return value
 
-    @field_validator("watch_centre")
-    @classmethod
-    def _centre(cls, value: str) -> str:
-        return parse_centre(value)
+def read_env_file(path: Path) -> dict[str, str]:
+    """`KEY=VALUE` lines (compose's env_file and the usual `.env`): blank lines and `#`
+    comments skipped, an optional `export `, quotes around a value removed, and for an
+    unquoted value a ` #` comment after it."""
+    values: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.removeprefix("export ").partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        elif " #" in value:
+            value = value.split(" #", 1)[0].rstrip()
+        values[key.strip().lower()] = value
+    return values
 
-    @field_validator("watch_remind")
-    @classmethod
-    def _remind(cls, value: str) -> str:
-        parse_remind(value)
-        return value
 
-    @model_validator(mode="after")
-    def _watch_complete(self) -> Settings:
+class Settings:
+    """The validated configuration: every variable of `VARIABLES` as an attribute.
+
+    Read from, highest first: keyword arguments, the environment (any case), the `.env`
+    file; an empty value in the environment or the file means "not set"."""
+
+    discord_token: SecretStr | None
+    alert_channel_id: int | None
+    status_channel_id: int | None
+    discord_guild_id: int | None
+    megabox_base_url: str
+    megabox_requests_per_second: float
+    megabox_jitter_seconds: float
+    megabox_timeout_seconds: float
+    megabox_max_retries: int
+    megabox_backoff_seconds: float
+    database_url: str
+    check_schedule: str
+    horizon_days: int
+    flap_damping_minutes: int
+    failure_alert_threshold: int
+    alert_max_refusals: int
+    check_cooldown_seconds: int
+    history_cooldown_seconds: int
+    personal_requests_per_check: int
+    watch_movie_no: str | None
+    watch_branches: str | None
+    watch_formats: str
+    watch_days: str
+    watch_times: str
+    watch_min_seats: int
+    watch_together: bool
+    watch_mention: str
+    watch_notify: str
+    watch_news_channel_id: int | None
+    watch_news_mention: str | None
+    watch_rows: str
+    watch_centre: str
+    watch_remind: str
+    watch_fast_lane: bool
+    fast_lane_requests_per_hour: int
+    bot_language: str
+    log_level: str
+    heartbeat_file: Path
+    heartbeat_max_age_seconds: int
+    shutdown_timeout_seconds: float
+    reconnect_give_up_minutes: float
+
+    def __init__(self, _env_file: str | Path | None = ".env", **values: Any) -> None:
+        given: dict[str, Any] = {}
+        if _env_file is not None and Path(_env_file).is_file():
+            given.update(read_env_file(Path(_env_file)))
+        given.update((k.lower(), v) for k, v in os.environ.items() if k.lower() in VARIABLES)
+        given = {k: v for k, v in given.items() if v != ""}  # `ALERT_CHANNEL_ID=`: not set
+        given.update((k.lower(), v) for k, v in values.items())
+        for name, var in VARIABLES.items():
+            if name not in given:  # a default is not checked again (as pydantic did not)
+                setattr(self, name, var.default)
+                continue
+            raw = given[name]
+            try:
+                value = None if raw is None and var.optional else var.read(raw)
+            except _Bad as exc:
+                raise _error(name, str(exc), raw, exc.shown) from None
+            except ValueError as exc:
+                raise _error(name, str(exc), raw, True) from None
+            setattr(self, name, value)
+        self._check_together()
+
+    def _check_together(self) -> None:
         if self.watch_movie_no and not self.watch_branches:
-            raise ValueError("WATCH_BRANCHES: required when WATCH_MOVIE_NO is set (e.g. 1351)")
+            raise ConfigError("WATCH_BRANCHES: required when WATCH_MOVIE_NO is set (e.g. 1351)")
         ceiling = int(self.megabox_requests_per_second * 3600 / 2)
         if self.fast_lane_requests_per_hour > ceiling:
             # The scheduled checks and /check need the other half of the budget.
-            raise ValueError(
+            raise ConfigError(
                 f"FAST_LANE_REQUESTS_PER_HOUR: at most half of MEGABOX_REQUESTS_PER_SECOND "
                 f"allows, {ceiling} (got {self.fast_lane_requests_per_hour})"
             )
-        return self
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in VARIABLES)
+        return f"Settings({shown})"
 
     def client_options(self) -> ClientOptions:
         return ClientOptions(
@@ -259,19 +436,15 @@ class Settings(BaseSettings):
 
 def load_settings(**overrides: Any) -> Settings:
     """Settings from the environment and `.env`, or one `ConfigError` line naming the variable."""
-    try:
-        # Configuration errors are the operator's: in English, whatever BOT_LANGUAGE says.
-        with i18n.using("en"):
-            return Settings(**overrides)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]).upper()
-        message = str(first["msg"]).removeprefix("Value error, ")
-        if not field and ":" in message:
-            field, _, message = message.partition(": ")
-        value = first.get("input")
-        shown = "" if field == "DISCORD_TOKEN" or isinstance(value, dict) else f" (got {value!r})"
-        raise ConfigError(f"{field or 'configuration'}: {message}{shown}") from None
+    # Configuration errors are the operator's: in English, whatever BOT_LANGUAGE says.
+    with i18n.using("en"):
+        return Settings(**overrides)
+
+
+def _error(name: str, message: str, value: Any, shown: bool) -> ConfigError:
+    field = name.upper()
+    quoted = "" if field == "DISCORD_TOKEN" or not shown else f" (got {value!r})"
+    return ConfigError(f"{field}: {message}{quoted}")
 
 
 def configure_logging(level: str) -> None:

@@ -1,9 +1,14 @@
-"""Paints seat-map pictures (bot/seat_picture.py models) as PNG, in a short-lived process.
+"""Paints seat-map pictures (bot/seat_picture.py models) as PNG, in a process of its own.
 
-Pillow is imported only here, and this runs as `python -m bot.picture_worker` (see
-`render_pngs`): the bot never loads Pillow, so its memory at rest does not grow, and a render
-never runs on the event loop. Protocol: a JSON list of models on stdin; for each, its PNG
-as a 4-byte big-endian length and the bytes, on stdout.
+Pillow is imported only here: the bot never loads Pillow, so its memory at rest does not
+grow, and a render never runs on the event loop. Two ways to run it:
+
+- `python -m bot.picture_worker --serve`: the bot's warm worker (bot/drawing.py). Frames on
+  stdin: a 4-byte big-endian length and one model as JSON; for each, on stdout: b"K" and a
+  4-byte length and the PNG, or b"E", a length and an error text (the worker stays up). It
+  exits at the end of its input.
+- `python -m bot.picture_worker` (`render_pngs`, one-shot; the bench): a JSON list of models
+  on stdin; for each, its PNG as a 4-byte big-endian length and the bytes, on stdout.
 """
 
 from __future__ import annotations
@@ -62,7 +67,30 @@ def paint(model: dict[str, Any]) -> bytes:
     return out.getvalue()
 
 
+def serve() -> None:
+    """The warm worker's loop (see the module's docstring)."""
+    from PIL import Image, ImageDraw, ImageFont  # noqa: F401  loaded before the first frame
+
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    while header := stdin.read(4):
+        if len(header) < 4:
+            return
+        (size,) = struct.unpack(">I", header)
+        body = stdin.read(size)
+        if len(body) < size:
+            return
+        try:
+            kind, out = b"K", paint(json.loads(body))
+        except Exception as exc:  # a bad model must not take the worker down
+            kind, out = b"E", f"{type(exc).__name__}: {exc}".encode()
+        stdout.write(struct.pack(">cI", kind, len(out)) + out)
+        stdout.flush()
+
+
 def main() -> None:
+    if "--serve" in sys.argv[1:]:
+        serve()
+        return
     models = json.load(sys.stdin)
     stdout = sys.stdout.buffer
     for model in models:

@@ -8,13 +8,14 @@ later (a retry, a restart) without asking MEGABOX again. Only seats MEGABOX draw
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from bot.megabox.models import SeatMap
+import msgspec
+
+from bot.megabox.models import Seat, SeatMap
 
 FREE = "GERN_SELL"
 WHEELCHAIR = "DISABLED_CLS"
@@ -44,33 +45,93 @@ class LayoutSeat:
         return self.x + self.w / 2
 
 
-@dataclass(frozen=True)
+#: Seats are immutable and a hall's seats repeat in every screening of it (only `free`
+#: changes), so layouts share their seat objects: a check holds hundreds of layouts, and
+#: 200 seats each as separate objects were most of its memory (issue 17). Bounded: it is
+#: emptied when it grows past this many seats.
+_SHARED: dict[tuple[object, ...], LayoutSeat] = {}
+_SHARED_MAX = 10_000
+
+
+def _seat(
+    key: tuple[str, str, float, float, float, bool, bool, int | None, int | None],
+) -> LayoutSeat:
+    seat = _SHARED.get(key)
+    if seat is None:
+        if len(_SHARED) >= _SHARED_MAX:
+            _SHARED.clear()
+        seat = _SHARED[key] = LayoutSeat(*key)
+    return seat
+
+
+def _map_seat(s: Seat, y: float) -> LayoutSeat:
+    free, wheelchair = s.seat_stat_cd == FREE, s.seat_class_cd == WHEELCHAIR
+    # Keyed by the raw fields: a seat seen before costs one lookup, no conversions.
+    key = (s.row_nm, s.seat_no, s.horz, y, s.horz_size, free, wheelchair, s.grp_no, s.grp_seq)
+    seat = _SHARED.get(key)
+    if seat is None:
+        assert s.horz is not None
+        if len(_SHARED) >= _SHARED_MAX:
+            _SHARED.clear()
+        w = float(s.horz_size) if s.horz_size else 1.0
+        seat = LayoutSeat(
+            s.row_nm, s.label, float(s.horz), y, w, free, wheelchair, s.grp_no, s.grp_seq
+        )
+        _SHARED[key] = seat
+    return seat
+
+
 class SeatLayout:
-    seats: tuple[LayoutSeat, ...]
+    """A hall's seats. Read back from the store it stays the stored text until its seats are
+    needed (a check reads the stored layout of every screening of a chunk, and most are never
+    looked at), and storing it again reuses that text."""
+
+    __slots__ = ("__dict__", "_encoded", "_seats")
+
+    def __init__(
+        self, seats: tuple[LayoutSeat, ...] | None = None, *, encoded: str | None = None
+    ) -> None:
+        if seats is None and encoded is None:
+            raise ValueError("a layout needs its seats or their stored text")
+        self._seats = seats
+        self._encoded = encoded
+
+    @property
+    def seats(self) -> tuple[LayoutSeat, ...]:
+        if self._seats is None:
+            assert self._encoded is not None
+            self._seats = tuple(
+                _seat((r, lbl, float(x), float(y), float(w), bool(f), bool(wc), g, q))
+                for r, lbl, x, y, w, f, wc, g, q in msgspec.json.decode(self._encoded)
+            )
+        return self._seats
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SeatLayout) and self.seats == other.seats
+
+    def __hash__(self) -> int:
+        return hash(self.seats)
+
+    def __repr__(self) -> str:
+        return f"SeatLayout({len(self.seats)} seats)"
 
     @classmethod
     def from_seat_map(cls, seat_map: SeatMap) -> SeatLayout:
         shown = [s for s in seat_map.seats if s.seat_expo_at == "Y"]
         # A map without row positions (never seen, but cheap to survive) is drawn in the
         # order of its row letters.
-        order = {r: i + 1 for i, r in enumerate(sorted({s.row_nm for s in shown}))}
+        order: dict[str, int] | None = None
         seats: list[LayoutSeat] = []
         for s in shown:
             if s.horz is None:
                 continue  # nowhere to draw it, nothing to be adjacent to
-            seats.append(
-                LayoutSeat(
-                    row=s.row_nm,
-                    label=s.label,
-                    x=float(s.horz),
-                    y=float(s.vert) if s.vert is not None else float(order[s.row_nm]),
-                    w=float(s.horz_size) if s.horz_size else 1.0,
-                    free=s.seat_stat_cd == FREE,
-                    wheelchair=s.seat_class_cd == WHEELCHAIR,
-                    grp=s.grp_no,
-                    seq=s.grp_seq,
-                )
-            )
+            if s.vert is not None:
+                y = float(s.vert)
+            else:
+                if order is None:
+                    order = {r: i + 1 for i, r in enumerate(sorted({s.row_nm for s in shown}))}
+                y = float(order[s.row_nm])
+            seats.append(_map_seat(s, y))
         return cls(tuple(seats))
 
     # -- geometry from the hall itself --------------------------------------------------------
@@ -109,20 +170,17 @@ class SeatLayout:
     # -- storage ------------------------------------------------------------------------------
 
     def encode(self) -> str:
-        return json.dumps(
+        if self._encoded is not None:  # read from the store: the same text again
+            return self._encoded
+        # Not kept: a check holds hundreds of fresh layouts and stores each once.
+        return msgspec.json.encode(
             [[s.row, s.label, s.x, s.y, s.w, int(s.free), int(s.wheelchair), s.grp, s.seq]
-             for s in self.seats],
-            separators=(",", ":"),
-        )  # fmt: skip
+             for s in self.seats]
+        ).decode()  # fmt: skip
 
     @classmethod
     def decode(cls, text: str) -> SeatLayout:
-        return cls(
-            tuple(
-                LayoutSeat(r, lbl, float(x), float(y), float(w), bool(f), bool(wc), g, q)
-                for r, lbl, x, y, w, f, wc, g, q in json.loads(text)
-            )
-        )
+        return cls(encoded=text)
 
 
 def runs(seats: Iterable[LayoutSeat]) -> list[tuple[LayoutSeat, ...]]:

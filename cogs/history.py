@@ -14,6 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.chart import ChartError, chart_data, render_in_worker
+from bot.drawing import DrawingBusy
 from bot.i18n import _, ngettext
 from bot.watch_forms import FormError
 from bot.watches import Watch
@@ -97,7 +98,13 @@ class History(commands.Cog):
             threshold=found.min_seats,
         )
         try:
-            png = await render_in_worker(data)
+            png = await render_in_worker(data, self.bot.drawing)
+        except DrawingBusy:
+            await answer(
+                interaction,
+                content=_("Other pictures are being drawn just now; please try again in a minute."),
+            )
+            return
         except (ChartError, TimeoutError) as exc:
             log.error("history chart failed: %s", exc)
             await answer(

@@ -16,8 +16,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.checker import CheckBusy, CheckResult, SeenScreening
+from bot.drawing import DrawingBusy
 from bot.i18n import _
-from bot.picture_worker import render_pngs
 from bot.report import when
 from bot.schedule import overrun_warning, schedule_gap
 from bot.seat_picture import picture
@@ -99,7 +99,7 @@ class Inspect(commands.Cog):
                 return
             # Errors are told per branch: only those of the member's watches.
             shown = result.for_watches({w.id for w in mine})
-            embeds, files = await match_pictures(shown)
+            embeds, files = await match_pictures(shown, self.bot)
             await answer(interaction, embeds=[check_embed(shown), *embeds], files=files)
 
     @app_commands.command(name="status", description="Show the bot's health and what it watches")
@@ -165,9 +165,12 @@ class Inspect(commands.Cog):
 MAX_PICTURES = 4
 
 
-async def match_pictures(result: CheckResult) -> tuple[list[discord.Embed], list[discord.File]]:
-    """A seat-map picture per match (the first few), painted in one worker process, each
-    in its own embed; matches whose seat map was not read (an estimate) get none."""
+async def match_pictures(
+    result: CheckResult, bot: WatchBot
+) -> tuple[list[discord.Embed], list[discord.File]]:
+    """A seat-map picture per match (the first few), painted in one drawing job (or taken
+    from the pictures already painted for alerts), each in its own embed; matches whose seat
+    map was not read (an estimate) get none."""
     watches = {w.id: w for w in result.watches}
     chosen: list[tuple[SeenScreening, dict[str, Any]]] = []
     for s in result.matches:
@@ -175,10 +178,15 @@ async def match_pictures(result: CheckResult) -> tuple[list[discord.Embed], list
             continue
         watch = watches[s.matched_by[0]]
         count = s.count_for(watch.id) or s.count
-        model = picture(s.count.layout, watch.prefs, count.best_seats)
-        chosen.append((s, model.to_json()))
+        chosen.append((s, picture(s.count.layout, watch.prefs, count.best_seats).to_json()))
+    if not chosen:
+        return [], []
     try:
-        pngs = await render_pngs([model for _s, model in chosen])
+        pngs = await bot.drawing.pictures([model for _s, model in chosen])
+    except DrawingBusy:
+        log.warning("seat pictures for /check skipped: drawing queue busy")
+        note = _("No seat pictures this time: other pictures were being drawn.")
+        return [discord.Embed(description=note)], []
     except Exception:
         log.exception("seat pictures for /check could not be painted")
         return [], []

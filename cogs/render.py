@@ -192,10 +192,15 @@ def closed_text(view: AlertView) -> tuple[str, str]:
 
 
 def alert_message(
-    view: AlertView, *, test: bool = False, picture: str | None = None
+    view: AlertView,
+    *,
+    test: bool = False,
+    picture: str | None = None,
+    no_picture: str | None = None,
 ) -> dict[str, Any]:
     """The keyword arguments for `send`/`edit` of one alert, open or closed; `picture`: the
-    file name of its attached seat-map picture, shown in the embed."""
+    file name of its attached seat-map picture, shown in the embed; `no_picture`: why an open
+    alert with a stored hall comes without one."""
     movie = safe(view.movie_nm)
     if view.open:
         title = _("🎟️ Seats open: {movie}").format(movie=movie)
@@ -218,6 +223,8 @@ def alert_message(
             embed.add_field(name=_("Your seats"), value=view.prefs.describe())
         if picture is not None:
             embed.set_image(url=f"attachment://{picture}")
+        elif no_picture is not None:
+            embed.add_field(name=_("Seat map"), value=no_picture)
         elif view.exact and view.layout is None:
             embed.add_field(name=_("Seat map"), value=_("no picture (the hall was not stored)"))
     embed.set_footer(

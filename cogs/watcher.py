@@ -26,10 +26,11 @@ from discord.utils import escape_markdown
 
 from bot import i18n, outbox
 from bot.checker import CheckResult
+from bot.drawing import DrawingBusy
 from bot.i18n import N_, _, ngettext
 from bot.megabox.models import KST
+from bot.memory import release_free_memory
 from bot.outbox import AlertJob, Failure, FailureKind, GiveUp, Posted
-from bot.picture_worker import render_pngs
 from bot.report import status_line
 from bot.seat_picture import picture
 from bot.seat_prefs import remind_text
@@ -133,6 +134,8 @@ class Watcher(commands.Cog):
         self, trigger: str, *, wait: bool = True, only: Collection[int] | None = None
     ) -> CheckResult:
         async with self.bot.working():
+            # The picture worker loads while MEGABOX answers: the first alert need not wait.
+            self.bot.drawing.warm()
             try:
                 # Alerts go out as each part of a long check stores them, not at its end.
                 result = await self.bot.checker.run(
@@ -142,6 +145,7 @@ class Watcher(commands.Cog):
                 self.wake()  # closings and revivals need their edits too
             log.info("%s", status_line(result))
             await self.report(result)
+            release_free_memory()  # a check's garbage goes back, not just to the heap
             return result
 
     async def alerts_stored(self) -> None:
@@ -239,8 +243,10 @@ class Watcher(commands.Cog):
         try:
             target = await self.target(job.target_kind, job.target_id)
             with i18n.using(self._language(job)):
-                files = await self._picture(job)
-                kwargs = alert_message(job.view, picture=files[0].filename if files else None)
+                files, no_picture = await self._picture(job)
+                kwargs = alert_message(
+                    job.view, picture=files[0].filename if files else None, no_picture=no_picture
+                )
             if files:
                 kwargs["files"] = files
             # The same nonce on every try: if Discord stored an earlier try whose answer was
@@ -280,8 +286,10 @@ class Watcher(commands.Cog):
         # Open again: a fresh picture; closed: none (the hall shown would be out of date).
         # In its target's language as it is now: an edit never mixes languages in one message.
         with i18n.using(self._language(job)):
-            files = await self._picture(job) if job.open else []
-            kwargs = alert_message(job.view, picture=files[0].filename if files else None)
+            files, no_picture = await self._picture(job) if job.open else ([], None)
+            kwargs = alert_message(
+                job.view, picture=files[0].filename if files else None, no_picture=no_picture
+            )
         kwargs["attachments"] = files
         kwargs.pop("allowed_mentions")  # an edit never pings
         try:
@@ -298,20 +306,24 @@ class Watcher(commands.Cog):
     def _language(self, job: AlertJob) -> str:
         return self.bot.target_language(job.target_kind, job.target_id)
 
-    async def _picture(self, job: AlertJob) -> list[discord.File]:
-        """The seat-map picture of an open alert, painted in a worker process from the hall
-        stored with the screening; none for an estimate, or when painting fails (the alert
-        must not wait for a picture)."""
+    async def _picture(self, job: AlertJob) -> tuple[list[discord.File], str | None]:
+        """The seat-map picture of an open alert, from the hall stored with the screening
+        (painted once per seat state: a retry or an edit reuses it), and why there is none
+        when it could not be had: the alert must not wait long for a picture. None at all for
+        an estimate. Called in the target's language (the picture's legend speaks it)."""
         view = job.view
         if not view.open or view.layout is None:
-            return []
+            return [], None
         model = picture(view.layout, view.prefs, view.best_seats)
         try:
-            (png,) = await render_pngs([model.to_json()])
+            (png,) = await self.bot.drawing.pictures([model.to_json()])
+        except DrawingBusy:
+            log.warning("alert %s sent without its picture: drawing queue busy", job.alert_id)
+            return [], _("no picture this time (other pictures were being drawn)")
         except Exception:
             log.exception("seat picture of alert %s could not be painted", job.alert_id)
-            return []
-        return [discord.File(io.BytesIO(png), filename=picture_name(view.play_schdl_no))]
+            return [], _("no picture this time (it could not be drawn)")
+        return [discord.File(io.BytesIO(png), filename=picture_name(view.play_schdl_no))], None
 
     async def _remind(self, job: AlertJob, now: datetime) -> int:
         """The one reminder of a still-open opening; part of it (never a new opening)."""

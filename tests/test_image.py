@@ -230,8 +230,8 @@ RUNTIME_PROBE = """
 import os, sys, time, importlib
 assert os.getuid() == int(sys.argv[1]) and os.getgid() == int(sys.argv[1]), (os.getuid(), os.getgid())
 assert sys.prefix == "/app/.venv", sys.prefix
-for name in ("discord", "aiohttp", "apscheduler", "pydantic_settings", "yoyo", "aiosqlite",
-             "tenacity", "aiolimiter", "tzdata"):
+for name in ("discord", "aiohttp", "apscheduler", "yoyo", "aiosqlite",
+             "aiolimiter", "tzdata"):
     importlib.import_module(name)
 assert time.strftime("%Z") == "KST", time.strftime("%Z")
 open("/data/probe", "w").write("ok")      # the named volume: writable by the bot's user

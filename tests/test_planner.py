@@ -18,10 +18,12 @@ def fixture_calendar(world: World) -> dict[date, CalendarDay]:
     for n in range(25):
         day = TODAY + timedelta(days=n)
         key = f"{day:%Y%m%d}"
-        days[day] = CalendarDay(
-            playDe=key,
-            formAt="Y" if world.megabox.is_open(key) else "N",
-            hldyDivAt="Y" if day == date(2026, 12, 25) else "N",
+        days[day] = CalendarDay.model_validate(
+            {
+                "playDe": key,
+                "formAt": "Y" if world.megabox.is_open(key) else "N",
+                "hldyDivAt": "Y" if day == date(2026, 12, 25) else "N",
+            }
         )
     return days
 

@@ -330,7 +330,9 @@ async def test_watches_of_two_guilds_coalesce_into_the_minimum(run: Running) -> 
     for n in range(21):
         day = FIXTURE_NOW.date().fromordinal(FIXTURE_NOW.date().toordinal() + n)
         key = f"{day:%Y%m%d}"
-        calendar[day] = CalendarDay(playDe=key, formAt="Y" if run.megabox.is_open(key) else "N")
+        calendar[day] = CalendarDay.model_validate(
+            {"playDe": key, "formAt": "Y" if run.megabox.is_open(key) else "N"}
+        )
     minimum = minimum_listing_requests(watches, calendar, FIXTURE_NOW.date(), 21)
     # 4 branches over 4 open weekend dates: ceil(4/3) = 2 requests a date.
     assert minimum == 8

@@ -7,11 +7,12 @@ Every quirk is absorbed here, once: HTML entities in names, numbers as strings, 
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Annotated, Any
+from typing import Any, Self
 from zoneinfo import ZoneInfo
 
-from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
+import msgspec
 
 KST = ZoneInfo("Asia/Seoul")
 
@@ -19,6 +20,21 @@ KST = ZoneInfo("Asia/Seoul")
 #: MEGABOX has no "4DX": its motion-seat format is MX4D (README §1, §9).
 MX4D = "MX4D"
 MX4D_PLAY_KIND = "MK32"
+
+
+class BadRow(ValueError):
+    """One entry of an answer does not have the expected shape: `key` names the field (as
+    MEGABOX spells it), the message says what was wrong."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(f"{key}: {message}" if key else message)
+        self.key = key
+        self.message = message
+
+
+# Plain dataclasses fed by these readers replace pydantic here: importing pydantic cost the
+# bot ~12 MiB and a tenth of its start-up, and its per-field Python validators were most of
+# the CPU of reading a listing (bench/README.md, issue 17).
 
 
 def _unescape(value: Any) -> Any:
@@ -34,7 +50,7 @@ def _lenient_int(value: Any) -> Any:
         try:
             return int(float(value))
         except ValueError:
-            return value  # let pydantic report the bad value
+            return value  # reported as a bad value by the reader
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
@@ -48,13 +64,6 @@ def _yyyymmdd(value: Any) -> Any:
     return value
 
 
-def _clock(value: Any) -> Any:
-    """Reject an unreadable time here, as a bad answer, not later as a crash."""
-    if isinstance(value, str):
-        parse_clock(value)
-    return value
-
-
 def _str_code(value: Any) -> Any:
     """Codes are strings; keep leading zeros, accept numbers defensively."""
     if isinstance(value, int):
@@ -62,12 +71,102 @@ def _str_code(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-Name = Annotated[str, BeforeValidator(_unescape)]
-Count = Annotated[int, BeforeValidator(_lenient_int)]
-OptCount = Annotated[int | None, BeforeValidator(_lenient_int)]
-Day = Annotated[date, BeforeValidator(_yyyymmdd)]
-Code = Annotated[str, BeforeValidator(_str_code)]
-Clock = Annotated[str, BeforeValidator(_clock)]
+_REQUIRED: Any = object()
+
+
+class _Reader:
+    """Reads one raw entry (a JSON object) field by field; each reader raises `BadRow`."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: Any) -> None:
+        if not isinstance(raw, dict):
+            raise BadRow("", f"not an object: {type(raw).__name__}")
+        self.raw = raw
+
+    def _get(self, key: str, default: Any) -> Any:
+        raw = self.raw
+        if key in raw:
+            return raw[key]
+        if default is _REQUIRED:
+            raise BadRow(key, "missing")
+        return default
+
+    def name(self, key: str, default: Any = _REQUIRED) -> str:
+        value = _unescape(self._get(key, default))
+        if not isinstance(value, str):
+            raise BadRow(key, f"not a string: {value!r}")
+        return value
+
+    def opt_name(self, *keys: str) -> str | None:
+        for key in keys:
+            if key in self.raw:
+                return None if self.raw[key] is None else self.name(key)
+        return None
+
+    def text(self, key: str, default: Any = _REQUIRED) -> str:
+        value = self._get(key, default)
+        if not isinstance(value, str):
+            raise BadRow(key, f"not a string: {value!r}")
+        return value
+
+    def opt_text(self, *keys: str) -> str | None:
+        for key in keys:
+            if key in self.raw:
+                return None if self.raw[key] is None else self.text(key)
+        return None
+
+    def code(self, key: str, default: Any = _REQUIRED, *, required: bool = False) -> str:
+        value = _str_code(self._get(key, default))
+        if not isinstance(value, str):
+            raise BadRow(key, f"not a code: {value!r}")
+        if required and not value:
+            raise BadRow(key, "empty")
+        return value
+
+    def opt_code(self, key: str) -> str | None:
+        return None if self.raw.get(key) is None else self.code(key)
+
+    def count(self, key: str, *, minimum: int | None = None) -> int:
+        value = self.opt_count(key, required=True)
+        if value is None:
+            raise BadRow(key, "empty")
+        if minimum is not None and value < minimum:
+            raise BadRow(key, f"less than {minimum}: {value}")
+        return value
+
+    def opt_count(self, key: str, *, required: bool = False) -> int | None:
+        value = _lenient_int(self._get(key, _REQUIRED if required else None))
+        if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+            return value
+        raise BadRow(key, f"not a whole number: {value!r}")
+
+    def number(self, key: str) -> float | None:
+        value = self.raw.get(key)
+        if value is None or isinstance(value, bool):
+            return None if value is None else float(value)
+        if isinstance(value, int | float):
+            return float(value)
+        if isinstance(value, str):
+            try:
+                return float(value.strip())
+            except ValueError:
+                pass
+        raise BadRow(key, f"not a number: {value!r}")
+
+    def day(self, key: str) -> date:
+        value = _yyyymmdd(self._get(key, _REQUIRED))
+        if isinstance(value, datetime) or not isinstance(value, date):
+            raise BadRow(key, f"not a date: {value!r}")
+        return value
+
+    def clock(self, key: str) -> str:
+        value = self.text(key)
+        try:
+            parse_clock(value)  # an unreadable time is a bad answer here, not a crash later
+        except ValueError as exc:
+            raise BadRow(key, str(exc)) from None
+        return value
 
 
 def parse_clock(text: str) -> tuple[int, int]:
@@ -88,35 +187,59 @@ def at_clock(day: date, clock: str) -> datetime:
     return base + timedelta(hours=hours, minutes=minutes)
 
 
-class _Row(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
-
-
-class Screening(_Row):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Screening:
     """One row of `movieFormList` (README §4.3)."""
 
-    play_schdl_no: Code = Field(alias="playSchdlNo", min_length=1)
-    play_de: Day = Field(alias="playDe")
-    start_clock: Clock = Field(alias="playStartTime")
-    end_clock: Clock = Field(alias="playEndTime")
-    brch_no: Code = Field(alias="brchNo", min_length=1)
-    brch_nm: Name = Field(alias="brchNm", default="")
-    brch_eng_nm: Name | None = Field(alias="brchEngNm", default=None)
-    theab_no: Code = Field(alias="theabNo", default="")
-    theab_nm: Name = Field(alias="theabExpoNm", default="")
+    play_schdl_no: str
+    play_de: date
+    start_clock: str
+    end_clock: str
+    brch_no: str
+    brch_nm: str = ""
+    brch_eng_nm: str | None = None
+    theab_no: str = ""
+    theab_nm: str = ""
     # Rows without a hall type are "unknown format", never "not MX4D" (README §13.13).
-    theab_kind_cd: Code | None = Field(alias="theabKindCd", default=None)
-    theab_seat_cnt: OptCount = Field(alias="theabSeatCnt", default=None)
-    tot_seat_cnt: OptCount = Field(alias="totSeatCnt", default=None)
-    rest_seat_cnt: Count = Field(alias="restSeatCnt", ge=0)
-    movie_no: Code = Field(alias="movieNo", min_length=1)
-    rpst_movie_no: Code | None = Field(alias="rpstMovieNo", default=None)
-    movie_nm: Name = Field(alias="movieNm", default="")
-    play_kind_cd: Code | None = Field(alias="playKindCd", default=None)
-    play_kind_nm: Name | None = Field(alias="playKindNm", default=None)
-    event_div_cd: Code | None = Field(alias="eventDivCd", default=None)
-    bokd_able_at: str = Field(alias="bokdAbleAt", default="Y")
-    brch_bokd_unable_at: str = Field(alias="brchBokdUnableAt", default="N")
+    theab_kind_cd: str | None = None
+    theab_seat_cnt: int | None = None
+    tot_seat_cnt: int | None = None
+    rest_seat_cnt: int
+    movie_no: str
+    rpst_movie_no: str | None = None
+    movie_nm: str = ""
+    play_kind_cd: str | None = None
+    play_kind_nm: str | None = None
+    event_div_cd: str | None = None
+    bokd_able_at: str = "Y"
+    brch_bokd_unable_at: str = "N"
+
+    @classmethod
+    def model_validate(cls, raw: Any) -> Self:
+        r = _Reader(raw)
+        return cls(
+            play_schdl_no=r.code("playSchdlNo", required=True),
+            play_de=r.day("playDe"),
+            start_clock=r.clock("playStartTime"),
+            end_clock=r.clock("playEndTime"),
+            brch_no=r.code("brchNo", required=True),
+            brch_nm=r.name("brchNm", ""),
+            brch_eng_nm=r.opt_name("brchEngNm"),
+            theab_no=r.code("theabNo", ""),
+            theab_nm=r.name("theabExpoNm", ""),
+            theab_kind_cd=r.opt_code("theabKindCd"),
+            theab_seat_cnt=r.opt_count("theabSeatCnt"),
+            tot_seat_cnt=r.opt_count("totSeatCnt"),
+            rest_seat_cnt=r.count("restSeatCnt", minimum=0),
+            movie_no=r.code("movieNo", required=True),
+            rpst_movie_no=r.opt_code("rpstMovieNo"),
+            movie_nm=r.name("movieNm", ""),
+            play_kind_cd=r.opt_code("playKindCd"),
+            play_kind_nm=r.opt_name("playKindNm"),
+            event_div_cd=r.opt_code("eventDivCd"),
+            bokd_able_at=r.text("bokdAbleAt", "Y"),
+            brch_bokd_unable_at=r.text("brchBokdUnableAt", "N"),
+        )
 
     @property
     def start(self) -> datetime:
@@ -156,13 +279,24 @@ class Screening(_Row):
         return movie_no in (self.movie_no, self.rpst_movie_no)
 
 
-class CalendarDay(_Row):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CalendarDay:
     """One entry of `movieFormDeList` (README §4.4, §5.2)."""
 
-    play_de: Day = Field(alias="playDe")
-    form_at: str = Field(alias="formAt", default="N")
-    hldy_div_at: str | None = Field(alias="hldyDivAt", default=None)
-    scrdt_div_cd: str | None = Field(alias="scrdtDivCd", default=None)
+    play_de: date
+    form_at: str = "N"
+    hldy_div_at: str | None = None
+    scrdt_div_cd: str | None = None
+
+    @classmethod
+    def model_validate(cls, raw: Any) -> Self:
+        r = _Reader(raw)
+        return cls(
+            play_de=r.day("playDe"),
+            form_at=r.text("formAt", "N"),
+            hldy_div_at=r.opt_text("hldyDivAt"),
+            scrdt_div_cd=r.opt_text("scrdtDivCd"),
+        )
 
     @property
     def open(self) -> bool:
@@ -174,63 +308,130 @@ class CalendarDay(_Row):
         return self.hldy_div_at == "Y" or self.scrdt_div_cd == "HLDY"
 
 
-class Branch(_Row):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Branch:
     """One entry of `areaBrchList` (README §4.6)."""
 
-    brch_no: Code = Field(alias="brchNo", min_length=1)
-    brch_nm: Name = Field(alias="brchNm")
-    brch_eng_nm: Name | None = Field(alias="brchEngNm", default=None)
-    area_cd: Code = Field(alias="areaCd", default="")
-    area_nm: Name = Field(alias="areaCdNm", default="")
-    bokd_unable_at: str = Field(alias="brchBokdUnableAt", default="N")
+    brch_no: str
+    brch_nm: str
+    brch_eng_nm: str | None = None
+    area_cd: str = ""
+    area_nm: str = ""
+    bokd_unable_at: str = "N"
+
+    @classmethod
+    def model_validate(cls, raw: Any) -> Self:
+        r = _Reader(raw)
+        return cls(
+            brch_no=r.code("brchNo", required=True),
+            brch_nm=r.name("brchNm"),
+            brch_eng_nm=r.opt_name("brchEngNm"),
+            area_cd=r.code("areaCd", ""),
+            area_nm=r.name("areaCdNm", ""),
+            bokd_unable_at=r.text("brchBokdUnableAt", "N"),
+        )
 
 
-class Movie(_Row):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Movie:
     """One entry of `selectMovieList.do`'s `movieList` (README §7)."""
 
-    movie_no: Code = Field(alias="movieNo", min_length=1)
-    rpst_movie_no: Code | None = Field(alias="rpstMovieNo", default=None)
-    movie_nm: Name = Field(alias="movieNm")
-    movie_eng_nm: Name | None = Field(alias="movieEngNm", default=None)
-    release: str | None = Field(alias="rfilmDe", default=None)
-    play_time: OptCount = Field(alias="playTime", default=None)
-    admis_class_nm: Name | None = Field(
-        validation_alias=AliasChoices("admisClassNm", "admisClassCdNm"), default=None
-    )
-    mx4d: str | None = Field(alias="mx4dTheabAt", default=None)
+    movie_no: str
+    rpst_movie_no: str | None = None
+    movie_nm: str
+    movie_eng_nm: str | None = None
+    release: str | None = None
+    play_time: int | None = None
+    admis_class_nm: str | None = None
+    mx4d: str | None = None
     #: "Y" = bookable online now; upcoming films are listed before they are (README §7).
-    bokd_able_at: str | None = Field(
-        validation_alias=AliasChoices("bokdAbleAt", "bokdAbleYn"), default=None
-    )
+    bokd_able_at: str | None = None
+
+    @classmethod
+    def model_validate(cls, raw: Any) -> Self:
+        r = _Reader(raw)
+        return cls(
+            movie_no=r.code("movieNo", required=True),
+            rpst_movie_no=r.opt_code("rpstMovieNo"),
+            movie_nm=r.name("movieNm"),
+            movie_eng_nm=r.opt_name("movieEngNm"),
+            release=r.opt_text("rfilmDe"),
+            play_time=r.opt_count("playTime"),
+            admis_class_nm=r.opt_name("admisClassNm", "admisClassCdNm"),
+            mx4d=r.opt_text("mx4dTheabAt"),
+            bokd_able_at=r.opt_text("bokdAbleAt", "bokdAbleYn"),
+        )
 
 
-class Seat(_Row):
-    """One entry of `seatListSD01` (README §6.3)."""
+class Seat(
+    msgspec.Struct,
+    frozen=True,
+    kw_only=True,
+    rename={
+        "row_nm": "rowNm",
+        "seat_no": "seatNo",
+        "horz": "horzCoorVal",
+        "horz_size": "horzSizeRt",
+        "vert": "vertCoorVal",
+        "seat_stat_cd": "seatStatCd",
+        "seat_class_cd": "seatClassCd",
+        "seat_expo_at": "seatExpoAt",
+        "grp_no": "seatChoiGrpNo",
+        "grp_seq": "seatChoiGrpSeq",
+    },
+):
+    """One entry of `seatListSD01` (README §6.3).
 
-    row_nm: Name = Field(alias="rowNm", default="")
-    seat_no: OptCount = Field(alias="seatNo", default=None)
-    horz: float | None = Field(alias="horzCoorVal", default=None)
-    horz_size: float | None = Field(alias="horzSizeRt", default=None)
-    vert: float | None = Field(alias="vertCoorVal", default=None)
-    seat_stat_cd: str = Field(alias="seatStatCd")
-    seat_class_cd: str | None = Field(alias="seatClassCd", default=None)
-    seat_expo_at: str = Field(alias="seatExpoAt", default="Y")
-    grp_no: OptCount = Field(alias="seatChoiGrpNo", default=None)
-    grp_seq: OptCount = Field(alias="seatChoiGrpSeq", default=None)
+    A msgspec Struct: a seat map (~200 seats of ~30 keys each) is read at every check of
+    every candidate screening, so it is decoded straight from the answer's bytes into these
+    ten fields (`SEAT_ANSWER`), the other keys never becoming Python objects. Lenient
+    (`strict=False`): numbers may come as strings."""
+
+    row_nm: str = ""
+    seat_no: int | None = None
+    horz: float | None = None
+    horz_size: float | None = None
+    vert: float | None = None
+    seat_stat_cd: str
+    seat_class_cd: str | None = None
+    seat_expo_at: str = "Y"
+    grp_no: int | None = None
+    grp_seq: int | None = None
+
+    @classmethod
+    def model_validate(cls, raw: Any) -> Seat:
+        try:
+            return msgspec.convert(raw, cls, strict=False)
+        except msgspec.ValidationError as exc:
+            raise BadRow("", str(exc)) from None
 
     @property
     def label(self) -> str:
         return f"{self.row_nm}{self.seat_no if self.seat_no is not None else '?'}"
 
 
-class SeatMap(_Row):
+class SeatAnswer(msgspec.Struct):
+    """A `selectSeatList.do` answer as decoded: the seats and the keys that say it failed."""
+
+    seatListSD01: list[Seat] | None = None
+    statCd: Any = None
+    msg: Any = None
+
+
+#: Decodes a seat-map answer's bytes (or text) straight into `SeatAnswer`.
+SEAT_ANSWER = msgspec.json.Decoder(SeatAnswer, strict=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SeatMap:
     """The parts of `selectSeatList.do` we use (README §6.2)."""
 
     play_schdl_no: str
     seats: tuple[Seat, ...]
 
 
-class SkippedRow(_Row):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SkippedRow:
     """An entry of an answer that could not be read: skipped, with what little is known, so
     one odd row does not cost the whole listing (the check reports it as not checked)."""
 
@@ -258,7 +459,8 @@ class SkippedRow(_Row):
         )
 
 
-class BookingPage(_Row):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BookingPage:
     """What one `selectBokdList.do` (or `schedulePage.do`) answer gives us."""
 
     screenings: tuple[Screening, ...]

@@ -15,6 +15,7 @@ from bot.fast_lane import Backoff, LanePolicy
 from bot.megabox.models import KST
 from bot.new_screenings import NewScreening
 from bot.report import status_line
+from bot.seat_layout import SeatLayout
 from bot.seat_prefs import RowRule, SeatPrefs, fit
 from bot.watch_forms import FormError
 from cogs.render_news import line
@@ -58,7 +59,7 @@ def test_the_lanes_backoff_survives_a_long_outage() -> None:
 
 def test_rows_named_aa_get_a_clear_answer_not_a_silent_pass() -> None:
     hall = layout_of([seat("A", n, n) for n in range(1, 6)])
-    odd = replace(hall, seats=tuple(replace(s, row="AA") for s in hall.seats))
+    odd = SeatLayout(tuple(replace(s, row="AA") for s in hall.seats))
     found = fit(odd, SeatPrefs(RowRule.parse("not B")), 3, False)
     assert not found.matches and found.reason is not None and "AA" in found.reason
     assert fit(hall, SeatPrefs(RowRule.parse("not B")), 3, False).matches
