@@ -10,8 +10,8 @@ import dataclasses
 import sys
 
 from bot import __main__ as entry
+from bot.chains.megabox.client import ClientOptions
 from bot.config import Settings
-from bot.megabox.client import ClientOptions
 
 _configured = Settings.client_options
 

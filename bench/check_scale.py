@@ -38,8 +38,7 @@ import aiohttp
 import psutil  # type: ignore[import-untyped]
 
 from bench._fake_megabox import BenchMegabox, build, synthetic_dates
-from bot.checker import Checker, CheckResult
-from bot.megabox.client import (
+from bot.chains.megabox.client import (
     BOKD_PATH,
     SEAT_ANSWER,
     SEATS_PATH,
@@ -49,12 +48,13 @@ from bot.megabox.client import (
     parse_booking_page,
     parse_seat_map,
 )
-from bot.megabox.models import KST, CalendarDay, Screening
+from bot.chains.megabox.models import KST, CalendarDay, Screening
+from bot.checking.checker import Checker, CheckResult
+from bot.checking.planner import make_chunks, minimum_listing_requests
 from bot.memory import settle_after_start
-from bot.planner import make_chunks, minimum_listing_requests
-from bot.seats import evaluate
+from bot.seats.count import evaluate
 from bot.store.repo import Store
-from bot.watches import Days, Mention, TimeWindow, Watch
+from bot.watches.watch import Days, Mention, TimeWindow, Watch
 
 ROOT = Path(__file__).resolve().parent.parent
 MIB = 1024 * 1024

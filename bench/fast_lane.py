@@ -26,11 +26,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from bot.checker import Checker
-from bot.fast_lane import LanePolicy
-from bot.lane_runner import LaneRunner
-from bot.megabox.client import MegaboxClient
-from bot.megabox.models import KST
+from bot.chains.megabox.client import MegaboxClient
+from bot.chains.megabox.models import KST
+from bot.checking.checker import Checker
+from bot.checking.fast_lane import LanePolicy
+from bot.checking.lane_runner import LaneRunner
 from bot.store.repo import Store
 from tests.conftest import Clock, fast_options, original_watch
 from tests.fakes.megabox_server import FakeMegabox

@@ -20,11 +20,11 @@ import sys
 import time
 from pathlib import Path
 
-from bot.megabox.client import parse_seat_map
-from bot.picture_worker import render_pngs
-from bot.seat_layout import SeatLayout
-from bot.seat_picture import picture
-from bot.seat_prefs import RowRule, SeatPrefs, fit
+from bot.chains.megabox.client import parse_seat_map
+from bot.drawing.pictures import render_pngs
+from bot.seats.layout import SeatLayout
+from bot.seats.picture import picture
+from bot.seats.prefs import RowRule, SeatPrefs, fit
 from tests.fakes.megabox_server import _build_hall, load_fixture
 
 FIXTURE = "selectSeatList-coex-mx4d-three-together.json"
@@ -65,7 +65,7 @@ def example(path: Path) -> None:
 
 _PAINTER = """
 import json, sys, time
-from bot.picture_worker import paint
+from bot.drawing.pictures import paint
 model = json.loads(sys.stdin.read())
 times = []
 for _ in range(int(sys.argv[1])):

@@ -19,12 +19,12 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
-from bot.checker import Checker
-from bot.megabox.client import ClientOptions, MegaboxClient
-from bot.megabox.models import KST
+from bot.chains.megabox.client import ClientOptions, MegaboxClient
+from bot.chains.megabox.models import KST
+from bot.checking.checker import Checker
 from bot.store.repo import Store
-from bot.title_watch import Awaited
-from bot.watches import Days, Watch
+from bot.watches.titles import Awaited
+from bot.watches.watch import Days, Watch
 from tests.fakes.megabox_server import FakeMegabox
 
 NOW = datetime(2026, 12, 3, 14, 15, tzinfo=KST)

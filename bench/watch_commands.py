@@ -9,7 +9,7 @@ MEGABOX, as in tests/e2e.py. Prints:
    INTERACTION_CREATE (type 4) to it receiving the type-8 callback, for movie and branch
    options; median / p95 / max over --runs each;
 2. requests per check for 100 watches spread over 3 guilds (20 synthetic branches, 14 open
-   dates), against the minimum (`bot.planner.minimum_listing_requests` for listings; one seat
+   dates), against the minimum (`bot.checking.planner.minimum_listing_requests` for listings; one seat
    map per candidate screening).
 """
 
@@ -25,9 +25,9 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from bot.megabox.models import KST, CalendarDay
-from bot.planner import minimum_listing_requests
-from bot.watches import Days, Watch
+from bot.chains.megabox.models import KST, CalendarDay
+from bot.checking.planner import minimum_listing_requests
+from bot.watches.watch import Days, Watch
 from tests.conftest import Clock
 from tests.e2e import ADMIN, GENERAL_CHANNEL, GUILD_ID, make_guild, make_settings, running_bot
 from tests.fakes.discord_server import FakeChannel, FakeDiscord, FakeGuild

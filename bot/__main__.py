@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot import i18n
+from bot.chains.megabox.models import KST
 from bot.config import ConfigError, Settings, configure_logging, load_settings
 from bot.i18n import _
-from bot.megabox.models import KST
 
 if TYPE_CHECKING:
     from bot.store.repo import Store
@@ -76,11 +76,11 @@ def healthcheck(settings: Settings) -> int:
 async def check_once(settings: Settings, *, record: bool = False) -> int:
     """One check with the configured watches; by default in a scratch database so that a
     preview never changes what the running bot remembers or alerts."""
-    from bot.checker import Checker
-    from bot.megabox.client import MegaboxClient
-    from bot.report import table
+    from bot.chains.megabox.client import MegaboxClient
+    from bot.checking.checker import Checker
+    from bot.checking.report import table
+    from bot.env_watch import sync_env_watch
     from bot.store.repo import Store
-    from bot.watch_setup import sync_env_watch
 
     now = datetime.now(KST)
     scratch = tempfile.TemporaryDirectory(prefix="megabox-watch-check-")
@@ -163,7 +163,7 @@ def _num(value: int | None) -> str:
 async def _copy_watches(settings: Settings, scratch: Store, now: datetime, folder: Path) -> None:
     """Watches added in Discord live in the real database: preview them too, from a copy
     (`_live_copy`): a preview writes nothing to the live file."""
-    from bot.watch_setup import ENV_HASH_KEY
+    from bot.env_watch import ENV_HASH_KEY
 
     real = await _live_copy(settings, folder)
     if real is None:

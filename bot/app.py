@@ -22,17 +22,17 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot import i18n
-from bot.checker import Checker
+from bot.chains.megabox.catalogue import Catalogue
+from bot.chains.megabox.client import ClientOptions, MegaboxClient
+from bot.chains.megabox.models import KST
+from bot.checking.checker import Checker
 from bot.config import Settings
-from bot.drawing import Drawing
+from bot.drawing.queue import Drawing
+from bot.env_watch import sync_env_watch
 from bot.i18n import _
-from bot.megabox.catalogue import Catalogue
-from bot.megabox.client import ClientOptions, MegaboxClient
-from bot.megabox.models import KST
 from bot.memory import release_free_memory, settle_after_start
 from bot.store.repo import Store
-from bot.watch_forms import FormError
-from bot.watch_setup import sync_env_watch
+from bot.watches.forms import FormError
 from cogs.translator import CatalogueTranslator
 
 log = logging.getLogger(__name__)

@@ -12,11 +12,11 @@ from typing import Any
 from apscheduler.triggers.cron import CronTrigger
 
 from bot import i18n
-from bot.megabox.client import ClientOptions
-from bot.megabox.models import KST
-from bot.seat_prefs import RowRule, SeatPrefs, parse_centre, parse_remind
+from bot.chains.megabox.client import ClientOptions
+from bot.chains.megabox.models import KST
+from bot.seats.prefs import RowRule, SeatPrefs, parse_centre, parse_remind
 from bot.store.database import sqlite_path
-from bot.watches import (
+from bot.watches.watch import (
     Days,
     Mention,
     TimeWindow,

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Any, cast
 import discord
 from discord.app_commands import Choice
 
-from bot import cost
+from bot.chains.megabox.models import KST
+from bot.checking import cost
 from bot.i18n import _
-from bot.megabox.models import KST
-from bot.watch_forms import FormError
-from bot.watches import Watch
+from bot.watches.forms import FormError
+from bot.watches.watch import Watch
 from cogs.render import safe, watch_embed
 
 if TYPE_CHECKING:

@@ -1,4 +1,4 @@
-"""The fast lane's loop: runs bot/lane_runner.py between scheduled checks and says in the
+"""The fast lane's loop: runs bot/checking/lane_runner.py between scheduled checks and says in the
 status channel when it backs off (once) and when it works again (once). No line per poll:
 its findings are alerts, delivered by the watcher like any others."""
 
@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 from discord.ext import commands
 
 from bot import i18n
-from bot.fast_lane import LanePolicy
+from bot.chains.megabox.models import KST
+from bot.checking.fast_lane import LanePolicy
+from bot.checking.lane_runner import LaneRunner, Tick
 from bot.i18n import _
-from bot.lane_runner import LaneRunner, Tick
-from bot.megabox.models import KST
 from cogs.common import watcher_cog
 
 if TYPE_CHECKING:

@@ -1,5 +1,5 @@
 """`/history [watch] [date]`: a chart of a watch's screenings' usable seats over one day
-(bot/chart.py, drawn in a worker process), or a clear sentence when there is no data."""
+(bot/drawing/chart.py, drawn in a worker process), or a clear sentence when there is no data."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.chart import ChartError, chart_data, render_in_worker
-from bot.drawing import DrawingBusy
+from bot.drawing.chart import ChartError, chart_data, render_in_worker
+from bot.drawing.queue import DrawingBusy
 from bot.i18n import _, ngettext
-from bot.watch_forms import FormError
-from bot.watches import Watch
+from bot.watches.forms import FormError
+from bot.watches.watch import Watch
 from cogs.common import answer, resolve_watch, today, visible_watches, watch_choices
 from cogs.render import safe
 

@@ -15,13 +15,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.checker import CheckBusy, CheckResult, SeenScreening
-from bot.drawing import DrawingBusy
+from bot.checking.checker import CheckBusy, CheckResult, SeenScreening
+from bot.checking.report import when
+from bot.checking.schedule import overrun_warning, schedule_gap
+from bot.drawing.queue import DrawingBusy
 from bot.i18n import _
-from bot.report import when
-from bot.schedule import overrun_warning, schedule_gap
-from bot.seat_picture import picture
-from bot.watches import Watch
+from bot.seats.picture import picture
+from bot.watches.watch import Watch
 from cogs.common import (
     answer,
     resolve_watch,

@@ -1,24 +1,59 @@
 """Delivering notices (new screenings, a film found) for the watcher cog: the decisions are
-bot/notices.py's, the words cogs/render_news.py's; this only executes them."""
+bot/delivery/notices.py's, the words cogs/render_news.py's; this only executes them."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from bot import i18n, notices
+import discord
+
+from bot import i18n
+from bot.delivery import notices
+from bot.delivery.notices import NoticeJob
+from bot.delivery.outbox import (
+    Failure,
+    GiveUp,
+    Hold,
+    PauseDms,
+    Posted,
+    QuietHoursLike,
+    Record,
+    Retry,
+    Send,
+)
 from bot.i18n import _
-from bot.notices import NoticeJob
-from bot.outbox import Failure, GiveUp, Hold, PauseDms, Posted, QuietHoursLike, Record, Retry, Send
 from cogs.render import safe, where
 from cogs.render_news import notice_message
 
 if TYPE_CHECKING:
-    from cogs.watcher import Watcher
+    from bot.app import WatchBot
 
 log = logging.getLogger(__name__)
+
+
+class Watcher(Protocol):
+    """What notice delivery needs of the cog that runs it (cogs/watcher.py): its bot, where
+    to send, how a failure reads, and the status channel. A protocol, so this module does
+    not import the watcher cog that imports it."""
+
+    bot: WatchBot
+    posted_notices: dict[str, Posted]
+    problems: dict[int, str]
+    dms_closed_text: str
+
+    @property
+    def status_channel_id(self) -> int: ...
+
+    def failure(self, what: str, exc: Exception) -> Failure: ...
+
+    async def target(self, kind: str, target_id: int) -> discord.abc.Messageable: ...
+
+    def note_problem(self, target_id: int, text: str) -> None: ...
+
+    async def status(self, text: str) -> None: ...
 
 
 async def deliver_notices(

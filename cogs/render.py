@@ -10,16 +10,16 @@ import discord
 from discord.utils import escape_markdown, escape_mentions
 
 from bot import i18n
-from bot.checker import CheckResult, SeenScreening
+from bot.chains.megabox.catalogue import Catalogue
+from bot.chains.megabox.models import at_clock
+from bot.checking.checker import CheckResult, SeenScreening
+from bot.checking.report import shown_count, status_line, when
+from bot.checking.schedule import duration_text
+from bot.delivery.outbox import AlertView
 from bot.i18n import N_, _, ngettext
-from bot.megabox.catalogue import Catalogue
-from bot.megabox.models import at_clock
-from bot.outbox import AlertView
-from bot.report import shown_count, status_line, when
-from bot.schedule import duration_text
-from bot.seat_prefs import remind_text
+from bot.seats.prefs import remind_text
 from bot.store.repo import CheckRun
-from bot.watches import NOTIFY, Mention, Watch
+from bot.watches.watch import NOTIFY, Mention, Watch
 
 SITE = "https://www.megabox.co.kr"
 GREEN = discord.Colour.from_rgb(46, 204, 113)

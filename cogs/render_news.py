@@ -1,4 +1,4 @@
-"""New-screening and "found your film" messages (bot/notices.py) → Discord embeds.
+"""New-screening and "found your film" messages (bot/delivery/notices.py) → Discord embeds.
 
 One message per watch and check, however many screenings opened: grouped by date, then
 branch and hall, within Discord's embed limits (25 fields, 1024 characters a field, 6000 in
@@ -12,11 +12,11 @@ from typing import Any
 
 import discord
 
+from bot.chains.megabox.models import parse_clock
+from bot.delivery.new_screenings import NewScreening, group
+from bot.delivery.notices import BoundBody, NewsBody
 from bot.i18n import _, ngettext
-from bot.megabox.models import parse_clock
-from bot.new_screenings import NewScreening, group
-from bot.notices import BoundBody, NewsBody
-from bot.watches import Mention
+from bot.watches.watch import Mention
 from cogs.render import GREEN, SITE, allowed_mentions, booking_url, day_text, safe
 
 BLUE = discord.Colour.from_rgb(52, 152, 219)

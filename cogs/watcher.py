@@ -1,6 +1,6 @@
 """The watcher cog: the scheduled check, alert delivery from the outbox and the status
 channel (`/check` and `/status` live in cogs/inspect.py). It translates; every decision is
-made in `bot/` (what to deliver and what a failure means: bot/outbox.py).
+made in `bot/` (what to deliver and what a failure means: bot/delivery/outbox.py).
 
 Delivery runs in its own long-lived task, woken when a check stores alerts and every minute
 for retries: a check never waits on Discord, so a slow Discord neither delays MEGABOX checks
@@ -24,17 +24,18 @@ from apscheduler.triggers.cron import CronTrigger
 from discord.ext import commands
 from discord.utils import escape_markdown
 
-from bot import i18n, outbox
-from bot.checker import CheckResult
-from bot.drawing import DrawingBusy
+from bot import i18n
+from bot.chains.megabox.models import KST
+from bot.checking.checker import CheckResult
+from bot.checking.report import status_line
+from bot.delivery import outbox
+from bot.delivery.outbox import AlertJob, Failure, FailureKind, GiveUp, Posted
+from bot.drawing.queue import DrawingBusy
 from bot.i18n import N_, _, ngettext
-from bot.megabox.models import KST
 from bot.memory import release_free_memory
-from bot.outbox import AlertJob, Failure, FailureKind, GiveUp, Posted
-from bot.report import status_line
-from bot.seat_picture import picture
-from bot.seat_prefs import remind_text
-from bot.watch_forms import QuietHours
+from bot.seats.picture import picture
+from bot.seats.prefs import remind_text
+from bot.watches.forms import QuietHours
 from cogs.notice_delivery import deliver_notices
 from cogs.render import (
     BookedButton,
@@ -381,7 +382,7 @@ class Watcher(commands.Cog):
         return self.failure(f"alert {job.alert_id}", exc)
 
     def failure(self, what: str, exc: Exception) -> Failure:
-        """A Discord error as a value for bot/outbox.py; anything unexpected is our bug."""
+        """A Discord error as a value for bot/delivery/outbox.py; anything unexpected is our bug."""
         if isinstance(exc, discord.HTTPException):
             return outbox.http_failure(exc.status, exc.code or None, exc.text or str(exc))
         if isinstance(exc, NotATextChannel):

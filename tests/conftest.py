@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.checker import Checker
-from bot.megabox.client import ClientOptions, MegaboxClient
-from bot.megabox.models import KST
+from bot.chains.megabox.client import ClientOptions, MegaboxClient
+from bot.chains.megabox.models import KST
+from bot.checking.checker import Checker
 from bot.store.repo import Store
-from bot.watches import Days, Mention, Watch
+from bot.watches.watch import Days, Mention, Watch
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.megabox_server import FakeMegabox
 

@@ -13,8 +13,8 @@ from typing import Any, cast
 import discord
 
 from bot.app import WatchBot, open_bot
+from bot.chains.megabox.models import KST
 from bot.config import Settings
-from bot.megabox.models import KST
 from cogs.watcher import JOB_ID, Watcher
 from tests.conftest import ALERT_CHANNEL, Clock, fast_options, quiet_schedule
 from tests.fakes.discord_server import FakeChannel, FakeDiscord, FakeGuild, FakeMember, FakeRole

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.megabox.catalogue import Catalogue
-from bot.megabox.client import MAX_MOVIE_PAGES, MegaboxClient
-from bot.megabox.models import Movie
+from bot.chains.megabox.catalogue import Catalogue
+from bot.chains.megabox.client import MAX_MOVIE_PAGES, MegaboxClient
+from bot.chains.megabox.models import Movie
 from tests.conftest import FIXTURE_NOW, fast_options
 from tests.fakes.megabox_server import FakeMegabox
 

@@ -8,12 +8,12 @@ import asyncio
 from dataclasses import replace
 from typing import Any
 
-from bot.checker import Checker
-from bot.megabox.client import parse_booking_page
-from bot.openings import Change
-from bot.report import status_line
+from bot.chains.megabox.client import parse_booking_page
+from bot.checking.checker import Checker
+from bot.checking.report import status_line
 from bot.store.repo import Store
-from bot.watches import TimeWindow
+from bot.watches.openings import Change
+from bot.watches.watch import TimeWindow
 from tests.conftest import (
     ALERT_CHANNEL,
     COEX_MX4D_1940,

@@ -8,9 +8,9 @@ from datetime import date
 
 import pytest
 
-from bot.openings import Change
-from bot.report import status_line, table
-from bot.watches import Mention
+from bot.checking.report import status_line, table
+from bot.watches.openings import Change
+from bot.watches.watch import Mention
 from tests.conftest import ALERT_CHANNEL, COEX_MX4D_1940, THREE_TOGETHER, World, original_watch
 
 

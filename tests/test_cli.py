@@ -16,7 +16,7 @@ import pytest
 
 from bot.store.database import MIGRATIONS, migration_ids
 from bot.store.repo import Store
-from bot.watches import Days
+from bot.watches.watch import Days
 from tests.conftest import COEX_MX4D_1940, FIXTURE_NOW, THREE_TOGETHER, child_env, original_watch
 from tests.fakes.megabox_server import FakeMegabox
 

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from bot.config import ConfigError, load_settings
-from bot.watches import Days, Mention, TimeWindow, parse_format
+from bot.watches.watch import Days, Mention, TimeWindow, parse_format
 
 
 def test_original_job_from_env(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,4 +1,4 @@
-"""The drawing queue's bounds (bot/drawing.py): one drawing job at a time whatever asks,
+"""The drawing queue's bounds (bot/drawing/queue.py): one drawing job at a time whatever asks,
 one warm picture worker for many pictures, a picture painted once per seat state (a retried
 alert reuses it), and past the queue's wait the alert goes out without its picture and
 says so."""
@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot.drawing import Drawing, DrawingBusy
+from bot.drawing.queue import Drawing, DrawingBusy
 from tests.conftest import ALERT_CHANNEL, COEX_MX4D_1940, THREE_TOGETHER
 from tests.e2e import make_settings, running_bot
 from tests.fakes.discord_server import FakeDiscord

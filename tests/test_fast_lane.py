@@ -9,8 +9,8 @@ from typing import Any, cast
 
 import pytest
 
-from bot.fast_lane import LanePolicy
-from bot.lane_runner import LaneRunner
+from bot.checking.fast_lane import LanePolicy
+from bot.checking.lane_runner import LaneRunner
 from tests.conftest import COEX_MX4D_1940, THREE_TOGETHER, World, child_env, original_watch
 from tests.e2e import (
     ADMIN,

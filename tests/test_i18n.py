@@ -18,16 +18,16 @@ from babel.messages.catalog import Catalog
 
 from bot import i18n
 from bot.app import EXTENSIONS
+from bot.chains.megabox.models import KST
+from bot.delivery.new_screenings import NewScreening
+from bot.delivery.notices import BoundBody, NewsBody
+from bot.delivery.outbox import AlertView
 from bot.i18n import catalogues
-from bot.megabox.models import KST
-from bot.new_screenings import NewScreening
-from bot.notices import BoundBody, NewsBody
-from bot.outbox import AlertView
-from bot.seat_layout import SeatLayout
-from bot.seat_picture import picture
-from bot.seat_prefs import RowRule, SeatPrefs
+from bot.seats.layout import SeatLayout
+from bot.seats.picture import picture
+from bot.seats.prefs import RowRule, SeatPrefs
 from bot.store.runs import CheckRun
-from bot.watches import Days, Mention, Watch
+from bot.watches.watch import Days, Mention, Watch
 from cogs import render, render_news
 from cogs.translator import NAME, NAME_PATTERN, command_strings
 
@@ -327,7 +327,7 @@ def test_answers_render_within_discords_limits(language: str) -> None:
             fast_lane="y",
         )
         _embed_ok(status)
-        from bot.megabox.catalogue import Catalogue
+        from bot.chains.megabox.catalogue import Catalogue
 
         catalogue = Catalogue(None)  # type: ignore[arg-type]  # never asked: nothing loaded
         shown = render.watch_embed(
@@ -375,8 +375,8 @@ def _layout_from_fixture() -> SeatLayout:
 def test_pictures_fall_back_to_english_without_a_hangul_font(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from bot import fonts
-    from bot.picture_worker import paint
+    from bot.drawing import fonts
+    from bot.drawing.pictures import paint
 
     layout = _layout_from_fixture()
     with i18n.using("ko"):
@@ -391,12 +391,12 @@ def test_pictures_fall_back_to_english_without_a_hangul_font(
     assert paint(ko) == paint(english)
 
 
-@pytest.mark.skipif(i18n is None or not __import__("bot.fonts").fonts.hangul_font(),
+@pytest.mark.skipif(i18n is None or not __import__("bot.drawing.fonts").drawing.fonts.hangul_font(),
                     reason="no Hangul-capable font installed here (the image ships one)")  # fmt: skip
 def test_pictures_draw_hangul_with_the_installed_font() -> None:
-    from bot.chart import chart_data
-    from bot.chart import render as draw_chart
-    from bot.picture_worker import paint
+    from bot.drawing.chart import chart_data
+    from bot.drawing.chart import render as draw_chart
+    from bot.drawing.pictures import paint
 
     layout = _layout_from_fixture()
     with i18n.using("ko"):

@@ -6,9 +6,9 @@ from datetime import date, datetime
 
 import pytest
 
-from bot.megabox import errors
-from bot.megabox.client import MegaboxClient
-from bot.megabox.models import KST
+from bot.chains.megabox import errors
+from bot.chains.megabox.client import MegaboxClient
+from bot.chains.megabox.models import KST
 from tests.conftest import COEX_MX4D_1940, COEX_MX4D_2220, SHORT_TIMEOUT, fast_options
 from tests.fakes.megabox_server import FakeMegabox
 

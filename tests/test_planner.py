@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bot.megabox.models import CalendarDay
-from bot.planner import make_chunks, minimum_listing_requests
-from bot.watches import Days
+from bot.chains.megabox.models import CalendarDay
+from bot.checking.planner import make_chunks, minimum_listing_requests
+from bot.watches.watch import Days
 from cogs.render import screening_line
 from tests.conftest import COEX_MX4D_1940, FIXTURE_NOW, THREE_TOGETHER, World, original_watch
 

@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 
 from bot.config import ConfigError, load_settings
-from bot.openings import Change
-from bot.seat_prefs import RowRule, SeatPrefs
+from bot.seats.prefs import RowRule, SeatPrefs
+from bot.watches.openings import Change
 from tests.conftest import COEX_MX4D_1940, COEX_MX4D_2220, World, original_watch
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from bot.seat_picture import BLOCK, OUTSIDE
+from bot.seats.picture import BLOCK, OUTSIDE
 from tests.conftest import ALERT_CHANNEL, COEX_MX4D_1940, COEX_MX4D_2220
 from tests.e2e import (
     ADMIN,
@@ -44,8 +44,8 @@ def picture_of(fake: FakeDiscord, message: dict[str, Any]) -> Image.Image:
 
 def seat_pixel(image: Image.Image, seat: str, run: Running) -> tuple[int, int, int]:
     """The colour in the middle of a seat, found from the picture's own layout model."""
-    from bot.seat_layout import SeatLayout
-    from bot.seat_picture import picture
+    from bot.seats.layout import SeatLayout
+    from bot.seats.picture import picture
 
     layout = SeatLayout.from_seat_map(parse(run.megabox.seat_map(COEX_MX4D_1940)))
     rect = next(r for r in picture(layout).seats if r.label == seat)
@@ -53,7 +53,7 @@ def seat_pixel(image: Image.Image, seat: str, run: Running) -> tuple[int, int, i
 
 
 def parse(data: dict[str, Any]) -> Any:
-    from bot.megabox.client import parse_seat_map
+    from bot.chains.megabox.client import parse_seat_map
 
     return parse_seat_map(data, COEX_MX4D_1940)
 

@@ -76,9 +76,9 @@ async def test_notices_are_pruned_with_their_screenings(tmp_path: Path) -> None:
     from dataclasses import replace
     from datetime import date, timedelta
 
-    from bot.new_screenings import NewScreening
-    from bot.notices import BoundBody, NewsBody
-    from bot.recipients import PendingAlert
+    from bot.delivery.new_screenings import NewScreening
+    from bot.delivery.notices import BoundBody, NewsBody
+    from bot.delivery.recipients import PendingAlert
     from bot.store.base import ts
     from bot.store.news import NewNotice
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
-from bot.checker import Poll
-from bot.fast_lane import LanePolicy
-from bot.lane_runner import LaneRunner
-from bot.megabox.models import Movie
-from bot.openings import Change
-from bot.title_watch import Awaited, find_film
-from bot.watches import Days, Watch
+from bot.chains.megabox.models import Movie
+from bot.checking.checker import Poll
+from bot.checking.fast_lane import LanePolicy
+from bot.checking.lane_runner import LaneRunner
+from bot.watches.openings import Change
+from bot.watches.titles import Awaited, find_film
+from bot.watches.watch import Days, Watch
 from tests.conftest import COEX_MX4D_1940, THREE_TOGETHER, World, original_watch
 from tests.fakes.megabox_server import rewrite_id
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from bot.megabox.models import CalendarDay
-from bot.planner import minimum_listing_requests
+from bot.chains.megabox.models import CalendarDay
+from bot.checking.planner import minimum_listing_requests
 from tests.conftest import ALERT_CHANNEL, COEX_MX4D_1940, FIXTURE_NOW, THREE_TOGETHER
 from tests.e2e import (
     ADMIN,

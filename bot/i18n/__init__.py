@@ -161,6 +161,6 @@ def day_time(day: date, clock: str) -> str:
 
 def kst_clock(moment: datetime) -> str:
     """ "19:35 KST" / "19:35" (Korean readers need no zone: KST throughout)."""
-    from bot.megabox.models import KST  # here: bot.megabox imports nothing of ours
+    from bot.chains.megabox.models import KST  # here: bot.megabox imports nothing of ours
 
     return _("{time} KST").format(time=f"{moment.astimezone(KST):%H:%M}")

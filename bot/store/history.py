@@ -36,7 +36,7 @@ class ScreeningHistory:
 
 @dataclass(frozen=True, slots=True)
 class LaneRow:
-    """A stored screening as the fast lane's policy needs it (bot/fast_lane.py)."""
+    """A stored screening as the fast lane's policy needs it (bot/checking/fast_lane.py)."""
 
     play_schdl_no: str
     brch_no: str

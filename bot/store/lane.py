@@ -1,5 +1,5 @@
 """What the fast lane spent and how it backs off, so that a restart neither resets its hourly
-budget nor forgets a 429 (bot/lane_runner.py)."""
+budget nor forgets a 429 (bot/checking/lane_runner.py)."""
 
 from __future__ import annotations
 

@@ -9,13 +9,13 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.notices import Body, NoticeJob, parse_body
-from bot.openings import Key
-from bot.recipients import PendingAlert
+from bot.delivery.notices import Body, NoticeJob, parse_body
+from bot.delivery.recipients import PendingAlert
 from bot.store.base import Connection, chunks, marks, ts, watch_revisions
 from bot.store.outbox import decode_mentions, encode_mentions
 from bot.store.screenings import insert_alerts
-from bot.watches import Watch
+from bot.watches.openings import Key
+from bot.watches.watch import Watch
 
 #: The nonce of a new notice (20 characters; Discord allows 25), random like an alert's.
 NEW_NOTICE_NONCE_SQL = "'mbn-' || lower(hex(randomblob(8)))"

@@ -15,11 +15,11 @@ from typing import Any
 
 import aiosqlite
 
-from bot.outbox import AlertJob, AlertView
-from bot.seat_layout import SeatLayout
-from bot.seat_prefs import RowRule, SeatPrefs
+from bot.delivery.outbox import AlertJob, AlertView
+from bot.seats.layout import SeatLayout
+from bot.seats.prefs import RowRule, SeatPrefs
 from bot.store.base import Connection, dt, marks, must_dt, ts
-from bot.watches import Mention
+from bot.watches.watch import Mention
 
 #: The nonce of a new alert, made by SQLite in the INSERT: 20 characters (Discord allows 25).
 NEW_NONCE_SQL = "'mbw-' || lower(hex(randomblob(8)))"
@@ -102,7 +102,7 @@ class OutboxQueries(Connection):
             "JOIN screenings s ON s.play_schdl_no = o.play_schdl_no "
             "WHERE a.status = 'pending' "
             "OR (a.status = 'sent' AND a.shown_open IS NOT (o.closed_at IS NULL)) "
-            # A reminder may be due (bot/outbox.py decides when); a paused watch is not
+            # A reminder may be due (bot/delivery/outbox.py decides when); a paused watch is not
             # checked, so nothing says its seats are still open: no reminder.
             "OR (a.status = 'sent' AND a.reminded_at IS NULL AND w.remind_minutes IS NOT NULL "
             "AND o.closed_at IS NULL AND w.paused = 0) "

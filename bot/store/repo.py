@@ -3,8 +3,8 @@ concern: watches, users and subscriptions, screenings and openings, the outbox, 
 
 from __future__ import annotations
 
-from bot.outbox import AlertJob
-from bot.recipients import PendingAlert
+from bot.delivery.outbox import AlertJob
+from bot.delivery.recipients import PendingAlert
 from bot.store.history import HistoryPoint, HistoryQueries, LaneRow, ScreeningHistory
 from bot.store.lane import LaneQueries
 from bot.store.languages import LanguageQueries

@@ -9,12 +9,11 @@ from typing import Any
 
 import aiosqlite
 
-from bot import recipients
-from bot.megabox.models import Screening
-from bot.openings import Change, Key, OpeningState, Transition
-from bot.recipients import PendingAlert
-from bot.seat_layout import SeatLayout
-from bot.seats import SeatCount
+from bot.chains.megabox.models import Screening
+from bot.delivery import recipients
+from bot.delivery.recipients import PendingAlert
+from bot.seats.count import SeatCount
+from bot.seats.layout import SeatLayout
 from bot.store.base import (
     EPOCH,
     Connection,
@@ -28,7 +27,8 @@ from bot.store.base import (
 )
 from bot.store.history import record_history
 from bot.store.outbox import NEW_NONCE_SQL, encode_mentions
-from bot.watches import Place
+from bot.watches.openings import Change, Key, OpeningState, Transition
+from bot.watches.watch import Place
 
 
 class ScreeningQueries(Connection):
@@ -57,7 +57,7 @@ class ScreeningQueries(Connection):
 
     async def screening_places(self, keys: Iterable[str]) -> dict[str, Place]:
         """playSchdlNo → what, where and when it is, for screenings seen before: facts that
-        never change for one screening (bot/judgement.py may use them on any path)."""
+        never change for one screening (bot/checking/judgement.py may use them on any path)."""
         found: dict[str, Place] = {}
         for part in chunks(sorted(set(keys))):
             rows = await self._all(
@@ -362,7 +362,7 @@ async def _apply_transition(
 async def _learn_hidden_seats(
     db: aiosqlite.Connection, screenings: Sequence[Screening], counts: Mapping[str, SeatCount]
 ) -> None:
-    """Each hall's hidden seats from the maps read (the count rule, bot/seat_rule.py)."""
+    """Each hall's hidden seats from the maps read (the count rule, bot/checking/seat_rule.py)."""
     for s in screenings:
         count = counts.get(s.play_schdl_no)
         if count is not None and count.hidden_seats is not None:

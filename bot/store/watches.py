@@ -9,10 +9,10 @@ from typing import Any
 
 import aiosqlite
 
-from bot.seat_prefs import RowRule, SeatPrefs
+from bot.seats.prefs import RowRule, SeatPrefs
 from bot.store.base import Connection, marks, ts
-from bot.title_watch import Awaited
-from bot.watches import Days, Mention, TimeWindow, Watch
+from bot.watches.titles import Awaited
+from bot.watches.watch import Days, Mention, TimeWindow, Watch
 
 #: An edit that loses the race with another writer this often in a row gives up.
 _EDIT_TRIES = 5

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.i18n import _
-from bot.watch_forms import FormError
-from bot.watches import Watch
+from bot.watches.forms import FormError
+from bot.watches.watch import Watch
 
 if TYPE_CHECKING:
     from bot.app import WatchBot  # noqa: F401  (named in the string annotation below)

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 import discord
 from discord.app_commands import Choice
 
+from bot.chains.megabox.catalogue import describe_branch, describe_movie
+from bot.chains.megabox.models import Movie
 from bot.i18n import N_, _
-from bot.megabox.catalogue import describe_branch, describe_movie
-from bot.megabox.models import Movie
-from bot.seat_prefs import parse_remind, remind_text
-from bot.title_watch import on_sale
-from bot.watch_forms import format_choices
+from bot.seats.prefs import parse_remind, remind_text
+from bot.watches.forms import format_choices
+from bot.watches.titles import on_sale
 
 if TYPE_CHECKING:
     from bot.app import WatchBot
@@ -35,7 +35,7 @@ async def _catalogue_ready(bot: WatchBot) -> bool:
 async def movie_autocomplete(interaction: Interaction, current: str) -> list[Choice[str]]:
     if not await _catalogue_ready(interaction.client):
         return []
-    # A film not on sale yet can be watched too: the watch waits for it (bot/title_watch.py).
+    # A film not on sale yet can be watched too: the watch waits for it (bot/watches/titles.py).
     return [
         Choice(name=_movie_label(m)[:100], value=m.movie_no)
         for m in interaction.client.catalogue.search_movies(current)

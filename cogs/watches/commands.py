@@ -1,5 +1,5 @@
 """`/watch …`, `/subscribe`, `/unsubscribe`, `/subscriptions` and `/quiet`: watches and
-personal subscriptions managed from Discord. Validation lives in `bot.watch_forms`."""
+personal subscriptions managed from Discord. Validation lives in `bot.watches.forms`."""
 
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ from discord import app_commands
 from discord.app_commands import Choice, Range
 from discord.ext import commands
 
-from bot import cost, i18n
+from bot import i18n
+from bot.checking import cost
+from bot.delivery.outbox import AlertView
 from bot.i18n import _
-from bot.outbox import AlertView
 from bot.store.outbox import alert_view
-from bot.watch_forms import (
+from bot.watches.forms import (
     MAX_GUILD_WATCHES,
     MAX_USER_WATCHES,
     FormError,
@@ -25,7 +26,7 @@ from bot.watch_forms import (
     WatchForm,
     build_watch,
 )
-from bot.watches import Watch
+from bot.watches.watch import Watch
 from cogs.common import (
     answer,
     resolve_watch,

@@ -9,7 +9,7 @@ import discord
 
 from bot import i18n
 from bot.i18n import _
-from bot.watch_forms import FormError
+from bot.watches.forms import FormError
 from cogs.render import safe
 from cogs.watches.access import check_may_change
 

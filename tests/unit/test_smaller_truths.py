@@ -11,13 +11,13 @@ from typing import Any, cast
 
 import pytest
 
-from bot.fast_lane import Backoff, LanePolicy
-from bot.megabox.models import KST
-from bot.new_screenings import NewScreening
-from bot.report import status_line
-from bot.seat_layout import SeatLayout
-from bot.seat_prefs import RowRule, SeatPrefs, fit
-from bot.watch_forms import FormError
+from bot.chains.megabox.models import KST
+from bot.checking.fast_lane import Backoff, LanePolicy
+from bot.checking.report import status_line
+from bot.delivery.new_screenings import NewScreening
+from bot.seats.layout import SeatLayout
+from bot.seats.prefs import RowRule, SeatPrefs, fit
+from bot.watches.forms import FormError
 from cogs.render_news import line
 from cogs.watches.access import check_may_change
 from tests.unit.bot.test_results import result

@@ -1,11 +1,11 @@
-"""bot/cost.py: what watches cost MEGABOX per check, and a member's budget."""
+"""bot/checking/cost.py: what watches cost MEGABOX per check, and a member's budget."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
 
-from bot.cost import (
+from bot.checking.cost import (
     HALLS_ANY_FORMAT,
     LANE_LISTINGS_PER_HOUR,
     LANE_SEAT_MAPS_PER_HOUR,
@@ -17,8 +17,8 @@ from bot.cost import (
     refusal,
     summary,
 )
-from bot.seat_prefs import RowRule, SeatPrefs
-from bot.watches import Days, TimeWindow, Watch
+from bot.seats.prefs import RowRule, SeatPrefs
+from bot.watches.watch import Days, TimeWindow, Watch
 
 TODAY = date(2026, 12, 3)  # a Thursday: 21 days hold six weekend days (12-05 … 12-20)
 HORIZON = 21
@@ -41,7 +41,7 @@ def cost(*watches: Watch) -> Cost:
 
 
 def test_the_original_job_costs_a_listing_and_the_seat_maps_near_the_bound_per_day() -> None:
-    # N seats anywhere: most screenings are settled by their count (bot/seat_rule.py).
+    # N seats anywhere: most screenings are settled by their count (bot/checking/seat_rule.py).
     assert cost(watch()) == Cost(listings=6, seat_maps=6 * NEAR_BOUND_PER_HALL_DAY)
     # Seats together (or rows, centre): every screening may need its map.
     assert cost(watch(together=True)) == Cost(listings=6, seat_maps=6 * SCREENINGS_PER_HALL_DAY)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
-from bot.fast_lane import Backoff, LanePolicy, Plan, interval, plan
-from bot.megabox.models import KST
+from bot.chains.megabox.models import KST
+from bot.checking.fast_lane import Backoff, LanePolicy, Plan, interval, plan
 from bot.store.history import LaneRow
-from bot.watches import Days, Watch
+from bot.watches.watch import Days, Watch
 
 NOW = datetime(2026, 12, 3, 14, 15, tzinfo=KST)
 POLICY = LanePolicy(requests_per_hour=60)

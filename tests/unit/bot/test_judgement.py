@@ -1,15 +1,15 @@
-"""The one judgement of an opening (bot/judgement.py) on plain values."""
+"""The one judgement of an opening (bot/checking/judgement.py) on plain values."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
-from bot.judgement import NOT_SEEN, Sight, Sighting, decide
-from bot.megabox.models import KST
-from bot.openings import Change, OpeningState
-from bot.seats import SeatCount
-from bot.watches import Days, Place, Watch
+from bot.chains.megabox.models import KST
+from bot.checking.judgement import NOT_SEEN, Sight, Sighting, decide
+from bot.seats.count import SeatCount
+from bot.watches.openings import Change, OpeningState
+from bot.watches.watch import Days, Place, Watch
 
 NOW = datetime(2026, 12, 3, 14, 0, tzinfo=KST)
 #: Friday 2026-12-25: a weekday that MEGABOX marks as a holiday.

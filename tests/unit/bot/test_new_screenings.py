@@ -1,10 +1,10 @@
-"""bot/new_screenings.py: what is new for which watch, and how it is grouped."""
+"""bot/delivery/new_screenings.py: what is new for which watch, and how it is grouped."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from bot.new_screenings import NewScreening, group, sort_out
+from bot.delivery.new_screenings import NewScreening, group, sort_out
 
 
 def item(

@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from bot.megabox.models import KST
-from bot.outbox import (
+from bot.chains.megabox.models import KST
+from bot.delivery.outbox import (
     AlertJob,
     AlertView,
     Edit,
@@ -27,8 +27,8 @@ from bot.outbox import (
     http_failure,
     plan,
 )
-from bot.watch_forms import QuietHours
-from bot.watches import Mention
+from bot.watches.forms import QuietHours
+from bot.watches.watch import Mention
 
 NOW = datetime(2026, 12, 3, 14, 15, tzinfo=KST)
 USER = 101

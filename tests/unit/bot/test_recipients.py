@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.recipients import PendingAlert, targets, without_channel
+from bot.delivery.recipients import PendingAlert, targets, without_channel
 from bot.store.users import Subscription
-from bot.watches import Days, Mention, Watch
+from bot.watches.watch import Days, Mention, Watch
 
 DEFAULT_CHANNEL = 900
 OWN_CHANNEL = 901

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from bot.megabox.models import KST, Screening
-from bot.openings import Change, Transition
-from bot.results import CheckError, CheckResult, NewOpening, SeenScreening
-from bot.seats import SeatCount
-from bot.watches import Days, Watch
+from bot.chains.megabox.models import KST, Screening
+from bot.checking.results import CheckError, CheckResult, NewOpening, SeenScreening
+from bot.seats.count import SeatCount
+from bot.watches.openings import Change, Transition
+from bot.watches.watch import Days, Watch
 
 NOW = datetime(2026, 12, 3, 14, 0, tzinfo=KST)
 

@@ -1,11 +1,11 @@
-"""bot/schedule.py: whether a check fits in the time the schedule leaves."""
+"""bot/checking/schedule.py: whether a check fits in the time the schedule leaves."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.megabox.models import KST
-from bot.schedule import duration_text, overrun_warning, schedule_gap
+from bot.chains.megabox.models import KST
+from bot.checking.schedule import duration_text, overrun_warning, schedule_gap
 
 AFTERNOON = datetime(2026, 12, 3, 14, 15, tzinfo=KST)
 

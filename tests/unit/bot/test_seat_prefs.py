@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from bot.megabox.client import parse_seat_map
-from bot.recipients import PendingAlert, for_screening
-from bot.seat_layout import SeatLayout
-from bot.seat_picture import BLOCK, FREE, OUTSIDE, TAKEN, UNIT, WHEELCHAIR, picture
-from bot.seat_prefs import RowRule, SeatPrefs, fit, parse_centre, parse_remind
-from bot.watches import Mention
+from bot.chains.megabox.client import parse_seat_map
+from bot.delivery.recipients import PendingAlert, for_screening
+from bot.seats.layout import SeatLayout
+from bot.seats.picture import BLOCK, FREE, OUTSIDE, TAKEN, UNIT, WHEELCHAIR, picture
+from bot.seats.prefs import RowRule, SeatPrefs, fit, parse_centre, parse_remind
+from bot.watches.watch import Mention
 from tests.fakes.megabox_server import _build_hall, load_fixture
 
 

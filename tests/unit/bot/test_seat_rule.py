@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from bot.megabox.models import Screening
-from bot.seat_prefs import SeatPrefs
-from bot.seat_rule import HallFacts, from_count, needs_seat_map
-from bot.watches import Days, Watch
+from bot.chains.megabox.models import Screening
+from bot.checking.seat_rule import HallFacts, from_count, needs_seat_map
+from bot.seats.prefs import SeatPrefs
+from bot.watches.watch import Days, Watch
 
 
 def screening(rest: int, *, bookable: bool = True, hall: str = "09") -> Screening:

@@ -1,4 +1,4 @@
-"""bot/title_watch.py: which film a waiting watch binds to."""
+"""bot/watches/titles.py: which film a waiting watch binds to."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from bot.megabox.models import Movie
-from bot.title_watch import Awaited, bound_movie_no, find_film
+from bot.chains.megabox.models import Movie
+from bot.watches.titles import Awaited, bound_movie_no, find_film
 
 
 def movie(no: str, name: str, rpst: str | None = None, **extra: Any) -> Movie:

@@ -1,4 +1,4 @@
-"""bot/watch_forms.py: an edit that changes what matches starts a baseline; quiet hours are
+"""bot/watches/forms.py: an edit that changes what matches starts a baseline; quiet hours are
 KST clock times."""
 
 from __future__ import annotations
@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.megabox.catalogue import Catalogue
-from bot.megabox.client import ClientOptions, MegaboxClient
-from bot.megabox.models import KST
-from bot.watch_forms import QuietHours, WatchForm, build_watch, needs_baseline
-from bot.watches import Days, Mention, TimeWindow, Watch
+from bot.chains.megabox.catalogue import Catalogue
+from bot.chains.megabox.client import ClientOptions, MegaboxClient
+from bot.chains.megabox.models import KST
+from bot.watches.forms import QuietHours, WatchForm, build_watch, needs_baseline
+from bot.watches.watch import Days, Mention, TimeWindow, Watch
 
 BASE = Watch(
     movie_no="25008000",

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bot.new_screenings import NewScreening
-from bot.notices import NewsBody
+from bot.delivery.new_screenings import NewScreening
+from bot.delivery.notices import NewsBody
 from cogs.render_news import news_embed
 
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from bot.megabox.client import parse_booking_page
-from bot.megabox.errors import BadShape
+from bot.chains.megabox.client import parse_booking_page
+from bot.chains.megabox.errors import BadShape
 from tests.fakes.megabox_server import load_fixture
 
 LISTING = "selectBokdList-coex-mx4d-open.json"

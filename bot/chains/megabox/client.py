@@ -1,0 +1,441 @@
+"""The only place that talks HTTP to MEGABOX: one polite session, typed rows or typed errors."""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import json
+import logging
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+import aiohttp
+import msgspec
+from aiolimiter import AsyncLimiter
+
+from bot.chains.megabox.errors import (
+    BadShape,
+    Blocked,
+    MegaboxError,
+    Overloaded,
+    RateLimited,
+    Rejected,
+    ServerError,
+    Timeout,
+    Unreachable,
+)
+from bot.chains.megabox.models import (
+    SEAT_ANSWER,
+    BadRow,
+    BookingPage,
+    Branch,
+    CalendarDay,
+    Movie,
+    Screening,
+    Seat,
+    SeatAnswer,
+    SeatMap,
+    SkippedRow,
+)
+
+log = logging.getLogger(__name__)
+
+BOKD_PATH = "/on/oh/ohb/SimpleBooking/selectBokdList.do"
+SCHEDULE_PATH = "/on/oh/ohc/Brch/schedulePage.do"
+SEATS_PATH = "/on/oh/ohz/PcntSeatChoi/selectSeatList.do"
+MOVIES_PATH = "/on/oh/oha/Movie/selectMovieList.do"
+
+#: selectBokdList.do takes at most three branch slots (README §4.1).
+MAX_BRANCHES_PER_CALL = 3
+MAX_MOVIES_PER_CALL = 3
+#: Page requests per catalogue list at most (2,000 films at 100 a page, several times what
+#: MEGABOX lists): a bound on the cost of a read, whatever `totCnt` says.
+MAX_MOVIE_PAGES = 20
+
+_USER_AGENT = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36"
+)
+
+T = TypeVar("T")
+M = TypeVar("M", Screening, Branch)
+
+
+@dataclass(frozen=True, slots=True)
+class ClientOptions:
+    base_url: str = "https://www.megabox.co.kr"
+    requests_per_second: float = 0.5
+    jitter_seconds: float = 0.3
+    timeout_seconds: float = 15.0
+    max_retries: int = 3
+    backoff_seconds: float = 2.0
+    backoff_max_seconds: float = 60.0
+
+
+def browser_headers(base_url: str, referer_path: str) -> dict[str, str]:
+    """The header set the site's own AJAX sends; leaving some out can earn a 403 (README §2)."""
+    return {
+        "User-Agent": _USER_AGENT,
+        "Accept": "application/json, text/javascript, */*; q=0.01",
+        "Accept-Language": "ko-KR,ko;q=0.9",
+        "Content-Type": "application/json;charset=UTF-8",
+        "Origin": base_url,
+        "Referer": f"{base_url}{referer_path}",
+        "X-Requested-With": "XMLHttpRequest",
+    }
+
+
+#: Any answer as plain JSON (dicts and lists); msgspec's parser is about twice as fast as the
+#: standard library's on MEGABOX's answers.
+_JSON = msgspec.json.Decoder()
+
+
+def decode_body(
+    endpoint: str,
+    status: int,
+    content_type: str,
+    raw: bytes,
+    decoder: msgspec.json.Decoder[Any] = _JSON,
+) -> Any:
+    """Turn one HTTP answer into JSON (or what `decoder` makes of it: `SEAT_ANSWER`) or the
+    typed error it really is (README §13)."""
+    # Only the start is decoded for the checks below; the JSON parser reads the bytes.
+    head = raw[:400].decode("utf-8-sig", errors="replace").lstrip("\ufeff")[:160].strip()
+    # Overload comes as plain text, mostly with HTTP 200, sometimes with an error status.
+    if "workload is so high" in head.lower():
+        raise Overloaded("MEGABOX says its workload is too high", endpoint=endpoint)
+    if status == 403:
+        raise Blocked("HTTP 403: MEGABOX refused us (bot protection?)", endpoint=endpoint)
+    if status == 429:
+        raise RateLimited("HTTP 429: too many requests", endpoint=endpoint)
+    if status >= 500:
+        raise ServerError(f"HTTP {status}", endpoint=endpoint)
+    if status != 200:
+        raise BadShape(f"HTTP {status}", endpoint=endpoint)
+    if not head:
+        raise BadShape("empty body", endpoint=endpoint)
+    if head.startswith("<"):
+        raise BadShape(
+            f"an HTML page instead of JSON ({content_type or 'no type'})", endpoint=endpoint
+        )
+    try:
+        try:
+            data = decoder.decode(raw.removeprefix(codecs.BOM_UTF8))
+        except msgspec.ValidationError:
+            raise
+        except msgspec.DecodeError:
+            # Not valid UTF-8 somewhere: read it as the text it decodes to, as before.
+            text = raw.decode("utf-8-sig", errors="replace").lstrip("\ufeff")
+            data = decoder.decode(text)
+    except msgspec.ValidationError as exc:
+        raise BadShape(f"unexpected field {exc}", endpoint=endpoint) from None
+    except (msgspec.DecodeError, ValueError) as exc:
+        raise BadShape(f"unreadable JSON: {exc}", endpoint=endpoint) from None
+    if isinstance(data, SeatAnswer):
+        stat, msg = data.statCd, data.msg
+    elif isinstance(data, dict):
+        stat, msg = data.get("statCd", "0"), data.get("msg")
+    else:
+        raise BadShape("JSON is not an object", endpoint=endpoint)
+    if str(stat if stat is not None else "0").strip() == "-1":
+        raise Rejected(f"request rejected: {msg or 'no reason given'}", endpoint=endpoint)
+    return data
+
+
+def _rows(data: Mapping[str, Any], key: str, endpoint: str) -> list[Any]:
+    value = data.get(key)
+    if not isinstance(value, list):
+        raise BadShape(f"'{key}' is missing", endpoint=endpoint)
+    return value
+
+
+def _parse(endpoint: str, build: Callable[[], T]) -> T:
+    try:
+        return build()
+    except BadRow as exc:
+        raise BadShape(f"unexpected field {exc}", endpoint=endpoint) from None
+
+
+def parse_booking_page(data: Mapping[str, Any], endpoint: str = "selectBokdList") -> BookingPage:
+    """Rows and branch entries are read one by one: an unreadable one is skipped (and
+    reported by the check), unless none at all can be read, which is a changed API."""
+    rows = _rows(data, "movieFormList", endpoint)
+    screenings, skipped = _each(Screening, rows, "screening")
+    branches, skipped_branches = _each(Branch, data.get("areaBrchList") or [], "branch")
+    if rows and not screenings:
+        raise BadShape(f"no readable screening: {skipped[0].reason}", endpoint=endpoint)
+    return BookingPage(
+        screenings=screenings,
+        calendar=_parse(
+            endpoint,
+            lambda: tuple(CalendarDay.model_validate(r) for r in data.get("movieFormDeList") or []),
+        ),
+        branches=branches,
+        skipped=skipped + skipped_branches,
+    )
+
+
+def _each(model: type[M], raws: Any, kind: str) -> tuple[tuple[M, ...], tuple[SkippedRow, ...]]:
+    if not isinstance(raws, list):
+        return (), (SkippedRow(kind=kind, reason=f"{kind} list is not a list"),)
+    good: list[M] = []
+    bad: list[SkippedRow] = []
+    for raw in raws:
+        try:
+            good.append(model.model_validate(raw))
+        except BadRow as exc:
+            bad.append(SkippedRow.of(kind, raw, f"{exc.key or 'row'}: {exc.message}"))
+    return tuple(good), tuple(bad)
+
+
+def parse_seat_map(data: SeatAnswer | Mapping[str, Any], play_schdl_no: str) -> SeatMap:
+    """The seat map from a decoded answer (`SEAT_ANSWER`, what the client uses) or plain JSON."""
+    if isinstance(data, SeatAnswer):
+        if data.seatListSD01 is None:
+            raise BadShape("'seatListSD01' is missing", endpoint="selectSeatList")
+        seats = tuple(data.seatListSD01)
+    else:
+        rows = _rows(data, "seatListSD01", "selectSeatList")
+        seats = _parse("selectSeatList", lambda: tuple(Seat.model_validate(r) for r in rows))
+    if not seats:
+        # Every hall has seats: an empty map is a broken answer, not "no free seats".
+        raise BadShape("the seat map has no seats", endpoint="selectSeatList")
+    return SeatMap(play_schdl_no=play_schdl_no, seats=seats)
+
+
+def _is_transient(exc: BaseException) -> bool:
+    return isinstance(exc, MegaboxError) and exc.transient
+
+
+class _WaitHonouringRetryAfter:
+    """Capped exponential backoff with jitter (initial x 2^(n-1) + up to `initial` more,
+    at most `maximum`), but never shorter than a 429's Retry-After."""
+
+    def __init__(self, initial: float, maximum: float) -> None:
+        self._initial = initial
+        self._maximum = maximum
+
+    def __call__(self, attempt: int, exc: BaseException) -> float:
+        backoff = self._initial * 2.0 ** (attempt - 1) + random.uniform(0, self._initial)
+        wait = max(min(backoff, self._maximum), 0.0)
+        if isinstance(exc, RateLimited) and exc.retry_after:
+            wait = max(wait, min(exc.retry_after, self._maximum))
+        return wait
+
+
+class MegaboxClient:
+    """One shared aiohttp session with a request budget, jitter and retries for transient errors.
+
+    `requests_made` counts HTTP requests actually sent (retries included): the check reports it.
+    """
+
+    def __init__(self, options: ClientOptions, session: aiohttp.ClientSession | None = None):
+        self.options = options
+        self.base_url = options.base_url.rstrip("/")
+        self._own_session = session is None
+        self._session = session
+        # A leaky bucket of one request: evenly spaced, never a burst (README §2 "Rates").
+        period = 1.0 / options.requests_per_second if options.requests_per_second > 0 else 0.0
+        self._limiter = AsyncLimiter(1, period) if period > 0 else None
+        self.requests_made = 0
+        self._wait = _WaitHonouringRetryAfter(options.backoff_seconds, options.backoff_max_seconds)
+        self._areas: dict[str, str] = {}
+
+    async def __aenter__(self) -> Self:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.options.timeout_seconds),
+                raise_for_status=False,
+            )
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if self._own_session and self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    # -- transport -------------------------------------------------------------------------
+
+    async def _post_once(
+        self,
+        path: str,
+        body: Mapping[str, Any],
+        referer: str,
+        decoder: msgspec.json.Decoder[Any] = _JSON,
+    ) -> Any:
+        assert self._session is not None, "use `async with MegaboxClient(...)`"
+        endpoint = path.rsplit("/", 1)[-1].removesuffix(".do")
+        if self._limiter is not None:
+            await self._limiter.acquire()
+        if self.options.jitter_seconds > 0:
+            await asyncio.sleep(random.uniform(0, self.options.jitter_seconds))
+        self.requests_made += 1
+        try:
+            async with self._session.post(
+                f"{self.base_url}{path}",
+                data=json.dumps(body, ensure_ascii=False).encode(),
+                headers=browser_headers(self.base_url, referer),
+                timeout=aiohttp.ClientTimeout(total=self.options.timeout_seconds),
+            ) as response:
+                raw = await response.read()
+                try:
+                    return decode_body(
+                        endpoint, response.status, response.content_type, raw, decoder
+                    )
+                except RateLimited as exc:
+                    exc.retry_after = _retry_after(response.headers.get("Retry-After"))
+                    raise
+        except TimeoutError:
+            raise Timeout(
+                f"no answer within {self.options.timeout_seconds:g} s", endpoint=endpoint
+            ) from None
+        except aiohttp.ClientError as exc:
+            raise Unreachable(
+                f"connection failed: {exc.__class__.__name__}", endpoint=endpoint
+            ) from None
+
+    async def _post(
+        self,
+        path: str,
+        body: Mapping[str, Any],
+        referer: str,
+        decoder: msgspec.json.Decoder[Any] = _JSON,
+    ) -> Any:
+        # A plain loop, not tenacity: its per-call machinery was a tenth of a check's CPU.
+        attempt = 1
+        while True:
+            try:
+                return await self._post_once(path, body, referer, decoder)
+            except Exception as exc:
+                if attempt > self.options.max_retries or not _is_transient(exc):
+                    raise
+                wait = self._wait(attempt, exc)
+                log.warning("MEGABOX %s; retry %d in %.1f s", exc, attempt, wait)
+                await asyncio.sleep(wait)
+                attempt += 1
+
+    # -- endpoints -------------------------------------------------------------------------
+
+    async def booking_page(
+        self, play_de: date, branches: Sequence[str], movie_nos: Sequence[str] = ()
+    ) -> BookingPage:
+        """`selectBokdList.do`: one date, up to three branches, optional movie filter (§4)."""
+        if not 1 <= len(branches) <= MAX_BRANCHES_PER_CALL:
+            raise ValueError(f"1 to {MAX_BRANCHES_PER_CALL} branches per call, got {len(branches)}")
+        if len(movie_nos) > MAX_MOVIES_PER_CALL:
+            raise ValueError(f"at most {MAX_MOVIES_PER_CALL} movies per call")
+        body: dict[str, Any] = {
+            "arrMovieNo": ",".join(movie_nos),
+            "playDe": play_de.strftime("%Y%m%d"),
+            "brchNoListCnt": len(branches),
+            "brchAll": "",
+            "brchSpcl": "",
+            "sellChnlCd": "",
+        }
+        for slot in range(1, MAX_BRANCHES_PER_CALL + 1):
+            brch = branches[slot - 1] if slot <= len(branches) else ""
+            body[f"brchNo{slot}"] = brch
+            body[f"areaCd{slot}"] = self._areas.get(brch, "")
+            body[f"spclbYn{slot}"] = "N" if brch else ""
+            body[f"theabKindCd{slot}"] = ""
+            body[f"movieNo{slot}"] = movie_nos[slot - 1] if slot <= len(movie_nos) else ""
+        data = await self._post(BOKD_PATH, body, "/booking")
+        page = parse_booking_page(data, "selectBokdList")
+        self._areas.update({b.brch_no: b.area_cd for b in page.branches})
+        return page
+
+    async def schedule_page(self, play_de: date, brch_no: str) -> BookingPage:
+        """`schedulePage.do`: the fallback, one branch per call, lists under `megaMap` (§5)."""
+        day = play_de.strftime("%Y%m%d")
+        body = {
+            "masterType": "brch",
+            "detailType": "area",
+            "brchNo": brch_no,
+            "brchNo1": brch_no,
+            "firstAt": "Y",
+            "playDe": day,
+        }
+        data = await self._post(SCHEDULE_PATH, body, f"/theater/time?brchNo={brch_no}")
+        mega = data.get("megaMap")
+        if not isinstance(mega, dict):
+            raise BadShape("'megaMap' is missing", endpoint="schedulePage")
+        return parse_booking_page(mega, "schedulePage")
+
+    async def seat_map(self, play_schdl_no: str, brch_no: str) -> SeatMap:
+        """`selectSeatList.do`: the seat map of one screening; public, no login (§6)."""
+        body = {"playSchdlNo": play_schdl_no, "brchNo": brch_no}
+        data = await self._post(
+            SEATS_PATH, body, "/on/oh/ohz/PcntSeatChoi/selectPcntSeatChoi.do", SEAT_ANSWER
+        )
+        return parse_seat_map(data, play_schdl_no)
+
+    async def movies(
+        self, search: str = "", page: int = 1, per_page: int = 100, *, upcoming: bool = False
+    ) -> list[Movie]:
+        """`selectMovieList.do`: one page of the catalogue by booking share, or upcoming (§7)."""
+        movies, _ = await self._movie_page(search, page, per_page, upcoming=upcoming)
+        return movies
+
+    async def all_movies(
+        self, *, upcoming: bool = False, per_page: int = 100, max_pages: int = MAX_MOVIE_PAGES
+    ) -> list[Movie]:
+        """The whole list, page after page as far as its `totCnt`, at most `max_pages` requests.
+
+        Entries are unique by number: the list is ranked by booking share, which can move a
+        film between pages while we read them.
+        """
+        found: dict[str, Movie] = {}
+        for page in range(1, max_pages + 1):
+            movies, total = await self._movie_page("", page, per_page, upcoming=upcoming)
+            before = len(found)
+            for movie in movies:
+                found.setdefault(movie.movie_no, movie)
+            if len(found) == before:
+                # Nothing new: a server that ignores the page number would loop to the cap.
+                return list(found.values())
+            # Without totals a full page is the only hint that another one follows.
+            more = len(movies) == per_page if total is None else page * per_page < total
+            if not movies or not more:
+                return list(found.values())
+        log.warning(
+            "movie list longer than %d pages of %d: the rest cannot be picked", max_pages, per_page
+        )
+        return list(found.values())
+
+    async def _movie_page(
+        self, search: str, page: int, per_page: int, *, upcoming: bool
+    ) -> tuple[list[Movie], int | None]:
+        """One page and the list's total (`totCnt`, repeated in every row) if it is given."""
+        body = {
+            "currentPage": str(page),
+            "recordCountPerPage": str(per_page),
+            "pageType": "rfilmDe" if upcoming else "ticketing",
+            "ibxMovieNmSearch": search,
+            "onairYn": "MSC02" if upcoming else "N",
+            "specialType": "",
+            "specialYn": "N",
+        }
+        data = await self._post(MOVIES_PATH, body, "/movie")
+        rows = _rows(data, "movieList", "selectMovieList")
+        movies = _parse("selectMovieList", lambda: [Movie.model_validate(r) for r in rows])
+        total = rows[0].get("totCnt") if rows and isinstance(rows[0], dict) else None
+        try:
+            return movies, int(total) if total is not None else None
+        except (TypeError, ValueError):
+            return movies, None
+
+
+def _retry_after(value: str | None) -> float | None:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None

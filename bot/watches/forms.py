@@ -1,0 +1,305 @@
+"""Slash-command options → a validated `Watch`, checked against MEGABOX's own data.
+
+Every problem becomes one `FormError` sentence that says what to do; nothing is stored
+until the whole form is valid.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, time
+from typing import TypeVar
+
+from bot.chains.megabox.catalogue import Catalogue
+from bot.chains.megabox.models import KST, Branch, Movie
+from bot.i18n import _
+from bot.seats.prefs import ROW_EXAMPLES, RowRule, SeatPrefs, parse_centre, parse_remind
+from bot.watches.titles import MAX_TITLE, Awaited, norm_title, on_sale
+from bot.watches.watch import FORMATS, Days, Mention, TimeWindow, Watch, parse_format, parse_notify
+
+T = TypeVar("T")
+
+MAX_GUILD_WATCHES = 25
+MAX_USER_WATCHES = 10
+MAX_BRANCHES = 10
+MAX_NAME = 60
+
+
+class FormError(ValueError):
+    """A user-facing explanation of what is wrong with an option."""
+
+
+@dataclass(frozen=True, slots=True)
+class WatchForm:
+    """Raw option values; None = not given (for edits: keep the current value)."""
+
+    movie: str | None = None
+    branches: str | None = None
+    format: str | None = None
+    days: str | None = None
+    times: str | None = None
+    min_seats: int | None = None
+    together: bool | None = None
+    channel_id: int | None = None
+    mention: str | None = None
+    name: str | None = None
+    notify: str | None = None
+    news_channel_id: int | None = None
+    news_mention: str | None = None
+    #: Edits: new-screening messages go where the seat alerts go again.
+    news_like_alerts: bool = False
+    rows: str | None = None
+    centre: str | None = None
+    remind: str | None = None
+    fast_lane: bool | None = None
+
+
+def build_watch(
+    form: WatchForm,
+    catalogue: Catalogue,
+    *,
+    base: Watch | None = None,
+    guild_id: int | None = None,
+    owner_id: int | None = None,
+    scope: str = "guild",
+    baseline: bool = True,
+) -> Watch:
+    """A new watch (no `base`) or `base` with the given options changed."""
+    if base is None and (form.movie is None or form.branches is None):
+        raise FormError(_("Give at least a movie and one branch."))
+    if (form.movie is not None or form.branches is not None) and not catalogue.loaded:
+        reason = catalogue.last_error.describe() if catalogue.last_error else _("not loaded yet")
+        raise FormError(
+            _(
+                "I couldn't load MEGABOX's movie and branch lists ({reason}). Try again in a "
+                "minute."
+            ).format(reason=reason)
+        )
+    found = _movie(form.movie, catalogue) if form.movie is not None else None
+    movie = found if isinstance(found, Movie) else None
+    branches = _branches(form.branches, catalogue) if form.branches is not None else None
+    changes: dict[str, object] = {}
+    if movie is not None:
+        changes["movie_no"] = movie.movie_no
+        changes["awaiting"] = None
+    elif isinstance(found, Awaited):
+        # Not on sale yet: the watch waits for the film (bot/watches/titles.py), then binds.
+        changes["movie_no"] = ""
+        changes["awaiting"] = found
+    if branches is not None:
+        changes["branches"] = tuple(b.brch_no for b in branches)
+    if form.format is not None:
+        changes["formats"] = _formats(form.format)
+    if form.days is not None:
+        changes["days"] = _parsed("days", Days.parse, form.days)
+    if form.times is not None:
+        changes["window"] = _parsed("times", TimeWindow.parse, form.times)
+    if form.min_seats is not None:
+        if not 1 <= form.min_seats <= 10:
+            raise FormError(_("min_seats must be between 1 and 10."))
+        changes["min_seats"] = form.min_seats
+    if form.together is not None:
+        changes["together"] = form.together
+    if form.channel_id is not None:
+        changes["channel_id"] = form.channel_id
+    if form.mention is not None:
+        changes["mention"] = _parsed("mention", Mention.parse, form.mention)
+    if form.name is not None:
+        changes["name"] = _name(form.name)
+    if form.notify is not None:
+        changes["notify"] = _parsed("notify", parse_notify, form.notify)
+    if form.news_like_alerts and (form.news_channel_id or form.news_mention is not None):
+        raise FormError(_("Give `news_like_alerts` or a news channel or role, not both."))
+    if form.news_like_alerts:
+        changes["news_channel_id"] = None
+        changes["news_mention"] = None
+    if form.news_channel_id is not None:
+        changes["news_channel_id"] = form.news_channel_id
+    if form.news_mention is not None:
+        changes["news_mention"] = _parsed("news_mention", Mention.parse, form.news_mention)
+    if form.rows is not None or form.centre is not None:
+        current = base.prefs if base is not None else SeatPrefs()
+        rows = _rows(form.rows) if form.rows is not None else current.rows
+        centre = _parsed("centre", parse_centre, form.centre) if form.centre else current.centre
+        changes["prefs"] = SeatPrefs(rows, centre)
+    if form.remind is not None:
+        changes["remind"] = _parsed("remind", parse_remind, form.remind)
+    if form.fast_lane is not None:
+        changes["fast_lane"] = form.fast_lane
+
+    if base is None:
+        assert found is not None and branches is not None
+        watch = Watch(
+            movie_no=movie.movie_no if movie else "",
+            branches=tuple(b.brch_no for b in branches),
+            days=Days.parse("weekend"),
+            guild_id=guild_id,
+            owner_id=owner_id,
+            scope=scope,
+            baseline_pending=baseline,
+        )
+        watch = replace(watch, **changes)  # type: ignore[arg-type]
+        if "name" not in changes:
+            title = movie.movie_nm if movie else ""
+            if isinstance(found, Awaited):
+                title = found.title or found.describe()
+            watch = replace(watch, name=default_name(watch, title, branches))
+        return watch
+    edited = replace(base, **changes)  # type: ignore[arg-type]
+    if needs_baseline(base, edited):
+        # Other screenings may match now: record what is open instead of alerting it all.
+        edited = replace(edited, baseline_pending=True, news_baseline_pending=True)
+    return edited
+
+
+def needs_baseline(old: Watch, new: Watch) -> bool:
+    """Whether an edit changes which screenings match, so the next check must record what is
+    already open instead of alerting each newly matching screening at once.
+
+    Any change of a matching rule counts, narrowing too: deciding "wider or narrower" per
+    field (a window, a format set, seats together) is easy to get wrong, and a baseline
+    never loses an alert that is already open (the checker keeps open openings open).
+    """
+    return (
+        old.movie_no != new.movie_no
+        or set(old.branches) != set(new.branches)
+        or old.formats != new.formats
+        or old.days != new.days
+        or old.window != new.window
+        or old.min_seats != new.min_seats
+        or old.together != new.together
+        or old.prefs != new.prefs
+    )
+
+
+def _rows(text: str) -> RowRule | None:
+    try:
+        return RowRule.parse(text)
+    except ValueError as exc:
+        raise FormError(
+            _("rows: {error}. Examples: {examples}, or any.").format(
+                error=exc, examples=ROW_EXAMPLES
+            )
+        ) from None
+
+
+def default_name(watch: Watch, title: str, branches: list[Branch]) -> str:
+    formats = "/".join(sorted(watch.formats))
+    where = branches[0].brch_nm + (f"+{len(branches) - 1}" if len(branches) > 1 else "")
+    return _name(f"{title[:30]} {where} {formats}".strip())
+
+
+def _name(text: str) -> str:
+    name = re.sub(r"\s+", " ", text).strip()[:MAX_NAME]
+    if not name:
+        raise FormError(_("The name can't be empty."))
+    return name
+
+
+def _movie(text: str, catalogue: Catalogue) -> Movie | Awaited:
+    """A film on sale; or one not on sale yet (picked from the upcoming list, or a title no
+    film in the catalogue has yet), which the watch waits for."""
+    found = catalogue.resolve_movie(text)
+    if isinstance(found, Movie):
+        if not on_sale(found):
+            return Awaited(title=found.movie_nm, movie_no=found.movie_no)
+        return found
+    title = re.sub(r"\s+", " ", text).strip()
+    near = [
+        m
+        for m in catalogue.movies.values()
+        if difflib.SequenceMatcher(None, norm_title(m.movie_nm), norm_title(title)).ratio() >= 0.9
+    ]
+    if catalogue.search_movies(title, limit=2) or near or re.fullmatch(r"\d+", title):
+        # Several films contain this text, it is all but a film's title (a typo, not a film
+        # to wait for), or it is a number MEGABOX does not know.
+        hint = " " + _("Did you mean: {names}?").format(names="; ".join(found)) if found else ""
+        raise FormError(
+            _("MEGABOX has no movie matching {title}.{hint} Pick one from the list.").format(
+                title=repr(title), hint=hint
+            )
+        )
+    if len(norm_title(title)) < 2 or len(title) > MAX_TITLE:
+        raise FormError(
+            _("To wait for a film not on sale yet, give its title (2 to {n} characters).").format(
+                n=MAX_TITLE
+            )
+        )
+    return Awaited(title=title)
+
+
+def _branches(text: str, catalogue: Catalogue) -> list[Branch]:
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if not parts:
+        raise FormError(_("Give at least one branch."))
+    found: dict[str, Branch] = {}
+    for part in parts:
+        branch = catalogue.resolve_branch(part)
+        if not isinstance(branch, Branch):
+            hint = (
+                " " + _("Did you mean: {names}?").format(names="; ".join(branch)) if branch else ""
+            )
+            raise FormError(
+                _("MEGABOX has no branch matching {branch}.{hint}").format(
+                    branch=repr(part), hint=hint
+                )
+            )
+        found[branch.brch_no] = branch
+    if len(found) > MAX_BRANCHES:
+        raise FormError(_("At most {n} branches per watch.").format(n=MAX_BRANCHES))
+    return list(found.values())
+
+
+def _formats(text: str) -> frozenset[str]:
+    if text.strip().lower() in ("", "any", "all"):
+        return frozenset()
+    try:
+        return frozenset(parse_format(p) for p in text.split(",") if p.strip())
+    except ValueError as exc:
+        raise FormError(f"{exc}.") from None
+
+
+def _parsed(option: str, parse: Callable[[str], T], text: str) -> T:
+    try:
+        return parse(text)
+    except ValueError as exc:
+        raise FormError(f"{option}: {exc}.") from None
+
+
+def format_choices() -> list[tuple[str, str]]:
+    """(label, code) pairs for the format option; "4DX" is in MX4D's label so it is found."""
+    labels = {"MX4D": _("MX4D — motion seats (4DX)")}
+    return [(_("Any format"), "any")] + [
+        (labels.get(c, f"{c} — {n}"), c) for c, n in FORMATS.items()
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class QuietHours:
+    """Hours (KST) in which a user's DMs are held; may cross midnight ("23:00-08:00")."""
+
+    start: time
+    end: time
+
+    @classmethod
+    def parse(cls, text: str) -> QuietHours:
+        match = re.fullmatch(r"\s*(\d{1,2}):?(\d{2})\s*[-~]\s*(\d{1,2}):?(\d{2})\s*", text)
+        if not match:
+            raise FormError(_("Quiet hours look like 23:00-08:00 (KST), or 'off'."))
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        if max(h1, h2) > 23 or max(m1, m2) > 59 or (h1, m1) == (h2, m2):
+            raise FormError(_("Quiet hours need two different times between 00:00 and 23:59."))
+        return cls(time(h1, m1), time(h2, m2))
+
+    def contains(self, moment: datetime) -> bool:
+        # Quiet hours are KST clock times, whatever zone the moment was given in.
+        now = moment.astimezone(KST).time()
+        if self.start < self.end:
+            return self.start <= now < self.end
+        return now >= self.start or now < self.end
+
+    def to_text(self) -> str:
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"

@@ -1,0 +1,90 @@
+"""Watches for films not on sale yet: what such a watch waits for, and which film in
+MEGABOX's catalogue is it (plain values in, a movie number out).
+
+A waiting watch matches a movie number picked from MEGABOX's upcoming list, or else a typed
+title (Korean or English; the whole title, ignoring case, spaces and punctuation). It binds to the representative number
+(`rpstMovieNo`) of the first matching film on sale, so event versions ([무대인사] …) and the
+film itself are watched together (README §13.10-11).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.chains.megabox.models import Movie
+from bot.i18n import _
+
+#: An event version's title prefix, e.g. "[무대인사] " (README §4.3 movieNm).
+_PREFIX = re.compile(r"^\s*(\[[^\]]*\]\s*)+")
+MAX_TITLE = 100
+
+
+@functools.lru_cache(maxsize=4096)  # every waiting watch compares every film, every check
+def norm_title(text: str) -> str:
+    """How titles are compared: NFKC, case-folded, keeping only letters and digits, so
+    "미션임파서블 파이널레코닝" is "미션 임파서블: 파이널 레코닝"."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(c for c in folded if unicodedata.category(c)[0] in "LN")
+
+
+@dataclass(frozen=True, slots=True)
+class Awaited:
+    """What a waiting watch matches: a title, a movie number, or both (an upcoming film)."""
+
+    title: str | None = None
+    movie_no: str | None = None
+
+    def __post_init__(self) -> None:
+        if not (self.title and norm_title(self.title)) and not self.movie_no:
+            raise ValueError("a waiting watch needs a title or a movie number")
+
+    @classmethod
+    def parse(cls, text: str) -> Awaited:
+        """The inverse of `to_text`: "movie:26120100;title:Some film"."""
+        parts = dict(p.split(":", 1) for p in text.split(";") if ":" in p)
+        return cls(title=parts.get("title") or None, movie_no=parts.get("movie") or None)
+
+    def to_text(self) -> str:
+        parts = [f"movie:{self.movie_no}"] if self.movie_no else []
+        if self.title:
+            parts.append(f"title:{self.title.replace(';', ' ')}")
+        return ";".join(parts)
+
+    def describe(self) -> str:
+        if self.title and self.movie_no:
+            return _("“{title}” (upcoming, {no})").format(title=self.title, no=self.movie_no)
+        return f"“{self.title}”" if self.title else _("movie {no}").format(no=self.movie_no)
+
+    def matches(self, movie: Movie) -> bool:
+        """A film picked by number is that number only (or an event version of it: its
+        representative number), never another film with a like title; a typed title is
+        the whole title, normalised, never a part of one ("Up" is not "Superman")."""
+        if self.movie_no:
+            return self.movie_no in (movie.movie_no, movie.rpst_movie_no)
+        wanted = norm_title(self.title or "")
+        return bool(wanted) and any(
+            wanted == norm_title(_PREFIX.sub("", n))
+            for n in (movie.movie_nm, movie.movie_eng_nm or "")
+            if n
+        )
+
+
+def on_sale(movie: Movie) -> bool:
+    """Bookable online now (`bokdAbleAt`, README §7); a list without the flag counts as on
+    sale: the booking list holds films one can book."""
+    return (movie.bokd_able_at or "Y") == "Y"
+
+
+def find_film(awaited: Awaited, movies: Iterable[Movie]) -> Movie | None:
+    """The film on sale this watch waits for, the first in MEGABOX's order (by booking
+    share); None while there is none."""
+    return next((m for m in movies if on_sale(m) and awaited.matches(m)), None)
+
+
+def bound_movie_no(movie: Movie) -> str:
+    """What the watch binds to: the representative number covers every version."""
+    return movie.rpst_movie_no or movie.movie_no
