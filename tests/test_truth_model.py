@@ -220,6 +220,40 @@ class TruthMachine(RuleBasedStateMachine):
     def scheduled_check(self) -> None:
         self._path("check", self.driver.check())
 
+    def _reads_a_listing(self) -> bool:
+        """A check will ask for a listing: some watch is active, or binds in it."""
+        return any(
+            not w.paused and (not w.waiting or w.binds_to is not None)
+            for w in self.model.watches.values()
+        )
+
+    @precondition(lambda self: self._reads_a_listing())
+    @rule(slot=SLOTS, rules=st.none() | RULES)
+    def edit_during_check(self, slot: str, rules: Rules | None) -> None:
+        """An edit (`rules` None or a title watch: a rename) saved while a check runs, from
+        the watch as it was read before: the check must not undo it or be undone by it, and
+        judges that watch not at all (the next check judges it as it is now)."""
+        watch = self.model.watches.get(slot)
+        if watch is None or watch.paused:
+            return
+        if watch.title is not None:
+            rules = None
+        self.renames += 1
+        name = f"{slot}-{self.renames}"
+        new = rules or watch.rules
+        action = self.driver.check_while_editing(
+            watch.id,
+            days=None if rules is None else new.days,
+            min_seats=new.min_seats,
+            branch=new.branch,
+            name=name,
+        )
+        others = {w.id for w in self.model.watches.values() if w is not watch}
+        self._path("check", action, only=others)
+        if new != watch.rules:
+            watch.rules = new
+            watch.baseline = True
+
     @rule(failure=st.sampled_from(["403", "overload", "timeout"]))
     def failing_check(self, failure: str) -> None:
         # One timeout is retried and answered: that check saw everything.

@@ -77,6 +77,22 @@ CASES: dict[str, tuple[Step, ...]] = {
         lambda m: m.pause_or_resume(slot="A"),
         lambda m: m.scheduled_check(),
     ),
+    # 3. A rename saved during a check drops that check's transitions for the watch, but
+    #    the shared row is refreshed: the next check says "no longer watched".
+    "3-renamed-during-check": (
+        start(ORIGINAL, ["six", "wheelchair", "wheelchair", "wheelchair"]),
+        lambda m: m.scheduled_check(),
+        lambda m: m.seats_change(show=SAT_1940, state="two"),
+        lambda m: m.edit_during_check(slot="A", rules=None),
+        lambda m: m.scheduled_check(),
+    ),
+    # 7. A rename from the form opened before the check that binds the watch: the whole
+    #    row is written back and the binding is lost.
+    "7-edit-reverts-binding": (
+        start(ORIGINAL, ["wheelchair"] * 4),
+        lambda m: m.add_title_watch(title=("진격의 거인 완결편 더 라스트 어택", "25008000")),
+        lambda m: m.edit_during_check(slot="T", rules=None),
+    ),
     # 4. Titles that differ only in punctuation never bind.
     "4-title-punctuation": (
         start(ORIGINAL, ["wheelchair"] * 4),

@@ -5,6 +5,7 @@ signature in the bot is fixed in this file only."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -198,6 +199,33 @@ class Driver:
             mb.recover()
         else:
             await self.checker.run()
+        return self._observed()
+
+    async def check_while_editing(
+        self, watch_id: int, *, days: str | None, min_seats: int, branch: str, name: str
+    ) -> Observed:
+        """A scheduled check during which a member edits a watch, as the edit form does:
+        the watch was read before the check began (the form opened), the edit is saved
+        while the check waits on its first listing. `days` None: a rename only."""
+        assert self.checker is not None and self.store is not None
+        self._tick()
+        read = await self.store.watch(watch_id)  # the form shows the watch as it is now
+        assert read is not None
+        mb = self.megabox
+        mb.hold("bokd")
+        task = asyncio.ensure_future(self.checker.run())
+        try:
+            await mb.wait_for_request("bokd")
+            changes: dict[str, object] = {"name": name}
+            if days is not None:
+                changes |= {"days": Days.parse(days), "min_seats": min_seats, "branches": (branch,)}
+            new = replace(read, **changes)  # type: ignore[arg-type]
+            if needs_baseline(read, new):
+                new = replace(new, baseline_pending=True, news_baseline_pending=True)
+            await self.store.update_watch(new, now=self.clock())
+        finally:
+            mb.release("bokd")
+            await task
         return self._observed()
 
     async def poll(self, days: set[str], maps: set[str], watch_ids: set[int]) -> Observed:

@@ -227,6 +227,7 @@ class Model:
         that did not fail), "failed" or "poll"; `only`: the watches a fast poll is for."""
         if kind == "check" and catalogue_read:
             for w in self.watches.values():
+                # The film list is read first: a watch edited during the check binds too.
                 if w.waiting and not w.paused and w.binds_to is not None:
                     w.waiting = False
                     w.baseline = False  # its first screenings are news, not a baseline
