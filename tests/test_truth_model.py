@@ -68,7 +68,7 @@ from tests.model.reference import (
 
 T = TypeVar("T")
 
-EXAMPLES = int(os.environ.get("TRUTH_MODEL_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("TRUTH_MODEL_EXAMPLES", "80"))
 STEPS = int(os.environ.get("TRUTH_MODEL_STEPS", "25"))
 
 SHOWS = st.integers(0, 3)
@@ -126,8 +126,15 @@ class TruthMachine(RuleBasedStateMachine):
         rules=st.one_of(st.just(ORIGINAL), RULES),
         seats=st.lists(st.sampled_from(sorted(SEAT_STATES)), min_size=4, max_size=4),
         second=st.none() | st.just(ORIGINAL) | RULES,
+        title=st.none() | TITLES,
     )
-    def first_watch(self, rules: Rules, seats: list[str], second: Rules | None) -> None:
+    def first_watch(
+        self,
+        rules: Rules,
+        seats: list[str],
+        second: Rules | None,
+        title: tuple[str, str | None] | None,
+    ) -> None:
         """The seats as MEGABOX has them when the watches are made, and the watches."""
         for no, state in zip(self.shows, seats, strict=True):
             self.driver.set_seats(no, SEAT_STATES[state])
@@ -135,6 +142,8 @@ class TruthMachine(RuleBasedStateMachine):
         self._add("A", rules)
         if second is not None:
             self._add("B", second)
+        if title is not None:
+            self.add_title_watch(title)
 
     @precondition(lambda self: len({"A", "B"} - set(self.model.watches)) > 0)
     @rule(rules=RULES)
@@ -144,6 +153,9 @@ class TruthMachine(RuleBasedStateMachine):
 
     @precondition(lambda self: "T" not in self.model.watches)
     @rule(title=TITLES)
+    def add_title_watch_rule(self, title: tuple[str, str | None]) -> None:
+        self.add_title_watch(title)
+
     def add_title_watch(self, title: tuple[str, str | None]) -> None:
         typed, film = title
         rules = Rules("weekend", 3, "1351")

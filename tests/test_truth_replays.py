@@ -28,7 +28,7 @@ SAT_1940, SAT_2220, MON_1940, TUE_1940 = range(4)
 
 
 def start(rules: Rules, seats: list[str], second: Rules | None = None) -> Step:
-    return lambda m: m.first_watch(rules=rules, seats=seats, second=second)
+    return lambda m: m.first_watch(rules=rules, seats=seats, second=second, title=None)
 
 
 CASES: dict[str, tuple[Step, ...]] = {
