@@ -192,6 +192,7 @@ class Model:
     watches: dict[str, ModelWatch] = field(default_factory=dict)  # slot → watch
     keys: dict[tuple[int, str], KeyState] = field(default_factory=dict)
     judged: set[int] = field(default_factory=set)  # the watches the last path judged
+    optional: set[int] = field(default_factory=set)  # ... or may have left alone
 
     # -- what a path saw -----------------------------------------------------------------
 
@@ -222,9 +223,13 @@ class Model:
         *,
         catalogue_read: bool,
         only: set[int] | None = None,
+        optional: set[int] | None = None,
     ) -> dict[tuple[int, str], Judgement]:
         """What each key may or must do on this path. `kind`: "check" (a scheduled check
-        that did not fail), "failed" or "poll"; `only`: the watches a fast poll is for."""
+        that did not fail), "failed" or "poll"; `only`: the watches a fast poll is for;
+        `optional`: watches this path may leave alone entirely (edited while it ran: the
+        edit may drop its findings for them), or judge as usual."""
+        self.optional = set(optional or ())
         if kind == "check" and catalogue_read:
             for w in self.watches.values():
                 # The film list is read first: a watch edited during the check binds too.
@@ -234,7 +239,8 @@ class Model:
         self.judged = {
             w.id
             for w in self.watches.values()
-            if not (w.paused or w.waiting) and (only is None or w.id in only)
+            if not (w.paused or w.waiting)
+            and (only is None or w.id in only or w.id in self.optional)
         }
         out: dict[tuple[int, str], Judgement] = {}
         for w in self.watches.values():
@@ -316,6 +322,14 @@ class Model:
                 raise Violation(f"{_name(r)} was revived (damping is 0: it must alert anew)")
             elif r.alert_rows != was.alert_rows or r.reason != was.reason:
                 raise Violation(f"{_name(r)} changed without a transition: {was} -> {r}")
+        changed = {k[0] for k in set(opened) | set(closed)}
+        for wid in self.optional - changed:
+            # Left alone: none of its keys judged; what it saw it may or may not remember.
+            judgements = {k: j for k, j in judgements.items() if k[0] != wid}
+            self.judged.discard(wid)
+            for w in self.watches.values():
+                if w.id == wid:
+                    w.maybe_known |= {n for n, lk in looks.items() if lk.seen is not Seen.NOTHING}
         for key in set(opened) | set(closed):
             if key not in judgements:
                 raise Violation(
