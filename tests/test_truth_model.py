@@ -1,0 +1,335 @@
+"""Truth on every path (issue 16): a model-based test of openings and alerts.
+
+Hypothesis drives the REAL Checker and Store against the fake MEGABOX (tests/model/driver.py)
+next to a small reference model written from the product rules (tests/model/reference.py):
+README "How alerts, openings and the status channel behave", product.md "Opening" and issue
+16's design. The world: COEX MX4D, the watched film at 19:40 and 22:20 on a Saturday, at
+19:40 on a Monday that MEGABOX's calendar marks as a holiday and on a plain Tuesday; 1-2
+watches and maybe a title watch; damping 0 (a reopening after a real close alerts anew).
+
+Rules: seats change (a wheelchair seat selling while normal seats free at an equal
+restSeatCnt, and the reverse), a scheduled check, a failing check (403, overload, one
+timeout), a fast poll of some dates and seat maps, a row that cannot be read (and reads
+again), pause and resume, an edit (widen, narrow, rename), an edit saved while a check runs
+(from the watch as read before it, as the edit form does), remove and re-add, a title watch
+binding (or rightly not), a restart on the same database file.
+
+Invariants, after every step, per watch and screening (from the store's openings and alerts):
+1. Judged only from an observation: a path that did not see a screening (request failed,
+   403, overload, a fast poll that did not read its listing or seat map, an unreadable row)
+   neither opens nor closes it; seen but unproven (a row whose count proves nothing) never
+   closes; a paused, waiting or removed watch changes nothing.
+2. An opening opens only when the reference sees it match (seats, branch, day with
+   holidays as weekend days), and must open when the reference sees it match whole.
+3. A close happens only when the reference saw it close, with the same reason: "closed"
+   (seats seen gone), "unwatched" only when the watch's own rules changed (and seats still
+   as they were when it last matched: "unwatched", never "sold out"); never "unwatched"
+   because another path refreshed shared rows. (Screenings never start in this world.)
+4. An opening is alerted exactly once: one alert for the one target, or (a bound title
+   watch's first screenings, which are news) its watch's new-screenings message; a baseline
+   opening (new or re-matched watch) has no alert; never two open openings for one key; the
+   bot's open openings are exactly the reference's.
+5. A title watch binds to the film whose whole title matches (NFKC, case, spaces and
+   punctuation ignored), never to one that only contains it.
+
+CI runs a fixed, derandomized budget (100 examples of up to 25 steps). A longer run by hand
+(TRUTH_MODEL_STEPS sets the steps):
+    TRUTH_MODEL_EXAMPLES=500 uv run pytest tests/test_truth_model.py -q -p no:cacheprovider
+tests/test_truth_replays.py replays the sequences this search found, shrunk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import tempfile
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+)
+
+from tests.model.driver import Driver, Observed
+from tests.model.reference import (
+    MOVIE,
+    SEAT_STATES,
+    Model,
+    ModelWatch,
+    Rules,
+    Violation,
+)
+
+T = TypeVar("T")
+
+EXAMPLES = int(os.environ.get("TRUTH_MODEL_EXAMPLES", "100"))
+STEPS = int(os.environ.get("TRUTH_MODEL_STEPS", "25"))
+
+SHOWS = st.integers(0, 3)
+SLOTS = st.sampled_from(["A", "B", "T"])
+RULES = st.builds(
+    Rules,
+    days=st.sampled_from(["weekend", "all", "sat"]),
+    min_seats=st.sampled_from([2, 3, 5]),
+    branch=st.sampled_from(["1351", "1351", "4651"]),
+)
+#: The original job: weekends (holidays too) at COEX, 3 seats.
+ORIGINAL = Rules("weekend", 3, "1351")
+#: (title typed, the film it must bind to or None): punctuation and spacing do not matter,
+#: a title that only appears inside another film's title is not that film.
+TITLES = st.sampled_from(
+    [
+        ("진격의 거인 완결편 더 라스트 어택", MOVIE),
+        ("진격의거인: 완결편, 더 라스트어택!", MOVIE),
+        ("진격의 거인", None),
+    ]
+)
+
+
+class TruthMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.loop = asyncio.new_event_loop()
+        self.tmp = Path(tempfile.mkdtemp(prefix="truth-model-"))
+        self.driver = Driver(self.tmp)
+        shows = self.run(self.driver.start())
+        self.shows = [s.no for s in shows]
+        start = SEAT_STATES["wheelchair"]
+        for no in self.shows:
+            self.driver.set_seats(no, start)
+        self.model = Model({s.no: s for s in shows}, dict.fromkeys(self.shows, start))
+        self.renames = 0
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return self.loop.run_until_complete(coro)
+
+    def teardown(self) -> None:
+        try:
+            self.run(self.driver.close())
+        finally:
+            self.loop.close()
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    # -- watches -------------------------------------------------------------------------
+
+    def _add(self, slot: str, rules: Rules) -> None:
+        wid = self.run(self.driver.add_watch(rules.days, rules.min_seats, rules.branch, name=slot))
+        self.model.watches[slot] = ModelWatch(slot, wid, rules)
+
+    @initialize(
+        rules=st.one_of(st.just(ORIGINAL), RULES),
+        seats=st.lists(st.sampled_from(sorted(SEAT_STATES)), min_size=4, max_size=4),
+        second=st.none() | st.just(ORIGINAL) | RULES,
+        title=st.none() | TITLES,
+    )
+    def first_watch(
+        self,
+        rules: Rules,
+        seats: list[str],
+        second: Rules | None,
+        title: tuple[str, str | None] | None,
+    ) -> None:
+        """The seats as MEGABOX has them when the watches are made, and the watches."""
+        for no, state in zip(self.shows, seats, strict=True):
+            self.driver.set_seats(no, SEAT_STATES[state])
+            self.model.seats[no] = SEAT_STATES[state]
+        self._add("A", rules)
+        if second is not None:
+            self._add("B", second)
+        if title is not None:
+            self.add_title_watch(title)
+
+    @precondition(lambda self: len({"A", "B"} - set(self.model.watches)) > 0)
+    @rule(rules=RULES)
+    def add_watch(self, rules: Rules) -> None:
+        slot = "A" if "A" not in self.model.watches else "B"
+        self._add(slot, rules)
+
+    @precondition(lambda self: "T" not in self.model.watches)
+    @rule(title=TITLES)
+    def add_title_watch_rule(self, title: tuple[str, str | None]) -> None:
+        self.add_title_watch(title)
+
+    def add_title_watch(self, title: tuple[str, str | None]) -> None:
+        typed, film = title
+        rules = Rules("weekend", 3, "1351")
+        wid = self.run(self.driver.add_title_watch(typed, rules.days, rules.min_seats, "T"))
+        self.model.watches["T"] = ModelWatch(
+            "T", wid, rules, baseline=False, title=typed, binds_to=film, waiting=True
+        )
+
+    @precondition(lambda self: bool(self.model.watches))
+    @rule(slot=SLOTS)
+    def remove_watch(self, slot: str) -> None:
+        if slot not in self.model.watches:
+            return
+        watch = self.model.watches.pop(slot)
+        self.run(self.driver.remove(watch.id))
+        self.model.forget(watch.id)
+
+    @precondition(lambda self: bool(self.model.watches))
+    @rule(slot=SLOTS)
+    def pause_or_resume(self, slot: str) -> None:
+        if slot not in self.model.watches:
+            return
+        watch = self.model.watches[slot]
+        watch.paused = not watch.paused
+        self.run(self.driver.set_paused(watch.id, watch.paused))
+
+    @precondition(lambda self: bool({"A", "B"} & set(self.model.watches)))
+    @rule(slot=st.sampled_from(["A", "B"]), rules=RULES)
+    def edit(self, slot: str, rules: Rules) -> None:
+        """Widen, narrow or (same rules) rename a watch, as /watch edit does."""
+        if slot not in self.model.watches:
+            return
+        watch = self.model.watches[slot]
+        self.renames += 1
+        name = f"{slot}-{self.renames}"
+        self.run(
+            self.driver.edit(
+                watch.id, days=rules.days, min_seats=rules.min_seats, branch=rules.branch, name=name
+            )
+        )
+        if rules != watch.rules:
+            watch.rules = rules
+            watch.baseline = True
+
+    # -- MEGABOX -------------------------------------------------------------------------
+
+    @rule(show=SHOWS, state=st.sampled_from(sorted(SEAT_STATES)))
+    def seats_change(self, show: int, state: str) -> None:
+        no = self.shows[show]
+        self.driver.set_seats(no, SEAT_STATES[state])
+        self.model.seats[no] = SEAT_STATES[state]
+
+    @rule(show=SHOWS)
+    def row_unreadable_or_back(self, show: int) -> None:
+        no = self.shows[show]
+        readable = no in self.model.unreadable
+        self.driver.set_readable(no, readable)
+        (self.model.unreadable.discard if readable else self.model.unreadable.add)(no)
+
+    # -- paths ---------------------------------------------------------------------------
+
+    def _path(
+        self,
+        kind: str,
+        action: Coroutine[Any, Any, Observed],
+        only: set[int] | None = None,
+        optional: set[int] | None = None,
+    ) -> None:
+        before = self.run(self.driver.openings())
+        observed = self.run(action)
+        looks = self.model.looks(observed.listed, observed.maps)
+        judgements = self.model.judge(
+            kind, looks, catalogue_read=observed.catalogue, only=only, optional=optional
+        )
+        self._check_titles()
+        after = self.run(self.driver.openings())
+        self.model.settle(kind, looks, judgements, before, after)
+
+    @rule()
+    def scheduled_check(self) -> None:
+        self._path("check", self.driver.check())
+
+    def _reads_a_listing(self) -> bool:
+        """A check will ask for a listing: some watch is active, or binds in it."""
+        return any(
+            not w.paused and (not w.waiting or w.binds_to is not None)
+            for w in self.model.watches.values()
+        )
+
+    @precondition(lambda self: self._reads_a_listing())
+    @rule(slot=SLOTS, rules=st.none() | RULES)
+    def edit_during_check(self, slot: str, rules: Rules | None) -> None:
+        """An edit (`rules` None or a title watch: a rename) saved while a check runs, from
+        the watch as it was read before: the check must not undo it (a binding stays) and
+        judges that watch not at all or as usual, never half."""
+        watch = self.model.watches.get(slot)
+        if watch is None or watch.paused:
+            return
+        if watch.title is not None:
+            rules = None
+        self.renames += 1
+        name = f"{slot}-{self.renames}"
+        new = rules or watch.rules
+        action = self.driver.check_while_editing(
+            watch.id,
+            days=None if rules is None else new.days,
+            min_seats=new.min_seats,
+            branch=new.branch,
+            name=name,
+        )
+        # Its findings are dropped (the watch changed under the check), or, if the edit
+        # was refused as stale (made from before the check bound a title watch), kept.
+        others = {w.id for w in self.model.watches.values() if w is not watch}
+        self._path("check", action, only=others, optional={watch.id})
+        if new != watch.rules:
+            watch.rules = new
+            watch.baseline = True
+
+    @rule(failure=st.sampled_from(["403", "overload", "timeout"]))
+    def failing_check(self, failure: str) -> None:
+        # One timeout is retried and answered: that check saw everything.
+        kind = "check" if failure == "timeout" else "failed"
+        self._path(kind, self.driver.check(failure))
+
+    @rule(
+        days=st.sets(st.sampled_from(["sat", "mon", "tue"]), min_size=1),
+        maps=st.sets(SHOWS, max_size=3),
+        # Often one watch: the lane is opt-in per watch, and a poll for one watch must not
+        # change what another watch was told.
+        lane=st.sampled_from(["A", "B"]).map(lambda s: {s})
+        | st.sets(st.sampled_from(["A", "B", "T"]), min_size=1),
+    )
+    def fast_poll(self, days: set[str], maps: set[int], lane: set[str]) -> None:
+        """A fast poll for the watches in `lane` (those with the fast lane on)."""
+        ids = {w.id for slot, w in self.model.watches.items() if slot in lane}
+        self._path("poll", self.driver.poll(days, {self.shows[i] for i in maps}, ids), only=ids)
+
+    @rule()
+    def restart(self) -> None:
+        self.run(self.driver.restart())
+
+    # -- invariants ----------------------------------------------------------------------
+
+    def _check_titles(self) -> None:
+        for w in self.model.watches.values():
+            if w.title is None:
+                continue
+            have = self.run(self.driver.movie_of(w.id))
+            want = "" if w.waiting else w.binds_to
+            if have != want:
+                raise Violation(
+                    f"title watch {w.title!r}: bound to {have or 'nothing'!r}, the reference "
+                    f"says {want or 'keep waiting'!r}"
+                )
+
+    @invariant()
+    def openings_agree(self) -> None:
+        self._check_titles()
+        self.model.check_rows(self.run(self.driver.openings()))
+
+
+TruthMachine.TestCase.settings = settings(
+    max_examples=EXAMPLES,
+    stateful_step_count=STEPS,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    # No "explain" phase: it reruns the failing case many times and says little here.
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
+)
+#: Passing, the budget runs in ~28 s on a loaded 2-core machine; a failure is then shrunk,
+#: which takes minutes.
+test_truth_model = pytest.mark.timeout(600)(TruthMachine.TestCase)
