@@ -319,8 +319,13 @@ async def test_compose_bot_against_fakes(
     check_env.write_text(env_file_text(settings), encoding="utf-8")
     # test-only: the mounted sitecustomize.py points discord.py at the fake Discord
     bot_env = tmp_path / "bot.env"
+    # The running bot speaks English here (its words are asserted below); the check above
+    # runs in the image's default, Korean.
     bot_env.write_text(
-        env_file_text({**settings, "PYTHONPATH": REDIRECT_MOUNT, **fake.env()}), encoding="utf-8"
+        env_file_text(
+            {**settings, "BOT_LANGUAGE": "en", "PYTHONPATH": REDIRECT_MOUNT, **fake.env()}
+        ),
+        encoding="utf-8",
     )
     base_env = {**os.environ, "COMPOSE_PROJECT_NAME": PROJECT}
     repo_env = {**base_env, "MEGABOX_ENV_FILE": str(check_env)}
@@ -339,8 +344,9 @@ async def test_compose_bot_against_fakes(
         table = [line for line in res.stdout.splitlines() if "MX4D" in line or "Checked" in line]
         print("\n[image] `compose run --rm bot check` printed:\n" + "\n".join(table))
         match = [line for line in table if "19:40-22:04" in line]
-        assert match and match[0].rstrip().endswith("MATCH"), res.describe()
-        assert "1 match" in res.stdout, res.describe()
+        # The image speaks BOT_LANGUAGE's default, Korean: its catalogues were compiled in.
+        assert match and match[0].rstrip().endswith("조건 충족"), res.describe()
+        assert "조건에 맞는 상영 1회" in res.stdout, res.describe()
         assert not fake.requests, "check must not talk to Discord"
 
         # -- 2. `up`: docker-offline waits (≤60 s) for the healthcheck; exit 0 = healthy
