@@ -3,10 +3,12 @@ their watches, and what a watch costs MEGABOX."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from datetime import date
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import discord
+from discord import app_commands
 from discord.app_commands import Choice
 
 from bot.chains.megabox.models import KST
@@ -18,7 +20,11 @@ from cogs.render import safe, watch_embed
 
 if TYPE_CHECKING:
     from bot.app import WatchBot
+    from bot.config import Settings
     from cogs.watcher import Watcher
+
+Interaction = discord.Interaction["WatchBot"]
+T = TypeVar("T")
 
 
 def watcher_cog(bot: WatchBot) -> Watcher:
@@ -100,3 +106,18 @@ async def resolve_watch(interaction: discord.Interaction[WatchBot], text: str) -
             watch=repr(text)
         )
     )
+
+
+def member_cooldown(seconds: Callable[[Settings], int]) -> Callable[[T], T]:
+    """One use per member every `seconds(settings)` (0: no limit). The buckets live in the
+    command's check, which every bot made in one process shares (tests make many): keyed by
+    bot as well as by member."""
+
+    def cooldown(interaction: Interaction) -> app_commands.Cooldown | None:
+        per = seconds(interaction.client.settings)
+        return app_commands.Cooldown(1, per) if per else None
+
+    def per_member(interaction: Interaction) -> Hashable:
+        return (interaction.client, interaction.user.id)
+
+    return app_commands.checks.dynamic_cooldown(cooldown, key=per_member)

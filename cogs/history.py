@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Hashable
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -18,7 +17,14 @@ from bot.drawing.queue import DrawingBusy
 from bot.i18n import _, ngettext
 from bot.watches.forms import FormError
 from bot.watches.watch import Watch
-from cogs.common import answer, resolve_watch, today, visible_watches, watch_choices
+from cogs.common import (
+    answer,
+    member_cooldown,
+    resolve_watch,
+    today,
+    visible_watches,
+    watch_choices,
+)
 from cogs.render import safe
 
 if TYPE_CHECKING:
@@ -27,18 +33,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Interaction = discord.Interaction["WatchBot"]
-
-
-def _history_cooldown(interaction: Interaction) -> app_commands.Cooldown | None:
-    """Each `/history` paints a chart in a drawing process: one per member per
-    HISTORY_COOLDOWN_SECONDS (0: no limit)."""
-    per = interaction.client.settings.history_cooldown_seconds
-    return app_commands.Cooldown(1, per) if per else None
-
-
-def _per_member(interaction: Interaction) -> Hashable:
-    # Keyed by bot as well as by member, as /check's (tests run many bots in one process).
-    return (interaction.client, interaction.user.id)
 
 
 def parse_day(text: str) -> date:
@@ -60,7 +54,8 @@ class History(commands.Cog):
         date="The screenings' date, e.g. 2026-12-05 (default: the next one with data)",
     )
     @app_commands.autocomplete(watch=watch_choices)
-    @app_commands.checks.dynamic_cooldown(_history_cooldown, key=_per_member)
+    # Each one paints a chart in a drawing process.
+    @member_cooldown(lambda settings: settings.history_cooldown_seconds)
     async def history(
         self, interaction: Interaction, watch: str | None = None, date: str | None = None
     ) -> None:

@@ -8,7 +8,6 @@ import asyncio
 import contextlib
 import io
 import logging
-from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -24,6 +23,7 @@ from bot.seats.picture import picture
 from bot.watches.watch import Watch
 from cogs.common import (
     answer,
+    member_cooldown,
     resolve_watch,
     show_watch,
     visible_watches,
@@ -39,19 +39,6 @@ Interaction = discord.Interaction["WatchBot"]
 log = logging.getLogger(__name__)
 
 
-def _check_cooldown(interaction: Interaction) -> app_commands.Cooldown | None:
-    """Every `/check` asks MEGABOX about the member's watches: one per member per
-    CHECK_COOLDOWN_SECONDS (0: no limit)."""
-    per = interaction.client.settings.check_cooldown_seconds
-    return app_commands.Cooldown(1, per) if per else None
-
-
-def _per_member(interaction: Interaction) -> Hashable:
-    # The cooldown's buckets live in the command's check, which every bot made in one process
-    # shares (tests make many): key by bot as well as by member.
-    return (interaction.client, interaction.user.id)
-
-
 class Inspect(commands.Cog):
     def __init__(self, bot: WatchBot) -> None:
         self.bot = bot
@@ -59,7 +46,8 @@ class Inspect(commands.Cog):
     @app_commands.command(name="check", description="Check MEGABOX now and show what is open")
     @app_commands.describe(watch="Only show this watch's screenings")
     @app_commands.autocomplete(watch=watch_choices)
-    @app_commands.checks.dynamic_cooldown(_check_cooldown, key=_per_member)
+    # Every one asks MEGABOX about the member's watches.
+    @member_cooldown(lambda settings: settings.check_cooldown_seconds)
     async def check(self, interaction: Interaction, watch: str | None = None) -> None:
         # Defer first: Discord allows 3 s, a check can take far longer.
         await interaction.response.defer(ephemeral=True, thinking=True)
