@@ -9,7 +9,8 @@ watches and maybe a title watch; damping 0 (a reopening after a real close alert
 
 Rules: seats change (a wheelchair seat selling while normal seats free at an equal
 restSeatCnt, and the reverse), a scheduled check, a failing check (403, overload, one
-timeout), a fast poll of some dates and seat maps, a row that cannot be read (and reads
+timeout), a fast poll of some dates and seat maps, the fast lane's own tick (its planner
+chooses), a row that cannot be read (and reads
 again), pause and resume, an edit (widen, narrow, rename), an edit saved while a check runs
 (from the watch as read before it, as the edit form does), remove and re-add, a title watch
 binding (or rightly not), a restart on the same database file.
@@ -295,6 +296,12 @@ class TruthMachine(RuleBasedStateMachine):
         """A fast poll for the watches in `lane` (those with the fast lane on)."""
         ids = {w.id for slot, w in self.model.watches.items() if slot in lane}
         self._path("poll", self.driver.poll(days, {self.shows[i] for i in maps}, ids), only=ids)
+
+    @rule()
+    def lane_tick(self) -> None:
+        """The fast lane's own tick: what its planner asks, judged like any fast poll."""
+        ids = {w.id for w in self.model.watches.values()}
+        self._path("poll", self.driver.lane_tick(), only=ids)
 
     @rule()
     def restart(self) -> None:

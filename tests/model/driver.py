@@ -14,6 +14,8 @@ from pathlib import Path
 from bot.chains.megabox.client import MegaboxClient
 from bot.chains.megabox.models import KST
 from bot.checking.checker import Checker, Poll
+from bot.checking.fast_lane import LanePolicy
+from bot.checking.lane_runner import LaneRunner
 from bot.checking.planner import make_chunks
 from bot.delivery.notices import NewsBody
 from bot.store.repo import Store
@@ -55,6 +57,7 @@ class Driver:
         self.client: MegaboxClient | None = None
         self.store: Store | None = None
         self.checker: Checker | None = None
+        self.lane: LaneRunner | None = None
         self.original_start: dict[str, str] = {}
 
     # -- the world -----------------------------------------------------------------------
@@ -133,6 +136,7 @@ class Driver:
             mention=Mention.parse("@here"),
             name=name,
             baseline_pending=True,  # as /watch add makes it
+            fast_lane=True,  # the lane polls every watch (the `lane_tick` rule)
         )
 
     async def add_watch(self, days: str, min_seats: int, branch: str, name: str) -> int:
@@ -237,6 +241,17 @@ class Driver:
             seat_maps=frozenset(maps),
         )
         await self.checker.poll(poll)
+        return self._observed()
+
+    async def lane_tick(self) -> Observed:
+        """The fast lane's own tick (bot/checking/lane_runner.py): its planner chooses the
+        listings and seat maps, with the holidays as stored and without waiting watches."""
+        assert self.checker is not None
+        if self.lane is None or self.lane.checker is not self.checker:
+            self.lane = LaneRunner(self.checker, LanePolicy(requests_per_hour=10_000))
+        self.clock.advance(minutes=30)  # every listing is due again
+        self.megabox.reset_log()
+        await self.lane.tick()
         return self._observed()
 
     async def restart(self) -> None:
