@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
@@ -397,9 +397,10 @@ class _Run:
             del self.states[key]
         keys = set(mine) | {(wid, no) for no, s in seen.items() for wid in s.wanted_by}
         transitions = self._decide(mine, sorted(keys), seen)
-        # The seats each opening matched in this chunk stay with it (bot/checking/judgement.py).
+        # The seats each opening matched in this chunk stay with it (bot/checking/judgement.py);
+        # the hall itself only for a watch with seat preferences, the one judge that reads it.
         matched = {
-            (wid, no): count
+            (wid, no): count if self._watch[wid].prefs.active else replace(count, layout=None)
             for no, s in seen.items()
             if (count := s.count) is not None
             for wid in s.matched_by
