@@ -90,13 +90,13 @@ class FakeServer(Generic[R]):
     """One aiohttp server on `host` (port 0 = the OS picks) that logs every request, can hold
     requests on cue, and answers from a queue of injected failures before the fake's own reply.
 
-    A subclass sets TARGETS (the request keys `fail` accepts), TARGET_NOUN (for its errors),
-    FAIL_MODES and ERROR_PAGE, says which field of its RecordedRequest is the key
-    (`_key_of`), and implements `_handle`, calling `_arrive` first.
+    A subclass names the field of its RecordedRequest that is the key (KEY, also the word its
+    errors use), sets TARGETS (the keys `fail` accepts), FAIL_MODES and ERROR_PAGE, and
+    implements `_handle`, calling `_arrive` first.
     """
 
+    KEY: ClassVar[str]
     TARGETS: ClassVar[frozenset[str]]
-    TARGET_NOUN: ClassVar[str]
     FAIL_MODES: ClassVar[frozenset[str]]
     ERROR_PAGE: ClassVar[str]
 
@@ -111,9 +111,8 @@ class FakeServer(Generic[R]):
         self._shutdown = asyncio.Event()
         self._runner: web.AppRunner | None = None
 
-    @staticmethod
-    def _key_of(rec: R) -> str:
-        raise NotImplementedError
+    def _key_of(self, rec: R) -> str:
+        return str(getattr(rec, self.KEY))
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         raise NotImplementedError
@@ -154,6 +153,17 @@ class FakeServer(Generic[R]):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
+
+    async def serve_until_signalled(self) -> None:
+        """Serve, print the address for a parent process to read, stop on SIGINT/SIGTERM."""
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        async with self:
+            print(f"listening on {self.base_url}", flush=True)
+            await stop.wait()
 
     # ------------------------------------------------------------------ request log
 
@@ -216,8 +226,7 @@ class FakeServer(Generic[R]):
         {"playDe": "20261205"} (one part of a check fails) or {"playSequence": "3"}.
         """
         if key is not None and key not in self.TARGETS:
-            noun = self.TARGET_NOUN
-            raise ValueError(f"unknown {noun} {key!r}; use one of {sorted(self.TARGETS)}")
+            raise ValueError(f"unknown {self.KEY} {key!r}; use one of {sorted(self.TARGETS)}")
         if mode not in self.FAIL_MODES:
             modes = sorted(self.FAIL_MODES)
             raise ValueError(f"unknown failure mode {mode!r}; use one of {modes}")
@@ -261,15 +270,3 @@ def base_parser(description: str, port: int) -> argparse.ArgumentParser:
         help="move the scenario to the week ahead of today (KST), for a bot on the real clock",
     )
     return parser
-
-
-async def serve_until_signalled(server: FakeServer[Any]) -> None:
-    """Serve, print the address for a parent process to read, stop on SIGINT/SIGTERM."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    async with server:
-        print(f"listening on {server.base_url}", flush=True)
-        await stop.wait()

@@ -46,15 +46,7 @@ from typing import Any
 from aiohttp import web
 from multidict import CIMultiDict
 
-from tests.fakes.base import (
-    FakeServer,
-    Reply,
-    as_str,
-    base_parser,
-    http_failure,
-    render,
-    serve_until_signalled,
-)
+from tests.fakes.base import FakeServer, Reply, as_str, base_parser, http_failure, render
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "lotte"
 
@@ -442,14 +434,10 @@ class FakeLotte(FakeServer[RecordedRequest]):
     Requests are keyed by MethodName: ``fail("GetSeats", ...)``, ``count("GetPlaySequence")``.
     """
 
+    KEY = "method"
     TARGETS = frozenset(METHODS)
-    TARGET_NOUN = "method"
     FAIL_MODES = FAIL_MODES
     ERROR_PAGE = _ERROR_PAGE
-
-    @staticmethod
-    def _key_of(rec: RecordedRequest) -> str:
-        return rec.method
 
     def __init__(
         self, *, host: str = "127.0.0.1", port: int = 0, today: dt.date | None = None
@@ -1043,6 +1031,11 @@ async def _serve(args: argparse.Namespace) -> None:
     if args.live:
         print(f"the fixture rows are on {lc.fixture_day} (Sun)", file=sys.stderr, flush=True)
     await serve_until_signalled(lc)
+
+
+async def serve_until_signalled(lc: FakeLotte) -> None:
+    """Serve, print the address for a parent process to read, stop on SIGINT/SIGTERM."""
+    await lc.serve_until_signalled()
 
 
 def main(argv: Sequence[str] | None = None) -> None:

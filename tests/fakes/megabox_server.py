@@ -46,15 +46,7 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 from multidict import CIMultiDict
 
-from tests.fakes.base import (
-    FakeServer,
-    Reply,
-    as_str,
-    base_parser,
-    http_failure,
-    render,
-    serve_until_signalled,
-)
+from tests.fakes.base import FakeServer, Reply, as_str, base_parser, http_failure, render
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -177,14 +169,10 @@ def _shift_id(play_schdl_no: str, days: int) -> str:
 class FakeMegabox(FakeServer[RecordedRequest]):
     """Stateful MEGABOX fake. Mutate state between client calls; see the module docstring."""
 
+    KEY = "endpoint"
     TARGETS = ENDPOINTS
-    TARGET_NOUN = "endpoint"
     FAIL_MODES = FAIL_MODES
     ERROR_PAGE = _ERROR_PAGE
-
-    @staticmethod
-    def _key_of(rec: RecordedRequest) -> str:
-        return rec.endpoint
 
     def __init__(
         self,
@@ -1127,6 +1115,11 @@ async def _serve(args: argparse.Namespace) -> None:
     if args.live:
         print(f"the fixture rows are on {mb.fixture_day} (Sat)", file=sys.stderr, flush=True)
     await serve_until_signalled(mb)
+
+
+async def serve_until_signalled(mb: FakeMegabox) -> None:
+    """Serve, print the address for a parent process to read, stop on SIGINT/SIGTERM."""
+    await mb.serve_until_signalled()
 
 
 def main(argv: Sequence[str] | None = None) -> None:
