@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from bot.chains.megabox.client import ClientOptions, MegaboxClient
@@ -190,6 +191,13 @@ async def live_megabox() -> AsyncIterator[FakeMegabox]:
     whole weeks to the week ahead of today; `fixture_day` and `moved_id()` name what moved."""
     async with FakeMegabox(today=datetime.now(KST).date()) as mb:
         yield mb
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    """A plain HTTP session, for tests that speak raw HTTP to a fake."""
+    async with aiohttp.ClientSession() as session:
+        yield session
 
 
 @pytest.fixture

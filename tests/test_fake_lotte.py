@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -35,6 +33,7 @@ from tests.fakes.lotte_server import (
     load_fixture,
     seat_name,
 )
+from tests.fakes.testing import assert_close_ends_a_hang, standalone
 from tests.fixtures.lotte import make_fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,12 +50,6 @@ KST = timezone(timedelta(hours=9))
 async def lc() -> AsyncIterator[FakeLotte]:
     async with FakeLotte() as fake:
         yield fake
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
 
 
 async def post(
@@ -438,10 +431,8 @@ async def test_timeout_mode_does_not_hang_shutdown(http: aiohttp.ClientSession) 
     lc = FakeLotte()
     await lc.start()
     lc.fail("GetSeats", "timeout")
-    with pytest.raises(asyncio.TimeoutError):
-        await post(http, lc, seat_params(SUPER4D_THREE), timeout=aiohttp.ClientTimeout(total=0.2))
-    async with asyncio.timeout(10):  # guards a hang only
-        await lc.close()
+    short = aiohttp.ClientTimeout(total=0.2)
+    await assert_close_ends_a_hang(lc, post(http, lc, seat_params(SUPER4D_THREE), timeout=short))
 
 
 async def test_hold_release_and_the_request_log(lc: FakeLotte, http: aiohttp.ClientSession) -> None:
@@ -533,26 +524,17 @@ async def test_synthetic_scale(http: aiohttp.ClientSession) -> None:
 
 
 def test_standalone_process() -> None:
-    cmd = [sys.executable, "-m", "tests.fakes.lotte_server", "--port", "0"]
-    with subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True) as proc:
-        try:
-            assert proc.stdout is not None
-            line = proc.stdout.readline().strip()
-            assert line.startswith("listening on http://127.0.0.1:")
-            url = line.removeprefix("listening on ")
+    with standalone("tests.fakes.lotte_server") as url:
 
-            async def one_request() -> Any:
-                form = aiohttp.FormData({"paramList": json.dumps(play_params())})
-                async with (
-                    aiohttp.ClientSession() as session,
-                    session.post(url + TICKETING, data=form) as resp,
-                ):
-                    return await resp.json()
+        async def one_request() -> Any:
+            form = aiohttp.FormData({"paramList": json.dumps(play_params())})
+            async with (
+                aiohttp.ClientSession() as session,
+                session.post(url + TICKETING, data=form) as resp,
+            ):
+                return await resp.json()
 
-            assert len(asyncio.run(one_request())["PlaySeqs"]["Items"]) == 16
-        finally:
-            proc.terminate()
-        assert proc.wait() == 0  # SIGTERM is a clean shutdown
+        assert len(asyncio.run(one_request())["PlaySeqs"]["Items"]) == 16
 
 
 @pytest.mark.parametrize("hall_key", sorted(HALLS))

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator
 from datetime import date
@@ -18,6 +16,7 @@ from multidict import CIMultiDictProxy
 
 from tests.conftest import THREE_TOGETHER
 from tests.fakes.megabox_server import PATHS, FakeMegabox, load_fixture
+from tests.fakes.testing import assert_close_ends_a_hang, standalone
 
 ROOT = Path(__file__).resolve().parent.parent
 URL = {endpoint: path for path, endpoint in PATHS.items()}
@@ -30,12 +29,6 @@ COEX_1940 = "2612051351045"
 async def mb() -> AsyncIterator[FakeMegabox]:
     async with FakeMegabox() as fake:
         yield fake
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
 
 
 async def post(
@@ -262,10 +255,8 @@ async def test_timeout_mode_does_not_hang_shutdown(http: aiohttp.ClientSession) 
     mb = FakeMegabox()
     await mb.start()
     mb.fail("schedule", "timeout")
-    with pytest.raises(asyncio.TimeoutError):
-        await post(http, mb, "schedule", {}, timeout=aiohttp.ClientTimeout(total=0.2))
-    async with asyncio.timeout(10):  # guards a hang only; the shutdown itself takes ~1 s
-        await mb.close()
+    short = aiohttp.ClientTimeout(total=0.2)
+    await assert_close_ends_a_hang(mb, post(http, mb, "schedule", {}, timeout=short))
 
 
 async def test_log_latency_and_headers(mb: FakeMegabox, http: aiohttp.ClientSession) -> None:
@@ -297,25 +288,13 @@ async def test_synthetic_scale(http: aiohttp.ClientSession) -> None:
 
 
 def test_standalone_process() -> None:
-    cmd = [sys.executable, "-m", "tests.fakes.megabox_server", "--port", "0"]
-    with subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True) as proc:
-        try:
-            assert proc.stdout is not None
-            line = proc.stdout.readline().strip()
-            assert line.startswith("listening on http://127.0.0.1:")
-            url = line.removeprefix("listening on ")
+    with standalone("tests.fakes.megabox_server") as url:
 
-            async def one_request() -> Any:
-                async with (
-                    aiohttp.ClientSession() as session,
-                    session.post(url + URL["bokd"], json=OPEN["paramMap"]) as resp,
-                ):
-                    return json.loads((await resp.read()).decode("utf-8-sig"))
+        async def one_request() -> Any:
+            async with (
+                aiohttp.ClientSession() as session,
+                session.post(url + URL["bokd"], json=OPEN["paramMap"]) as resp,
+            ):
+                return json.loads((await resp.read()).decode("utf-8-sig"))
 
-            assert len(asyncio.run(one_request())["movieFormList"]) == 18
-        finally:
-            proc.terminate()
-        # SIGTERM is a clean shutdown. No wait(timeout=): its polling time.sleep() fails under
-        # libfaketime with FAKETIME_DONT_FAKE_MONOTONIC (CI's moved clock); pytest-timeout
-        # guards a hang.
-        assert proc.wait() == 0
+        assert len(asyncio.run(one_request())["movieFormList"]) == 18

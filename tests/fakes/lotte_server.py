@@ -30,23 +30,23 @@ from __future__ import annotations
 import argparse
 import ast
 import asyncio
-import contextlib
 import copy
+import dataclasses
 import datetime as dt
 import json
 import math
 import re
-import signal
-import socket
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 from multidict import CIMultiDict
+
+from tests.fakes.base import FakeServer, Reply, as_str, base_parser, http_failure, render
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "lotte"
 
@@ -394,16 +394,6 @@ def days_to_week_of(today: dt.date) -> int:
     return 7 * math.ceil(((today - FIXTURE_DAY).days + 1) / 7)
 
 
-def _as_str(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str | int | float):
-        return str(value)
-    return json.dumps(value, ensure_ascii=False)
-
-
 def _parse_param_list(text: str) -> Json | None:
     """paramList as JSON; a Python dict repr (single quotes) as some clients send it (L)."""
     try:
@@ -428,20 +418,8 @@ class RecordedRequest:
 
 
 @dataclass
-class _Failure:
-    method: str | None
-    mode: str
-    remaining: int  # -1 = until recover()
-    when: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class _Reply:
-    status: int = 200
-    payload: Any = None
-    text: str | None = None
+class _Reply(Reply):
     content_type: str = JSON_TYPE
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -450,16 +428,21 @@ class _Screening:
     seat_map: Json | None = None  # explicit GetSeats body; None = generated from the rows
 
 
-class FakeLotte:
-    """Stateful Lotte Cinema fake. Mutate state between client calls; see the module doc."""
+class FakeLotte(FakeServer[RecordedRequest]):
+    """Stateful Lotte Cinema fake. Mutate state between client calls; see the module doc.
+
+    Requests are keyed by MethodName: ``fail("GetSeats", ...)``, ``count("GetPlaySequence")``.
+    """
+
+    KEY = "method"
+    TARGETS = frozenset(METHODS)
+    FAIL_MODES = FAIL_MODES
+    ERROR_PAGE = _ERROR_PAGE
 
     def __init__(
         self, *, host: str = "127.0.0.1", port: int = 0, today: dt.date | None = None
     ) -> None:
-        self.host = host
-        self.port = port
-        self.latency: float = 0.0
-        self.requests: list[RecordedRequest] = []
+        super().__init__(host=host, port=port)
         self.require_member_on_no = True  # GetTicketingPageTOBE needs memberOnNo (reference)
         self.strict_seat_ids = True  # GetSeats with string/mis-cased ids: silent empty (L)
         self.is_ok_bool = False  # True: IsOK as a JSON boolean, as older code saw it
@@ -469,11 +452,6 @@ class FakeLotte:
         #: Rows of another cinema mixed into a cinema's GetPlaySequence (reference: filter on
         #: CinemaID). requested -> other; its first row of that date is appended.
         self.stray_rows: dict[int, int] = {WORLD_TOWER: KONDAE}
-        self._arrived = asyncio.Condition()
-        self._gates: dict[str, asyncio.Event] = {}
-        self._failures: list[_Failure] = []
-        self._shutdown = asyncio.Event()
-        self._runner: web.AppRunner | None = None
 
         page = load_fixture("GetTicketingPageTOBE.json")
         self.areas: list[Json] = page["CinemaDivison"]["AreaDivisions"]["Items"]
@@ -500,110 +478,6 @@ class FakeLotte:
             self._shift(days_to_week_of(today))
             # Lotte lists no past dates.
             self._calendar = {d for d in self._calendar if d >= today.isoformat()}
-
-    # ------------------------------------------------------------------ server lifecycle
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    async def start(self) -> str:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((self.host, self.port))
-        except OSError:
-            sock.close()
-            raise
-        self.port = sock.getsockname()[1]
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._shutdown = asyncio.Event()
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        await web.SockSite(self._runner, sock).start()
-        return self.base_url
-
-    async def close(self) -> None:
-        self._shutdown.set()  # releases "timeout" handlers so shutdown cannot hang
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> FakeLotte:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-    # ------------------------------------------------------------------ request log
-
-    def hold(self, method: str) -> None:
-        """Keep requests for `method` waiting (a slow Lotte, on cue) until release()."""
-        self._gates[method] = asyncio.Event()
-
-    def release(self, method: str) -> None:
-        gate = self._gates.pop(method, None)
-        if gate is not None:
-            gate.set()
-
-    async def wait_for_request(self, method: str, count: int = 1, within: float = 5.0) -> None:
-        """Wait, without polling, until `count` requests for `method` have arrived."""
-        async with asyncio.timeout(within), self._arrived:
-            await self._arrived.wait_for(lambda: self.count(method) >= count)
-
-    def count(self, method: str | None = None) -> int:
-        return sum(1 for r in self.requests if method is None or r.method == method)
-
-    def last(self, method: str | None = None) -> RecordedRequest:
-        return [r for r in self.requests if method is None or r.method == method][-1]
-
-    def reset_log(self) -> None:
-        self.requests.clear()
-
-    # ------------------------------------------------------------------ failure injection
-
-    def fail(
-        self,
-        method: str | None,
-        mode: str,
-        times: int = 1,
-        *,
-        when: Mapping[str, str] | None = None,
-    ) -> None:
-        """Queue a failure for a MethodName (None: any). First match per request, in order.
-
-        `when` limits it to requests whose paramList has these values (as strings), e.g.
-        {"cinemaID": "1|0001|1016"} or {"playSequence": "3"}.
-        """
-        if method is not None and method not in METHODS:
-            raise ValueError(f"unknown method {method!r}; use one of {sorted(METHODS)}")
-        if mode not in FAIL_MODES:
-            raise ValueError(f"unknown failure mode {mode!r}; use one of {sorted(FAIL_MODES)}")
-        if times == 0 or times < -1:
-            raise ValueError("times must be >= 1, or -1 for 'until recover()'")
-        self._failures.append(_Failure(method, mode, times, dict(when or {})))
-
-    def fail_always(
-        self, method: str | None, mode: str, *, when: Mapping[str, str] | None = None
-    ) -> None:
-        self.fail(method, mode, times=-1, when=when)
-
-    def recover(self, method: str | None = None) -> None:
-        """Drop queued failures (all, or those aimed at `method`)."""
-        self._failures = [f for f in self._failures if method is not None and f.method != method]
-
-    def _take_failure(self, method: str, params: Mapping[str, str]) -> str | None:
-        for f in self._failures:
-            wanted = all(params.get(k) == v for k, v in f.when.items())
-            if (f.method is None or f.method == method) and wanted:
-                if f.remaining > 0:
-                    f.remaining -= 1
-                    if f.remaining == 0:
-                        self._failures.remove(f)
-                return f.mode
-        return None
 
     # ------------------------------------------------------------------ moving the scenario
 
@@ -945,55 +819,34 @@ class FakeLotte:
                 params_raw = _parse_param_list(value)
         else:
             await request.read()
-        params = {str(k): _as_str(v) for k, v in (params_raw or {}).items()}
+        params = {str(k): as_str(v) for k, v in (params_raw or {}).items()}
         method = params.get("MethodName", "")
         rec = RecordedRequest(
             method, request.path, params, params_raw, ctype, CIMultiDict(request.headers)
         )
-        self.requests.append(rec)
-        async with self._arrived:
-            self._arrived.notify_all()
-        gate = self._gates.get(method)
-        if gate is not None:
-            await gate.wait()  # held by the test until release()
-        if self.latency > 0:
-            await asyncio.sleep(self.latency)
+        await self._arrive(rec)
         if area is None:
-            return web.Response(
-                status=404, text=_ERROR_PAGE.format("404"), content_type="text/html"
-            )
+            return self._status_page(404)
         if request.method != "POST":
-            return web.Response(
-                status=405, text=_ERROR_PAGE.format("405"), content_type="text/html"
-            )
+            return self._status_page(405)
         mode = self._take_failure(method, params) if method in METHODS else None
         if mode is None and self.require_headers and not _browser_like(request.headers):
             mode = "403"
         rec.failure = mode
         if mode == "timeout":
-            await self._shutdown.wait()  # until the fake closes; the client gives up first
-            return web.Response(status=503)
+            return await self._hang()
         if params_raw is None or METHODS.get(method) != area:
-            reply = _Reply(payload=envelope(ok=False, message=MISSING_PARAMS))
+            reply: Reply = _Reply(payload=envelope(ok=False, message=MISSING_PARAMS))
         else:
             reply = self._answer(method, params_raw, params)
         if mode is not None:
             reply = _failure_reply(mode, method, reply)
-        return self._render(reply, mode)
-
-    def _render(self, reply: _Reply, mode: str | None) -> web.Response:
-        if reply.text is not None:
-            data = reply.text.encode()
-        else:
-            payload = reply.payload
-            if self.is_ok_bool and isinstance(payload, dict) and "IsOK" in payload:
-                payload = {**payload, "IsOK": payload["IsOK"] == "true"}
-            text = json.dumps(payload, ensure_ascii=False)
-            if mode == "bad-json":
-                text = text[: max(1, len(text) // 2)]
-            data = text.encode()
-        headers = {"Content-Type": reply.content_type, **reply.headers}
-        return web.Response(status=reply.status, body=data, headers=headers)
+        payload = reply.payload
+        if self.is_ok_bool and isinstance(payload, dict) and "IsOK" in payload:
+            reply = dataclasses.replace(
+                reply, payload={**payload, "IsOK": payload["IsOK"] == "true"}
+            )
+        return render(reply, mode)
 
     def _answer(self, method: str, raw: Json, params: dict[str, str]) -> _Reply:
         if method == "GetTicketingPageTOBE":
@@ -1137,18 +990,10 @@ _LIST_KEYS = {
 }
 
 
-def _failure_reply(mode: str, method: str, normal: _Reply) -> _Reply:
-    if mode in ("403", "429", "500", "502", "503"):
-        headers = {"Retry-After": "1"} if mode == "429" else {}
-        page = _ERROR_PAGE.format(f"HTTP {mode}")
-        return _Reply(
-            int(mode), text=page, content_type="text/html; charset=utf-8", headers=headers
-        )
-    if mode == "html":
-        page = _ERROR_PAGE.format("잠시 후 다시 이용해 주세요.")
-        return _Reply(text=page, content_type="text/html; charset=utf-8")
-    if mode == "empty":
-        return _Reply(text="")
+def _failure_reply(mode: str, method: str, normal: Reply) -> Reply:
+    common = http_failure(mode, _ERROR_PAGE, "text/html; charset=utf-8", JSON_TYPE)
+    if common is not None:
+        return common
     if mode == "error":
         # IsOK false with the lists present but empty: an error, never "no screenings".
         empty = {
@@ -1172,22 +1017,10 @@ def _failure_reply(mode: str, method: str, normal: _Reply) -> _Reply:
         payload = dict(normal.payload) if isinstance(normal.payload, dict) else {}
         payload.pop(_LIST_KEYS.get(method, ""), None)
         return _Reply(payload=payload)
-    return normal  # bad-json: truncated in _render
+    return normal  # bad-json: truncated in render()
 
 
 # ---------------------------------------------------------------------- standalone process
-
-
-async def serve_until_signalled(lc: FakeLotte) -> None:
-    """Serve, print the address for a parent process to read, stop on SIGINT/SIGTERM."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    async with lc:
-        print(f"listening on {lc.base_url}", flush=True)
-        await stop.wait()
 
 
 async def _serve(args: argparse.Namespace) -> None:
@@ -1200,16 +1033,13 @@ async def _serve(args: argparse.Namespace) -> None:
     await serve_until_signalled(lc)
 
 
+async def serve_until_signalled(lc: FakeLotte) -> None:
+    """Serve, print the address for a parent process to read, stop on SIGINT/SIGTERM."""
+    await lc.serve_until_signalled()
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Fake Lotte Cinema API serving the fixtures")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8090)
-    parser.add_argument("--latency", type=float, default=0.0, help="seconds added per request")
-    parser.add_argument(
-        "--live",
-        action="store_true",
-        help="move the scenario to the week ahead of today (KST), for a bot on the real clock",
-    )
+    parser = base_parser("Fake Lotte Cinema API serving the fixtures", 8090)
     asyncio.run(_serve(parser.parse_args(argv)))
 
 

@@ -28,19 +28,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import copy
 import datetime as dt
 import html
 import json
 import math
 import re
-import signal
-import socket
 import sys
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -48,6 +45,8 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 from multidict import CIMultiDict
+
+from tests.fakes.base import FakeServer, Reply, as_str, base_parser, http_failure, render
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -114,30 +113,8 @@ class RecordedRequest:
 
 
 @dataclass
-class _Failure:
-    endpoint: str | None
-    mode: str
-    remaining: int  # -1 = until recover()
-    when: dict[str, str] = field(default_factory=dict)  # only requests whose body has these
-
-
-@dataclass
-class _Reply:
-    status: int = 200
-    payload: Any = None  # JSON-able; None with text set = non-JSON body
-    text: str | None = None
+class _Reply(Reply):
     content_type: str = JSON_TYPE
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-def _as_str(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str | int | float):
-        return str(value)
-    return json.dumps(value, ensure_ascii=False)
 
 
 def _as_int(value: Any, default: int = 0) -> int:
@@ -189,8 +166,13 @@ def _shift_id(play_schdl_no: str, days: int) -> str:
     return rewrite_id(play_schdl_no, _shift_de("20" + play_schdl_no[:6], days))
 
 
-class FakeMegabox:
+class FakeMegabox(FakeServer[RecordedRequest]):
     """Stateful MEGABOX fake. Mutate state between client calls; see the module docstring."""
+
+    KEY = "endpoint"
+    TARGETS = ENDPOINTS
+    FAIL_MODES = FAIL_MODES
+    ERROR_PAGE = _ERROR_PAGE
 
     def __init__(
         self,
@@ -201,17 +183,12 @@ class FakeMegabox:
         today: dt.date | None = None,
     ) -> None:
         """`today`: move the scenario to the week ahead of it (see days_to_week_of)."""
-        self.host = host
-        self.port = port
-        self.latency: float = 0.0
-        self._arrived = asyncio.Condition()
-        self._gates: dict[str, asyncio.Event] = {}
+        super().__init__(host=host, port=port)
         self.bom: bool = True  # master switch for the UTF-8 BOM
         self.bom_endpoints: set[str] = {"bokd"}  # real MEGABOX: selectBokdList.do only (seen)
         self.require_headers: bool = False  # True: 403 without Referer + X-Requested-With
         self.crt_de = "20261203"
         self.crt_dt = "1415"
-        self.requests: list[RecordedRequest] = []
 
         opened = load_fixture(OPEN_FIXTURE)
         self.branches: list[Json] = opened["areaBrchList"]
@@ -249,117 +226,6 @@ class FakeMegabox:
         self.shifted_days = 0
         if today is not None:
             self._shift(days_to_week_of(today))
-
-        self._failures: list[_Failure] = []
-        self._shutdown = asyncio.Event()
-        self._runner: web.AppRunner | None = None
-
-    # ------------------------------------------------------------------ server lifecycle
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    async def start(self) -> str:
-        # Bind first so a taken port fails before anything needs cleaning up; port 0 = OS pick.
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((self.host, self.port))
-        except OSError:
-            sock.close()
-            raise
-        self.port = sock.getsockname()[1]
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._shutdown = asyncio.Event()
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        await web.SockSite(self._runner, sock).start()
-        return self.base_url
-
-    async def close(self) -> None:
-        self._shutdown.set()  # releases "timeout" handlers so shutdown cannot hang
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> FakeMegabox:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-    # ------------------------------------------------------------------ request log
-
-    def hold(self, endpoint: str) -> None:
-        """Keep requests to `endpoint` waiting (a slow MEGABOX, on cue) until release()."""
-        self._gates[endpoint] = asyncio.Event()
-
-    def release(self, endpoint: str) -> None:
-        gate = self._gates.pop(endpoint, None)
-        if gate is not None:
-            gate.set()
-
-    async def wait_for_request(self, endpoint: str, count: int = 1, within: float = 5.0) -> None:
-        """Wait, without polling, until `count` requests to `endpoint` have arrived."""
-        async with asyncio.timeout(within), self._arrived:
-            await self._arrived.wait_for(lambda: self.count(endpoint) >= count)
-
-    def count(self, endpoint: str | None = None) -> int:
-        return sum(1 for r in self.requests if endpoint is None or r.endpoint == endpoint)
-
-    def last(self, endpoint: str | None = None) -> RecordedRequest:
-        return [r for r in self.requests if endpoint is None or r.endpoint == endpoint][-1]
-
-    def reset_log(self) -> None:
-        self.requests.clear()
-
-    # ------------------------------------------------------------------ failure injection
-
-    def fail(
-        self,
-        endpoint: str | None,
-        mode: str,
-        times: int = 1,
-        *,
-        when: Mapping[str, str] | None = None,
-    ) -> None:
-        """Queue a failure. Queued failures are consumed in order, first match per request.
-
-        `when` limits it to requests whose body has these values, e.g. {"playDe": "20261205"}
-        (one part of a check fails) or {"currentPage": "2"}.
-        """
-        if endpoint is not None and endpoint not in ENDPOINTS:
-            raise ValueError(f"unknown endpoint {endpoint!r}; use one of {sorted(ENDPOINTS)}")
-        if mode not in FAIL_MODES:
-            raise ValueError(f"unknown failure mode {mode!r}; use one of {sorted(FAIL_MODES)}")
-        if times == 0 or times < -1:
-            raise ValueError("times must be >= 1, or -1 for 'until recover()'")
-        self._failures.append(_Failure(endpoint, mode, times, dict(when or {})))
-
-    def fail_always(
-        self, endpoint: str | None, mode: str, *, when: Mapping[str, str] | None = None
-    ) -> None:
-        self.fail(endpoint, mode, times=-1, when=when)
-
-    def recover(self, endpoint: str | None = None) -> None:
-        """Drop queued failures (all, or those aimed at `endpoint`)."""
-        self._failures = [
-            f for f in self._failures if endpoint is not None and f.endpoint != endpoint
-        ]
-
-    def _take_failure(self, endpoint: str, body: Mapping[str, str]) -> str | None:
-        for f in self._failures:
-            wanted = all(body.get(k) == v for k, v in f.when.items())
-            if (f.endpoint is None or f.endpoint == endpoint) and wanted:
-                if f.remaining > 0:
-                    f.remaining -= 1
-                    if f.remaining == 0:
-                        self._failures.remove(f)
-                return f.mode
-        return None
 
     # ------------------------------------------------------------------ moving the scenario
 
@@ -744,24 +610,13 @@ class FakeMegabox:
         endpoint = PATHS.get(request.path, "unknown")
         raw_bytes = await request.read()
         raw = _parse_body(raw_bytes, request.content_type)
-        body = {str(k): _as_str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
+        body = {str(k): as_str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
         rec = RecordedRequest(endpoint, request.path, body, CIMultiDict(request.headers), raw)
-        self.requests.append(rec)
-        async with self._arrived:
-            self._arrived.notify_all()
-        gate = self._gates.get(endpoint)
-        if gate is not None:
-            await gate.wait()  # held by the test until release()
-        if self.latency > 0:
-            await asyncio.sleep(self.latency)
+        await self._arrive(rec)
         if endpoint == "unknown":
-            return web.Response(
-                status=404, text=_ERROR_PAGE.format("404"), content_type="text/html"
-            )
+            return self._status_page(404)
         if request.method != "POST":
-            return web.Response(
-                status=405, text=_ERROR_PAGE.format("405"), content_type="text/html"
-            )
+            return self._status_page(405)
         mode = self._take_failure(endpoint, body)
         if (
             mode is None
@@ -771,25 +626,11 @@ class FakeMegabox:
             mode = "403"
         rec.failure = mode
         if mode == "timeout":
-            await self._shutdown.wait()  # until the fake closes; the client gives up first
-            return web.Response(status=503)
-        reply = self._answer(endpoint, raw, body) if isinstance(raw, dict) else _rejected()
+            return await self._hang()
+        reply: Reply = self._answer(endpoint, raw, body) if isinstance(raw, dict) else _rejected()
         if mode is not None:
             reply = _failure_reply(mode, endpoint, reply)
-        return self._render(endpoint, reply, mode)
-
-    def _render(self, endpoint: str, reply: _Reply, mode: str | None) -> web.Response:
-        if reply.text is not None:
-            data = reply.text.encode()
-        else:
-            text = json.dumps(reply.payload, ensure_ascii=False)
-            if mode == "bad-json":
-                text = text[: max(1, len(text) // 2)]
-            if self.bom and endpoint in self.bom_endpoints:
-                text = "\ufeff" + text
-            data = text.encode()
-        headers = {"Content-Type": reply.content_type, **reply.headers}
-        return web.Response(status=reply.status, body=data, headers=headers)
+        return render(reply, mode, bom=self.bom and endpoint in self.bom_endpoints)
 
     def _answer(self, endpoint: str, raw: Json, body: dict[str, str]) -> _Reply:
         if endpoint == "bokd":
@@ -972,21 +813,15 @@ def _rejected() -> _Reply:
     return _Reply(payload=load_fixture("selectBokdList-rejected.json"))
 
 
-def _failure_reply(mode: str, endpoint: str, normal: _Reply) -> _Reply:
+def _failure_reply(mode: str, endpoint: str, normal: Reply) -> Reply:
     if mode == "overload":
         text = _fixture_text("workload-is-so-high.txt")
         return _Reply(text=text, content_type="text/plain;charset=UTF-8")
     if mode == "rejected":
         return _rejected()
-    if mode in ("403", "429", "500", "502", "503"):
-        headers = {"Retry-After": "1"} if mode == "429" else {}
-        page = _ERROR_PAGE.format(f"HTTP {mode}")
-        return _Reply(int(mode), text=page, content_type="text/html;charset=UTF-8", headers=headers)
-    if mode == "html":
-        page = _ERROR_PAGE.format("잠시 후 다시 이용해 주세요.")
-        return _Reply(text=page, content_type="text/html;charset=UTF-8")
-    if mode == "empty":
-        return _Reply(text="")
+    common = http_failure(mode, _ERROR_PAGE, "text/html;charset=UTF-8", JSON_TYPE)
+    if common is not None:
+        return common
     if mode == "missing-keys":
         payload = dict(normal.payload) if isinstance(normal.payload, dict) else {}
         if endpoint == "schedule" and isinstance(payload.get("megaMap"), dict):
@@ -997,7 +832,7 @@ def _failure_reply(mode: str, endpoint: str, normal: _Reply) -> _Reply:
         payload.pop(key.get(endpoint, ""), None)
         payload.setdefault("statCd", 0)
         return _Reply(payload=payload)
-    return normal  # bad-json: truncated in _render
+    return normal  # bad-json: truncated in render()
 
 
 def _movie_filter(body: dict[str, str]) -> set[str]:
@@ -1284,28 +1119,13 @@ async def _serve(args: argparse.Namespace) -> None:
 
 async def serve_until_signalled(mb: FakeMegabox) -> None:
     """Serve, print the address for a parent process to read, stop on SIGINT/SIGTERM."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    async with mb:
-        print(f"listening on {mb.base_url}", flush=True)
-        await stop.wait()
+    await mb.serve_until_signalled()
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Fake MEGABOX API serving the fixture scenario")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8089)
-    parser.add_argument("--latency", type=float, default=0.0, help="seconds added per request")
+    parser = base_parser("Fake MEGABOX API serving the fixture scenario", 8089)
     parser.add_argument("--no-bom", action="store_true", help="no UTF-8 BOM on selectBokdList")
     parser.add_argument("--schedule-extras", action="store_true", help="add the 오디세이 rows")
-    parser.add_argument(
-        "--live",
-        action="store_true",
-        help="move the scenario to the week ahead of today (KST), for a bot on the real clock",
-    )
     asyncio.run(_serve(parser.parse_args(argv)))
 
 
