@@ -132,6 +132,7 @@ class Sample:
     day: int
     rows: dict[str, int]
     file_bytes: int  # database + WAL as they are, no VACUUM, no checkpoint
+    wal_bytes: int  # of which the WAL (it stays at its largest size: SQLite reuses it)
     page_bytes: int  # page_count * page_size after wal_checkpoint(TRUNCATE)
     free_bytes: int  # of which free pages (freelist_count * page_size)
     table_bytes: dict[str, int]  # dbstat: pages per table with its indexes
@@ -220,7 +221,8 @@ def measure(path: Path, runner: LaneRunner, day: int, t0: float) -> Sample:
     the only writer), so that the checkpoint does not touch the live WAL, which keeps
     growing and being reused as in production."""
     wal = path.with_name(path.name + "-wal")
-    file_bytes = sum(p.stat().st_size for p in (path, wal) if p.exists())
+    wal_bytes = wal.stat().st_size if wal.exists() else 0
+    file_bytes = path.stat().st_size + wal_bytes
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / path.name
         shutil.copyfile(path, copy)
@@ -244,6 +246,7 @@ def measure(path: Path, runner: LaneRunner, day: int, t0: float) -> Sample:
         day,
         rows,
         file_bytes,
+        wal_bytes,
         pages * page_size,
         free * page_size,
         {r[0]: r[1] for r in stat},
@@ -304,10 +307,10 @@ async def simulate(
 def print_header() -> None:
     cols = " | ".join(h for h, _ in SHOWN)
     print(
-        f"| day | {cols} | lane memory | file (db+WAL) | pages after checkpoint "
-        "| of which free | KiB per screening |"
+        f"| day | {cols} | lane memory | file (db+WAL) | of which WAL | pages after checkpoint "
+        "| of which free | in use, KiB per screening |"
     )
-    print("|" + "---|" * (len(SHOWN) + 6))
+    print("|" + "---|" * (len(SHOWN) + 7))
 
 
 def print_row(s: Sample) -> None:
@@ -315,6 +318,7 @@ def print_row(s: Sample) -> None:
     per = s.used_bytes / s.rows["screenings"] / 1024 if s.rows["screenings"] else 0.0
     print(
         f"| {s.day} | {cols} | {s.lane_listings} | {s.file_bytes / MIB:.2f} MiB "
+        f"| {s.wal_bytes / MIB:.2f} MiB "
         f"| {s.page_bytes / MIB:.2f} MiB | {s.free_bytes / MIB:.2f} MiB | {per:.2f} |",
         flush=True,
     )
@@ -326,7 +330,9 @@ def summary(samples: list[Sample]) -> None:
     print("Bytes per table at the end (dbstat, indexes with their table):")
     for name, size in sorted(last.table_bytes.items(), key=lambda kv: -kv[1]):
         if size >= 8192:
-            print(f"  {name}: {size / 1024:,.0f} KiB")
+            rows = last.rows.get(name)
+            each = f" ({rows:,} rows, {size / rows:,.0f} B a row)" if rows else ""
+            print(f"  {name}: {size / 1024:,.0f} KiB{each}")
     steady_from = OPEN_DATES + RETENTION.days  # every live screening has its full history
     steady = [s for s in samples if s.day >= steady_from]
     if len(steady) >= 2:
