@@ -4,11 +4,11 @@
 
 The real `Checker`, SQLite `Store`, `LaneRunner` and `MegaboxClient` (no request budget, no
 jitter) against the synthetic fake MEGABOX in this process, on a simulated clock. MEGABOX
-shows 14 dates (20 synthetic branches, 6 films, `--screens` screenings a branch and day:
-5 keeps the run to a few minutes, 10 is bench.check_scale's density and takes twice as long); each
-simulated day one new date opens at the end (a copy of the first date's day, its counts
+shows 14 dates (20 synthetic branches, 6 films, `--screens` screenings a branch and day: 5
+keeps the run to a few minutes, 10 is bench.check_scale's density and takes twice as long);
+each simulated day one new date opens at the end (a copy of a template day, its counts
 shuffled) and the day that passed is gone from MEGABOX. Each day: seat counts move at random
-(~60 screenings before each poll), two scheduled checks (09:00 and 18:00 KST), six fast-lane
+(60 screenings before each poll), two scheduled checks (09:00 and 18:00 KST), six fast-lane
 ticks for the 20 watches with the lane on (its default 240 requests an hour), then, at 23:00,
 what the bot's delivery and members would have written: pending alerts and notices marked
 sent with a message id, and a few "booked / not for me" (the `silenced` table).
@@ -18,12 +18,12 @@ days after they start, and with them their openings, alerts, history, silenced r
 notices; the lane forgets the listings of past dates. So the live screenings grow for the
 first 30 days (from 14 dates to 14 ahead + 30 kept) and their history until day 44 (a
 screening collects points for the 14 days it is on sale), then both stay level: the
-database must follow them, not the days; and twice the screenings a day should make it
-twice as large (compare `--screens 5` and `--screens 10`). Every `--every` days the table gets a row: rows per table, the file size as it is
-(database + WAL, no VACUUM), and `page_count * page_size` after `wal_checkpoint(TRUNCATE)`
-with the free pages in it. At the end: bytes per table, the steady state's change over its
-days, and what grows with days regardless (one `check_runs` row per check, one
-`calendar_days` row per date: kept as history by design).
+database must follow them, not the days (compare `--screens 5` and `--screens 10` for the
+screenings). Every `--every` days the table gets a row: rows per table, the file size as it
+is (database + WAL, no VACUUM), and `page_count * page_size` of a copy after
+`wal_checkpoint(TRUNCATE)` with the free pages in it. At the end: bytes per table, the
+steady state's change over its days, and what grows with days regardless (one `check_runs`
+row per check, one `calendar_days` row per date: kept as history by design).
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ from bot.chains.megabox.models import KST
 from bot.checking.checker import RETENTION, Checker
 from bot.checking.fast_lane import LanePolicy
 from bot.checking.lane_runner import LaneRunner
+from bot.store.base import ts
 from bot.store.repo import Store
 from bot.watches.watch import Days, Mention, TimeWindow, Watch
 from tests.fakes.megabox_server import FakeMegabox
@@ -197,7 +198,7 @@ async def deliver(store: Store, now: datetime, rng: random.Random) -> None:
     """What the outbox and the members would have written by the end of the day: every
     pending alert and notice sent with a message id (as `mark_sent` / `mark_notice_sent`
     do, in one statement each), and a few "booked / not for me" on alerted screenings."""
-    stamp = now.astimezone(KST).isoformat()
+    stamp = ts(now)
     message = rng.randrange(10**17, 10**18)
     await store._write(
         "UPDATE alerts SET status = 'sent', message_id = ? + id, channel_id = ?, "
