@@ -206,6 +206,7 @@ def bot_env(fake: FakeDiscord, mb: FakeMegabox, tmp: Path, **values: str) -> dic
         "WATCH_MENTION": "@here",
         "CHECK_SCHEDULE": NEVER,
         "CHECK_COOLDOWN_SECONDS": "0",  # the bench sends /check back to back on purpose
+        "HISTORY_COOLDOWN_SECONDS": "0",  # and /history 20 times at once (the peak part)
         "LOG_LEVEL": "INFO",
     }
     base.update(values)
@@ -466,6 +467,9 @@ async def bot_in_process(
         tmp,
         check_schedule=NEVER,
         check_cooldown_seconds=0,
+        # Seats together: the alert waits for the opening's seat map, which the timing starts
+        # from (a plain N could be settled by the count alone, with no map read).
+        watch_together=True,
     )
     options = ClientOptions(base_url=mb.base_url, requests_per_second=0, jitter_seconds=0)
     with fake.patch_client():
