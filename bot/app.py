@@ -1,10 +1,12 @@
-"""The gateway bot: resources opened in `main`, handed to a `commands.Bot` subclass whose
-`setup_hook` starts the scheduler and loads the cogs (discord.py's advanced_startup pattern)."""
+"""The gateway bot: a `commands.Bot` subclass that logs in first and, once its IDENTIFY is on
+its way, opens the store and the MEGABOX session, starts the scheduler and loads the cogs
+(`WatchBot._load`), holding what the gateway sends meanwhile (issue 17: start-up)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -14,26 +16,27 @@ import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot import i18n
-from bot.chains.megabox.catalogue import Catalogue
-from bot.chains.megabox.client import ClientOptions, MegaboxClient
-from bot.chains.megabox.models import KST
-from bot.checking.checker import Checker
 from bot.config import Settings
-from bot.drawing.queue import Drawing
-from bot.env_watch import sync_env_watch
 from bot.i18n import _
 from bot.memory import release_free_memory, settle_after_start
-from bot.store.repo import Store
-from bot.watches.forms import FormError
-from cogs.translator import CatalogueTranslator
+
+if TYPE_CHECKING:
+    # Imported by `_load`, after IDENTIFY: the checker, the store, MEGABOX's models and the
+    # scheduler were most of the bot's own CPU before the login (issue 17).
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    from bot.chains.megabox.catalogue import Catalogue
+    from bot.chains.megabox.client import ClientOptions, MegaboxClient
+    from bot.checking.checker import Checker
+    from bot.drawing.queue import Drawing
+    from bot.store.repo import Store
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +51,8 @@ EXTENSIONS: tuple[str, ...] = (
 )
 
 _SYNC_HASH_KEY = "command_sync_hash"
+#: Seconds `_load` waits for IDENTIFY before loading anyway (the gateway is unreachable).
+_LOAD_ANYWAY_AFTER = 10.0
 
 
 class WatchTree(app_commands.CommandTree["WatchBot"]):
@@ -64,6 +69,8 @@ class WatchTree(app_commands.CommandTree["WatchBot"]):
     async def on_error(
         self, interaction: discord.Interaction[WatchBot], error: app_commands.AppCommandError
     ) -> None:
+        from bot.watches.forms import FormError  # loaded with the cogs by now
+
         original = getattr(error, "original", None)
         if isinstance(original, FormError):
             text = str(original)  # a user's mistake, explained: nothing to log
@@ -102,9 +109,8 @@ class WatchBot(commands.Bot):
         self,
         settings: Settings,
         *,
-        store: Store,
-        client: MegaboxClient,
-        checker: Checker,
+        client_options: ClientOptions | None = None,
+        clock: Callable[[], datetime] | None = None,
         extensions: tuple[str, ...] = EXTENSIONS,
         **options: Any,
     ) -> None:
@@ -124,14 +130,19 @@ class WatchBot(commands.Bot):
             **options,
         )
         self.settings = settings
-        self.store = store
-        self.megabox = client
-        self.checker = checker
+        # Opened by `_load` (after IDENTIFY), closed by `close_resources`; nothing that runs
+        # before `_load` is done reads them (events and interactions are held until then).
+        self.store: Store
+        self.megabox: MegaboxClient
+        self.checker: Checker
         #: Pictures and charts: one drawing job at a time, a warm picture worker.
-        self.drawing = Drawing()
-        self.catalogue = Catalogue(client, clock=checker.clock)
+        self.drawing: Drawing
+        self.catalogue: Catalogue
+        self.scheduler: AsyncIOScheduler
+        self._client_options = client_options
+        self._clock = clock
+        self._resources = contextlib.AsyncExitStack()
         self._background: set[asyncio.Task[Any]] = set()
-        self.scheduler = AsyncIOScheduler(timezone=KST)
         self.extension_names = extensions
         self.started_at = time.monotonic()
         self.exit_code = 0
@@ -146,19 +157,122 @@ class WatchBot(commands.Bot):
         #: Each server's chosen language and each member's last seen one (migration 0009).
         self.guild_languages: dict[int, i18n.Language] = {}
         self.member_languages: dict[int, i18n.Language] = {}
+        #: Start-up after IDENTIFY (`_load`): until it is done, what to handle after it.
+        self._loading: asyncio.Task[None] | None = None
+        self._identifying = asyncio.Event()
+        self._loaded = asyncio.Event()
+        self._held: list[Callable[[], None]] | None = []
+        self._load_error: Exception | None = None
+        # The only hook into discord.py's gateway parsing: a command must not reach a tree
+        # without its cog (it would fail as unknown), nor a button its dynamic item.
+        parsers = self._connection.parsers
+        self._parse_interaction = parsers["INTERACTION_CREATE"]
+        parsers["INTERACTION_CREATE"] = self._hold_interaction
 
     async def setup_hook(self) -> None:
-        self.guild_languages = await self.store.guild_languages()
-        self.member_languages = await self.store.member_languages()
-        await self.tree.set_translator(CatalogueTranslator())
-        self.scheduler.start()
-        for name in self.extension_names:
-            try:
-                await self.load_extension(name)
-            except commands.ExtensionError:
-                log.exception("extension %s failed to load", name)
-        await self.sync_commands_if_changed()
+        # Only the heartbeat before IDENTIFY (it must also run when the gateway is never
+        # reached: it gives up and exits); the rest is `_load`, while the handshake runs.
         self.heartbeat.start()
+        self._loading = asyncio.get_running_loop().create_task(self._load(), name="start-up")
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        await super().before_identify_hook(shard_id, initial=initial)
+        # IDENTIFY is written right after this returns, before `_load` gets the loop.
+        self._identifying.set()
+
+    async def _load(self) -> None:
+        """Languages, scheduler, cogs and the command sync, once IDENTIFY is on its way (issue
+        17: this was ~0.3 s of CPU before the login). Events and interactions that arrive
+        meanwhile are held (`dispatch`, `_hold_interaction`) and handled, in order, after."""
+        with contextlib.suppress(TimeoutError):
+            # Without a gateway (an outage at start) load anyway: checks still run, and the
+            # heartbeat gives up after RECONNECT_GIVE_UP_MINUTES as it did before.
+            async with asyncio.timeout(_LOAD_ANYWAY_AFTER):
+                await self._identifying.wait()
+        try:
+            await self._open()
+            self.guild_languages = await self.store.guild_languages()
+            self.member_languages = await self.store.member_languages()
+            from cogs.translator import CatalogueTranslator
+
+            await self.tree.set_translator(CatalogueTranslator())
+            self.scheduler.start()
+            for name in self.extension_names:
+                try:
+                    await self.load_extension(name)
+                except commands.ExtensionError:
+                    log.exception("extension %s failed to load", name)
+            await self.sync_commands_if_changed()
+        except Exception as exc:
+            # As when this ran before the login: a start-up that fails ends the process
+            # (`start` raises it).
+            self._load_error = exc
+            self._held = None  # nothing to hand what was held to
+            await self.close()
+            return
+        held, self._held = self._held or [], None
+        self._loaded.set()
+        for handle in held:
+            handle()
+
+    async def _open(self) -> None:
+        """The store (migrated), the MEGABOX session, the checker and the .env watch."""
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+        from bot.chains.megabox.catalogue import Catalogue
+        from bot.chains.megabox.client import MegaboxClient
+        from bot.chains.megabox.models import KST
+        from bot.checking.checker import Checker
+        from bot.drawing.queue import Drawing
+        from bot.env_watch import sync_env_watch
+        from bot.store.repo import Store
+
+        settings = self.settings
+        self.store = await Store.open(settings.database_url)
+        self._resources.push_async_callback(self.store.close)
+        options = self._client_options or settings.client_options()
+        self.megabox = await self._resources.enter_async_context(MegaboxClient(options))
+        self.checker = Checker.from_settings(self.megabox, self.store, settings, self._clock)
+        await sync_env_watch(self.store, settings, self.checker.clock())
+        self.drawing = Drawing()
+        self._resources.push_async_callback(self.drawing.close)
+        self.catalogue = Catalogue(self.megabox, clock=self.checker.clock)
+        self.scheduler = AsyncIOScheduler(timezone=KST)
+
+    async def close_resources(self) -> None:
+        """Close what `_open` opened, in reverse: drawing, MEGABOX session, store."""
+        await self._resources.aclose()
+
+    async def start(self, token: str, *, reconnect: bool = True) -> None:
+        await super().start(token, reconnect=reconnect)
+        if self._load_error is not None:
+            raise self._load_error
+
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        if self._held is not None:  # still loading: the cogs' listeners are not there yet
+            self._held.append(functools.partial(super().dispatch, event_name, *args, **kwargs))
+            return
+        super().dispatch(event_name, *args, **kwargs)
+
+    def _hold_interaction(self, data: Any) -> None:
+        """INTERACTION_CREATE while loading: answered once the commands are there (an
+        interaction has 3 s; loading takes a fraction of that)."""
+        if self._held is not None:
+            self._held.append(functools.partial(self._parse_interaction, data))
+            return
+        self._parse_interaction(data)
+
+    async def wait_until_ready(self) -> None:
+        """Ready means loaded too: cogs' tasks that wait for it find the bot whole."""
+        await super().wait_until_ready()
+        await self._loaded.wait()
+
+    async def close(self) -> None:
+        loading = self._loading
+        if loading is not None and loading is not asyncio.current_task() and not loading.done():
+            loading.cancel()
+            await asyncio.wait([loading])
+        await super().close()
 
     # -- languages (issue 18) ---------------------------------------------------------------
 
@@ -215,6 +329,8 @@ class WatchBot(commands.Bot):
         )
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
+        from cogs.translator import CatalogueTranslator
+
         # Translated, as sync sends it: a changed Korean name is a change too.
         translator = CatalogueTranslator()
         payload = [
@@ -325,9 +441,10 @@ class WatchBot(commands.Bot):
         log.info("shutting down")
         if self.heartbeat.is_running():
             self.heartbeat.cancel()
-        if self.scheduler.running:
+        scheduler = getattr(self, "scheduler", None)  # None: stopped before `_load` made it
+        if scheduler is not None and scheduler.running:
             # Paused, not shut down yet: that would cancel a running scheduled check at once.
-            self.scheduler.pause()
+            scheduler.pause()
         for task in list(self._background):
             if task is not asyncio.current_task():  # this shutdown runs as one of them
                 task.cancel()
@@ -338,8 +455,8 @@ class WatchBot(commands.Bot):
                     await self._idle.wait()
             except TimeoutError:
                 await self._abandon_work()
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+        if scheduler is not None and scheduler.running:
+            scheduler.shutdown(wait=False)
         await self.close()
 
     async def _abandon_work(self) -> None:
@@ -369,23 +486,18 @@ async def open_bot(
     clock: Callable[[], datetime] | None = None,
     **bot_options: Any,
 ) -> AsyncIterator[WatchBot]:
-    """Open storage (migrating it) and the MEGABOX session, build the bot; close all in order.
+    """Build the bot; on the way out close it, then what it opened (store, MEGABOX session).
 
-    Tests hand in faster client options, a clock and discord.py options; production none.
+    The store is opened (and migrated) by the bot once it has sent IDENTIFY; wait for
+    `wait_until_ready` before using it. Tests hand in faster client options, a clock and
+    discord.py options; production none.
     """
-    store = await Store.open(settings.database_url)
+    bot = WatchBot(settings, client_options=client_options, clock=clock, **bot_options)
     try:
-        async with MegaboxClient(client_options or settings.client_options()) as client:
-            checker = Checker.from_settings(client, store, settings, clock)
-            await sync_env_watch(store, settings, checker.clock())
-            bot = WatchBot(settings, store=store, client=client, checker=checker, **bot_options)
-            try:
-                async with bot:
-                    yield bot
-            finally:
-                await bot.drawing.close()
+        async with bot:
+            yield bot
     finally:
-        await store.close()
+        await bot.close_resources()
         with contextlib.suppress(OSError):
             settings.heartbeat_file.unlink()
 

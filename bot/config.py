@@ -7,15 +7,13 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.triggers.cron import CronTrigger
 
 from bot import i18n
-from bot.chains.megabox.client import ClientOptions
 from bot.chains.megabox.models import KST
 from bot.seats.prefs import RowRule, SeatPrefs, parse_centre, parse_remind
-from bot.store.database import sqlite_path
 from bot.watches.watch import (
     Days,
     Mention,
@@ -26,6 +24,11 @@ from bot.watches.watch import (
     parse_movie_no,
     parse_notify,
 )
+
+if TYPE_CHECKING:
+    # Imported where used: the MEGABOX client (aiolimiter) and the store (aiosqlite) are not
+    # needed to read the .env, and the bot reads it before its login (issue 17: start-up).
+    from bot.chains.megabox.client import ClientOptions
 
 # A small reader of its own rather than pydantic-settings: importing pydantic cost the bot
 # ~12 MiB of its memory at rest and a tenth of a second before it could log in (issue 17);
@@ -181,6 +184,8 @@ def _url(value: str) -> str:
 
 
 def _database(value: str) -> str:
+    from bot.store.database import sqlite_path
+
     sqlite_path(value)  # raises ValueError with the expected form
     return value
 
@@ -391,6 +396,8 @@ class Settings:
         return f"Settings({shown})"
 
     def client_options(self) -> ClientOptions:
+        from bot.chains.megabox.client import ClientOptions
+
         return ClientOptions(
             base_url=self.megabox_base_url,
             requests_per_second=self.megabox_requests_per_second,
