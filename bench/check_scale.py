@@ -97,23 +97,35 @@ def make_watches(codes: Sequence[str], dates: Sequence[str]) -> list[Watch]:
         f"{iso[11]}",  # the holiday (12-25) only
         "sat,sun",
     ]
-    watches = []
-    for i in range(WATCHES):
-        watches.append(
-            Watch(
-                name=f"bench-{i}",
-                movie_no=MOVIES[i % len(MOVIES)],
-                branches=tuple(rng.sample(list(codes), 1 + i % 3)),
-                formats=formats[i % len(formats)],
-                days=Days.parse(days[i % len(days)]),
-                window=TimeWindow.parse("18:00-23:59") if i % 9 == 4 else None,
-                min_seats=1 + (i * 7) % 6,
-                together=i % 4 == 3,
-                channel_id=ALERT_CHANNEL,
-                mention=Mention.parse("@here"),
-            )
+    return [
+        mixed_watch(
+            i,
+            f"bench-{i}",
+            tuple(rng.sample(list(codes), 1 + i % 3)),
+            formats[i % len(formats)],
+            days[i % len(days)],
         )
-    return watches
+        for i in range(WATCHES)
+    ]
+
+
+def mixed_watch(
+    i: int, name: str, branches: tuple[str, ...], formats: frozenset[str], days: str
+) -> Watch:
+    """The i-th watch of the benches' deterministic mix: its movie, time window, seats and
+    "together" follow from i; branches, formats and days are the caller's."""
+    return Watch(
+        name=name,
+        movie_no=MOVIES[i % len(MOVIES)],
+        branches=branches,
+        formats=formats,
+        days=Days.parse(days),
+        window=TimeWindow.parse("18:00-23:59") if i % 9 == 4 else None,
+        min_seats=1 + (i * 7) % 6,
+        together=i % 4 == 3,
+        channel_id=ALERT_CHANNEL,
+        mention=Mention.parse("@here"),
+    )
 
 
 @dataclass

@@ -37,11 +37,11 @@ import shutil
 import sqlite3
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from bench.check_scale import MOVIES, client_options
+from bench.check_scale import MOVIES, client_options, mixed_watch
 from bot.chains.megabox.client import MegaboxClient
 from bot.chains.megabox.models import KST
 from bot.checking.checker import RETENTION, Checker
@@ -49,7 +49,7 @@ from bot.checking.fast_lane import LanePolicy
 from bot.checking.lane_runner import LaneRunner
 from bot.store.base import ts
 from bot.store.repo import Store
-from bot.watches.watch import Days, Mention, TimeWindow, Watch
+from bot.watches.watch import Watch
 from tests.fakes.megabox_server import FakeMegabox
 
 WATCHES = 200
@@ -106,17 +106,14 @@ def make_watches(codes: list[str]) -> list[Watch]:
     ]
     days = ["weekend", "weekdays", "all", "fri,sat", "weekend", "sun", "sat,sun"]
     return [
-        Watch(
-            name=f"growth-{i}",
-            movie_no=MOVIES[i % len(MOVIES)],
-            branches=tuple(rng.sample(codes, 1 + i % 3)),
-            formats=formats[i % len(formats)],
-            days=Days.parse(days[i % len(days)]),
-            window=TimeWindow.parse("18:00-23:59") if i % 9 == 4 else None,
-            min_seats=1 + (i * 7) % 6,
-            together=i % 4 == 3,
-            channel_id=ALERT_CHANNEL,
-            mention=Mention.parse("@here"),
+        replace(
+            mixed_watch(
+                i,
+                f"growth-{i}",
+                tuple(rng.sample(codes, 1 + i % 3)),
+                formats[i % len(formats)],
+                days[i % len(days)],
+            ),
             guild_id=1,
             fast_lane=i % (WATCHES // FAST_LANE_WATCHES) == 0,
         )
