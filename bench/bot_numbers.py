@@ -325,15 +325,22 @@ class RssRun:
     status_lines: int = 0
 
 
-async def measure_rss(checks: int) -> RssRun:
-    out = RssRun(checks)
+def _four_days(mb: FakeMegabox) -> tuple[list[str], list[str]]:
+    """The synthetic scenario of the RSS and peak parts: 2 branches of one film on the next
+    four days, every other date closed; its dates and branch codes."""
     today = datetime.now(KST).date()
     dates = [f"{today + timedelta(days=n):%Y%m%d}" for n in range(1, 5)]
+    codes = mb.load_synthetic(2, dates, ["25008000"], 4, replace=True)
+    for day in mb.open_dates:
+        if day not in dates:
+            mb.close_date(day)
+    return dates, codes
+
+
+async def measure_rss(checks: int) -> RssRun:
+    out = RssRun(checks)
     async with StampedDiscord(guilds=[make_guild()]) as fake, StampedMegabox() as mb:
-        codes = mb.load_synthetic(2, dates, ["25008000"], 4, replace=True)
-        for day in mb.open_dates:
-            if day not in dates:
-                mb.close_date(day)
+        dates, codes = _four_days(mb)
         flip = mb.rows(dates[0])[0]
         flip_no, flip_rest = str(flip["playSchdlNo"]), int(flip["restSeatCnt"]) or 20
         with tempfile.TemporaryDirectory(prefix="bench-rss-") as tmp:
@@ -405,13 +412,8 @@ async def measure_peak(histories: int = 20) -> PeakRun:
     `histories` members press /history at once. RSS of the bot and all its child processes
     is sampled every 10 ms: the compose file allows 256 MiB for all of them."""
     out = PeakRun()
-    today = datetime.now(KST).date()
-    dates = [f"{today + timedelta(days=n):%Y%m%d}" for n in range(1, 5)]
     async with StampedDiscord(guilds=[make_guild()]) as fake, StampedMegabox() as mb:
-        codes = mb.load_synthetic(2, dates, ["25008000"], 4, replace=True)
-        for day in mb.open_dates:
-            if day not in dates:
-                mb.close_date(day)
+        _dates, codes = _four_days(mb)
         with tempfile.TemporaryDirectory(prefix="bench-peak-") as tmp:
             env = bot_env(
                 fake, mb, Path(tmp),
