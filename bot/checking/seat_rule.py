@@ -13,10 +13,10 @@ matches "from the count"; a map read for another watch anyway is used for all of
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.chains.megabox.models import Screening
-from bot.seats.count import SeatCount
+from bot.seats.count import SeatCount, estimate
 from bot.watches.watch import Watch
 
 #: (branch, hall)
@@ -69,19 +69,10 @@ def from_count(
     unusable = halls.unusable(screening)
     if unusable is None or not any(certain(screening, w, unusable) for w in wanting):
         return None
+    # The estimate's seats, less the hidden ones too: a lower bound that settles `certain`.
     wheelchair = halls.wheelchair_seats(screening) or 0
-    return SeatCount(
-        free=screening.rest_seat_cnt,
-        usable=screening.rest_seat_cnt - unusable,
-        best_block=0,
-        best_row=None,
-        best_seats=(),
-        total=screening.total_seats,
-        wheelchair_free=min(wheelchair, screening.rest_seat_cnt),
-        wheelchair_seats=wheelchair,
-        exact=False,
-        from_count=True,
-    )
+    count = estimate(screening, wheelchair)
+    return replace(count, usable=screening.rest_seat_cnt - unusable, from_count=True)
 
 
 @dataclass(slots=True)
