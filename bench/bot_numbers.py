@@ -36,8 +36,8 @@ import psutil  # type: ignore[import-untyped]
 from aiohttp import web
 
 from bot.app import WatchBot, open_bot
+from bot.chains.base import KST
 from bot.chains.megabox.client import SEATS_PATH, ClientOptions
-from bot.chains.megabox.models import KST
 from cogs.watcher import Watcher
 from tests.conftest import ALERT_CHANNEL, COEX_MX4D_1940, Clock
 from tests.e2e import (

@@ -38,6 +38,7 @@ import aiohttp
 import psutil  # type: ignore[import-untyped]
 
 from bench._fake_megabox import BenchMegabox, build, synthetic_dates
+from bot.chains.base import KST, OpenDay, Screening
 from bot.chains.megabox.client import (
     BOKD_PATH,
     SEAT_ANSWER,
@@ -48,7 +49,6 @@ from bot.chains.megabox.client import (
     parse_booking_page,
     parse_seat_map,
 )
-from bot.chains.megabox.models import KST, CalendarDay, Screening
 from bot.checking.checker import Checker, CheckResult
 from bot.checking.planner import make_chunks, minimum_listing_requests
 from bot.memory import settle_after_start
@@ -116,7 +116,7 @@ def mixed_watch(
     "together" follow from i; branches, formats and days are the caller's."""
     return Watch(
         name=name,
-        movie_no=MOVIES[i % len(MOVIES)],
+        movie_id=MOVIES[i % len(MOVIES)],
         branches=branches,
         formats=formats,
         days=Days.parse(days),
@@ -212,7 +212,7 @@ class SeatMapMinimum:
 def seat_map_minimum(
     rows: Sequence[Screening],
     watches: Sequence[Watch],
-    calendar: dict[date, CalendarDay],
+    calendar: dict[date, OpenDay],
     today: date,
 ) -> SeatMapMinimum:
     """Seat maps one check needs, computed from the fake's rows independently of the checker.
@@ -224,11 +224,11 @@ def seat_map_minimum(
     last = today + timedelta(days=HORIZON_DAYS - 1)
     candidates = 0
     for s in rows:
-        entry = calendar.get(s.play_de)
-        if entry is None or not entry.open or not today <= s.play_de <= last:
+        entry = calendar.get(s.play_date)
+        if entry is None or not entry.open or not today <= s.play_date <= last:
             continue
         wanting = [w for w in watches if w.wants(s, entry.holiday)]
-        if wanting and s.bookable and s.rest_seat_cnt >= min(w.min_seats for w in wanting):
+        if wanting and s.bookable and s.free_seats >= min(w.min_seats for w in wanting):
             candidates += 1
     return SeatMapMinimum(candidates)
 
@@ -263,7 +263,7 @@ Measure = Callable[[Callable[[], Awaitable[CheckResult]]], Awaitable[tuple[Check
 @dataclass
 class Pass:
     checks: list[CheckNumbers] = field(default_factory=list)
-    calendar: dict[date, CalendarDay] = field(default_factory=dict)
+    calendar: dict[date, OpenDay] = field(default_factory=dict)
     max_rss_kib: int = 0  # ru_maxrss of this process when the pass ended
 
 
@@ -296,7 +296,7 @@ async def run_pass(
                 )
                 # The open-dates calendar as MEGABOX serves it (one request, not counted).
                 page = await client.booking_page(clock.now.date(), [codes[0]])
-                out.calendar = {e.play_de: e for e in page.calendar}
+                out.calendar = {e.play_date: e for e in page.calendar}
                 watches = await store.watches(include_paused=False)
                 for _ in ("first", "second"):
                     today = clock.now.date()
@@ -333,7 +333,7 @@ def after_openings(
     """Alerts go out when the chunk that found them is stored (`marks`: the request count at
     each delivery point): the requests between each opening's seat map and its delivery."""
     position = {key: n for n, (endpoint, key) in enumerate(log) if endpoint == "seats"}
-    opened = {o.screening.play_schdl_no for o in result.openings}
+    opened = {o.screening.screening_id for o in result.openings}
     points = [*marks, len(log)]
     return sorted(
         next(m for m in points if m > position[no]) - 1 - position[no]
@@ -479,7 +479,7 @@ def _per_call(fn: Callable[[], object], repeat: int) -> float:
 
 
 async def hot_spots(
-    fake: FakeProcess, mirror: BenchMegabox, codes: Sequence[str], calendar: dict[date, CalendarDay]
+    fake: FakeProcess, mirror: BenchMegabox, codes: Sequence[str], calendar: dict[date, OpenDay]
 ) -> HotSpots:
     await fake.set_latency(0)
     rows = [Screening.model_validate(r) for r in mirror.rows()]
@@ -488,7 +488,7 @@ async def hot_spots(
 
     def match() -> None:
         for s in rows:
-            [w for w in watches if w.wants(s, holiday.get(s.play_de, False))]
+            [w for w in watches if w.wants(s, holiday.get(s.play_date, False))]
 
     async with aiohttp.ClientSession() as http:
         body = {"playDe": f"{FIRST_DATE:%Y%m%d}", "brchNoListCnt": 3, "arrMovieNo": ""}
@@ -496,8 +496,8 @@ async def hot_spots(
         status, listing = await _raw(http, fake.url + BOKD_PATH, body)
         maps = []
         for s in rows[:: max(len(rows) // 100, 1)]:
-            body = {"playSchdlNo": s.play_schdl_no, "brchNo": s.brch_no}
-            maps.append((s.play_schdl_no, await _raw(http, fake.url + SEATS_PATH, body)))
+            body = {"playSchdlNo": s.screening_id, "brchNo": s.branch_id}
+            maps.append((s.screening_id, await _raw(http, fake.url + SEATS_PATH, body)))
     data = decode_body("selectBokdList", status, "application/json", listing)
     parsed = [
         parse_seat_map(decode_body("selectSeatList", st, "application/json", raw, SEAT_ANSWER), no)

@@ -42,8 +42,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from bench.check_scale import MOVIES, client_options, mixed_watch
+from bot.chains.base import KST
 from bot.chains.megabox.client import MegaboxClient
-from bot.chains.megabox.models import KST
 from bot.checking.checker import RETENTION, Checker
 from bot.checking.fast_lane import LanePolicy
 from bot.checking.lane_runner import LaneRunner
@@ -121,7 +121,7 @@ def make_watches(codes: list[str]) -> list[Watch]:
     ]
 
 
-def play_de(day: date) -> str:
+def play_date(day: date) -> str:
     return f"{day:%Y%m%d}"
 
 
@@ -155,21 +155,21 @@ class Simulation:
 
     def load(self) -> list[str]:
         first = START.date()
-        dates = [play_de(first + timedelta(days=n)) for n in range(OPEN_DATES)]
+        dates = [play_date(first + timedelta(days=n)) for n in range(OPEN_DATES)]
         codes = self.mb.load_synthetic(BRANCHES, dates, list(MOVIES), self.screens, replace=True)
         # The first date's rows stay (closed, never served) as the day the new dates copy.
-        self.template = play_de(first - timedelta(days=1))
+        self.template = play_date(first - timedelta(days=1))
         self.mb.copy_day(dates[0], self.template)
         self.mb.close_date(self.template)
         return codes
 
     def new_day(self, today: date) -> None:
         """MEGABOX moves on: yesterday is gone, the date 13 days ahead opens."""
-        gone = play_de(today - timedelta(days=1))
+        gone = play_date(today - timedelta(days=1))
         for row in self.mb.rows(gone):
             self.mb.remove_screening(str(row["playSchdlNo"]))
         self.mb.close_date(gone)
-        new = play_de(today + timedelta(days=OPEN_DATES - 1))
+        new = play_date(today + timedelta(days=OPEN_DATES - 1))
         for no in self.mb.copy_day(self.template, new):
             self._move(no)
         self.mb.reset_log()  # the fake's own request log would grow for 90 days
@@ -179,7 +179,7 @@ class Simulation:
         live = [
             str(r["playSchdlNo"])
             for n in range(OPEN_DATES)
-            for r in self.mb.rows(play_de(today + timedelta(days=n)))
+            for r in self.mb.rows(play_date(today + timedelta(days=n)))
         ]
         for no in self.rng.sample(live, min(MOVES_PER_POLL, len(live))):
             self._move(no)
@@ -208,7 +208,7 @@ async def deliver(store: Store, now: datetime, rng: random.Random) -> None:
         [message, ALERT_CHANNEL, stamp],
     )
     alerted = await store._all(
-        "SELECT DISTINCT play_schdl_no FROM openings WHERE alerted = 1 AND closed_at IS NULL"
+        "SELECT DISTINCT screening_id FROM openings WHERE alerted = 1 AND closed_at IS NULL"
     )
     for row in rng.sample(alerted, min(5, len(alerted))):
         await store.silence(rng.randrange(SUBSCRIBERS) + 1, row[0], now=now)

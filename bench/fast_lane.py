@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from bot.chains.base import KST
 from bot.chains.megabox.client import MegaboxClient
-from bot.chains.megabox.models import KST
 from bot.checking.checker import Checker
 from bot.checking.fast_lane import LanePolicy
 from bot.checking.lane_runner import LaneRunner
@@ -44,7 +44,7 @@ STARTS = ("10:10", "13:00", "16:20", "19:40")
 @dataclass
 class Event:
     at: datetime
-    play_schdl_no: str
+    screening_id: str
     seats: tuple[str, ...]  # freed at `at`, sold again at `until`
     until: datetime
 
@@ -109,8 +109,8 @@ def truth(events: list[Event], nos: list[str]) -> list[tuple[str, datetime, date
     spans = []
     for no in nos:
         marks = sorted(
-            [(e.at, len(e.seats)) for e in events if e.play_schdl_no == no]
-            + [(e.until, -len(e.seats)) for e in events if e.play_schdl_no == no]
+            [(e.at, len(e.seats)) for e in events if e.screening_id == no]
+            + [(e.until, -len(e.seats)) for e in events if e.screening_id == no]
         )
         free, since = 0, None
         for at, delta in marks:
@@ -148,13 +148,13 @@ async def simulate(strategy: str, seed: int, days: int, lane_budget: int) -> dic
                             del opens[d]
                     while pending and pending[0].at <= now:
                         e = pending.pop(0)
-                        free[e.play_schdl_no] |= set(e.seats)
-                        mb.set_free_seats(e.play_schdl_no, free[e.play_schdl_no])
+                        free[e.screening_id] |= set(e.seats)
+                        mb.set_free_seats(e.screening_id, free[e.screening_id])
                         ending.append(e)
                     for e in [e for e in ending if e.until <= now]:
                         ending.remove(e)
-                        free[e.play_schdl_no] -= set(e.seats)
-                        mb.set_free_seats(e.play_schdl_no, free[e.play_schdl_no])
+                        free[e.screening_id] -= set(e.seats)
+                        mb.set_free_seats(e.screening_id, free[e.screening_id])
                     minute = now.hour * 60 + now.minute
                     on_the_hour = now.second == 0 and now.minute == 0 and 9 <= now.hour <= 23
                     if strategy == "fixed 5 min":
@@ -165,7 +165,7 @@ async def simulate(strategy: str, seed: int, days: int, lane_budget: int) -> dic
                     elif strategy == "adaptive":
                         await runner.tick()
                     clock.advance(seconds=STEP.total_seconds())
-                rows = await store._all("SELECT play_schdl_no, opened_at FROM openings")
+                rows = await store._all("SELECT screening_id, opened_at FROM openings")
                 requests = client.requests_made
             await store.close()
     alerts = [(r[0], datetime.fromisoformat(r[1])) for r in rows]

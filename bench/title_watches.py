@@ -19,8 +19,8 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
+from bot.chains.base import KST
 from bot.chains.megabox.client import ClientOptions, MegaboxClient
-from bot.chains.megabox.models import KST
 from bot.checking.checker import Checker
 from bot.store.repo import Store
 from bot.watches.titles import Awaited
@@ -33,7 +33,7 @@ COEX_1940 = "2612051351045"
 
 def waiting(n: int) -> Watch:
     return Watch(
-        movie_no="",
+        movie_id="",
         branches=("1351",),
         days=Days.parse("weekend"),
         formats=frozenset({"MX4D"}),
@@ -59,7 +59,7 @@ async def one(films: int, watches: int, with_env: bool, release: bool) -> list[C
                 if with_env:
                     await store.add_watch(
                         Watch(
-                            movie_no="25008000",
+                            movie_id="25008000",
                             branches=("1351",),
                             days=Days.parse("weekend"),
                             formats=frozenset({"MX4D"}),

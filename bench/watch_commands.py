@@ -25,7 +25,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from bot.chains.megabox.models import KST, CalendarDay
+from bot.chains.base import KST, OpenDay
 from bot.checking.planner import minimum_listing_requests
 from bot.watches.watch import Days, Watch
 from tests.conftest import Clock
@@ -95,13 +95,13 @@ async def main(runs: int) -> None:
 
                 rng = random.Random(20261123)
                 kinds = ["weekend", "weekdays", "all", "sat,sun", "fri,sat,sun"]
-                base = Watch(movie_no="25008000", branches=("0100",), days=Days.parse("weekend"))
+                base = Watch(movie_id="25008000", branches=("0100",), days=Days.parse("weekend"))
                 for n in range(100):
                     guild = GUILDS[n % 3]
                     watch = replace(
                         base,
                         name=f"w{n}",
-                        movie_no=("25008000", "26018900")[n % 2],
+                        movie_id=("25008000", "26018900")[n % 2],
                         branches=tuple(rng.sample(codes, rng.randint(1, 3))),
                         days=Days.parse(kinds[n % len(kinds)]),
                         min_seats=1 + n % 5,
@@ -116,7 +116,7 @@ async def main(runs: int) -> None:
                 wall = time.perf_counter() - started
                 watches = await run.bot.store.watches()
                 calendar = {
-                    d: CalendarDay.model_validate(
+                    d: OpenDay.model_validate(
                         {
                             "playDe": f"{d:%Y%m%d}",
                             "formAt": "Y" if mb.is_open(f"{d:%Y%m%d}") else "N",

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot import i18n
-from bot.chains.megabox.models import KST
+from bot.chains.base import KST
 from bot.config import ConfigError, Settings, configure_logging, load_settings
 from bot.i18n import _
 
@@ -149,8 +149,8 @@ async def print_history(settings: Settings, watch_id: int, day_text: str) -> int
             seen = point.seen_at.astimezone(KST)
             opened = any(abs(o - point.seen_at).total_seconds() < 1 for o in h.opened_at)
             print(
-                f"{h.play_schdl_no:<16}{h.start_clock:<7}{seen:%m-%d %H:%M}  {point.source:<7}"
-                f"{point.rest_seat_cnt:>5}{_num(point.usable):>7}{_num(point.best_block):>6}"
+                f"{h.screening_id:<16}{h.start_clock:<7}{seen:%m-%d %H:%M}  {point.source:<7}"
+                f"{point.free_seats:>5}{_num(point.usable):>7}{_num(point.best_block):>6}"
                 f"  {'▲ alert' if opened else ''}"
             )
     return 0

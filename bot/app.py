@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     # scheduler were most of the bot's own CPU before the login (issue 17).
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-    from bot.chains.megabox.catalogue import Catalogue
+    from bot.chains.catalogue import Catalogue
     from bot.chains.megabox.client import ClientOptions, MegaboxClient
     from bot.checking.checker import Checker
     from bot.drawing.queue import Drawing
@@ -219,9 +219,9 @@ class WatchBot(commands.Bot):
         """The store (migrated), the MEGABOX session, the checker and the .env watch."""
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-        from bot.chains.megabox.catalogue import Catalogue
+        from bot.chains.base import KST, Chain
+        from bot.chains.catalogue import Catalogue
         from bot.chains.megabox.client import MegaboxClient
-        from bot.chains.megabox.models import KST
         from bot.checking.checker import Checker
         from bot.drawing.queue import Drawing
         from bot.env_watch import sync_env_watch
@@ -232,11 +232,12 @@ class WatchBot(commands.Bot):
         self._resources.push_async_callback(self.store.close)
         options = self._client_options or settings.client_options()
         self.megabox = await self._resources.enter_async_context(MegaboxClient(options))
-        self.checker = Checker.from_settings(self.megabox, self.store, settings, self._clock)
+        self.chains: list[Chain] = [self.megabox]
+        self.checker = Checker.from_settings(self.chains, self.store, settings, self._clock)
         await sync_env_watch(self.store, settings, self.checker.clock())
         self.drawing = Drawing()
         self._resources.push_async_callback(self.drawing.close)
-        self.catalogue = Catalogue(self.megabox, clock=self.checker.clock)
+        self.catalogue = Catalogue(self.chains, clock=self.checker.clock)
         self.scheduler = AsyncIOScheduler(timezone=KST)
 
     async def close_resources(self) -> None:

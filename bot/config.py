@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from apscheduler.triggers.cron import CronTrigger
 
 from bot import i18n
-from bot.chains.megabox.models import KST
+from bot.chains.base import KST
 from bot.seats.prefs import RowRule, SeatPrefs, parse_centre, parse_remind
 from bot.watches.watch import (
     Days,
@@ -412,7 +412,7 @@ class Settings:
         if not self.watch_movie_no or not self.watch_branches:
             return None
         return Watch(
-            movie_no=self.watch_movie_no,
+            movie_id=self.watch_movie_no,
             branches=tuple(self.watch_branches.split(",")),
             formats=parse_formats(self.watch_formats),
             days=Days.parse(self.watch_days),

@@ -11,7 +11,7 @@ import discord
 from discord import app_commands
 from discord.app_commands import Choice
 
-from bot.chains.megabox.models import KST
+from bot.chains.base import KST
 from bot.checking import cost
 from bot.i18n import _
 from bot.watches.forms import FormError

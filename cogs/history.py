@@ -89,7 +89,7 @@ class History(commands.Cog):
             histories,
             title=_("Watch #{id}").format(id=found.id),
             plain_title=f"Watch #{found.id}",
-            play_de=day,
+            play_date=day,
             threshold=found.min_seats,
         )
         try:

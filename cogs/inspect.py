@@ -181,10 +181,10 @@ async def match_pictures(
     embeds: list[discord.Embed] = []
     files: list[discord.File] = []
     for (s, _model), png in zip(chosen, pngs, strict=True):
-        name = picture_name(s.screening.play_schdl_no)
+        name = picture_name(s.screening.screening_id)
         files.append(discord.File(io.BytesIO(png), filename=name))
         embed = discord.Embed(
-            title=f"{when(s)} · {safe(s.screening.brch_nm)} {safe(s.screening.theab_nm)}"[:256]
+            title=f"{when(s)} · {safe(s.screening.branch_name)} {safe(s.screening.hall_name)}"[:256]
         )
         embeds.append(embed.set_image(url=f"attachment://{name}"))
     return embeds, files

@@ -10,18 +10,18 @@ import discord
 from discord.utils import escape_markdown, escape_mentions
 
 from bot import i18n
-from bot.chains.megabox.catalogue import Catalogue
-from bot.chains.megabox.models import at_clock
+from bot.chains import registry
+from bot.chains.base import at_clock, qualified
+from bot.chains.catalogue import Catalogue
 from bot.checking.checker import CheckResult, SeenScreening
 from bot.checking.report import shown_count, status_line, when
 from bot.checking.schedule import duration_text
 from bot.delivery.outbox import AlertView
-from bot.i18n import N_, _, ngettext
+from bot.i18n import N_, _, chain_name, ngettext
 from bot.seats.prefs import remind_text
 from bot.store.repo import CheckRun
 from bot.watches.watch import NOTIFY, Mention, Watch
 
-SITE = "https://www.megabox.co.kr"
 GREEN = discord.Colour.from_rgb(46, 204, 113)
 GREY = discord.Colour.from_rgb(120, 124, 130)
 RED = discord.Colour.from_rgb(231, 76, 60)
@@ -42,62 +42,68 @@ def where(target_kind: str, target_id: int) -> str:
     return f"<#{target_id}>"
 
 
-def booking_url(play_schdl_no: str) -> str:
-    return f"{SITE}/booking?playSchdlNo={play_schdl_no}"
-
-
-def timetable_url(brch_no: str, play_de: date) -> str:
-    return f"{SITE}/theater/time?brchNo={brch_no}&playDe={play_de:%Y%m%d}"
+def booking_url(screening_id: str) -> str:
+    """The chain's booking link for a screening (Lotte's opens the film's booking page)."""
+    return registry.info(screening_id).booking(screening_id)
 
 
 def links(
-    play_schdl_no: str, brch_no: str, play_de: date, *, booked: bool = False
+    screening_id: str, branch_id: str, play_date: date, *, booked: bool = False
 ) -> discord.ui.View:
-    """Booking links; `booked`: with the persistent "Booked / not for me" button."""
+    """Booking links, labelled with what they open; `booked`: with the persistent "Booked /
+    not for me" button."""
+    entry = registry.info(screening_id)
     view = discord.ui.View(timeout=None)
-    view.add_item(
-        discord.ui.Button(label=_("Book seats"), url=booking_url(play_schdl_no), emoji="🎟️")
+    book = (
+        _("Book seats")
+        if entry.links_to_screening
+        else _("{chain}: book (pick the screening)").format(chain=chain_name(screening_id))
     )
-    view.add_item(discord.ui.Button(label=_("Timetable"), url=timetable_url(brch_no, play_de)))
+    view.add_item(discord.ui.Button(label=book, url=booking_url(screening_id), emoji="🎟️"))
+    timetable = entry.timetable(branch_id, play_date)
+    if timetable is not None:
+        view.add_item(discord.ui.Button(label=_("Timetable"), url=timetable))
     if booked:
-        view.add_item(BookedButton(play_schdl_no))
+        view.add_item(BookedButton(screening_id))
     return view
 
 
-def picture_name(play_schdl_no: str) -> str:
-    return f"seats-{play_schdl_no}.png"
+def picture_name(screening_id: str) -> str:
+    return f"seats-{screening_id.replace(':', '-')}.png"
 
 
 class BookedButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mbw:booked:(?P<no>\d{1,20})"
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    # Buttons posted before there were two chains carry MEGABOX's bare number.
+    template=r"mbw:booked:(?P<no>(?:[a-z]+:)?[0-9A-Za-z-]{1,60})",
 ):
     """ "Booked / not for me": silences this screening for whoever presses it. Its state is
     its custom id, so it works after a restart (registered by the watcher cog)."""
 
-    def __init__(self, play_schdl_no: str) -> None:
+    def __init__(self, screening_id: str) -> None:
         super().__init__(
             discord.ui.Button(
                 label=_("Booked / not for me"),
                 style=discord.ButtonStyle.secondary,
                 emoji="🔕",
-                custom_id=f"mbw:booked:{play_schdl_no}",
+                custom_id=f"mbw:booked:{screening_id}",
             )
         )
-        self.play_schdl_no = play_schdl_no
+        self.screening_id = screening_id
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: Any
     ) -> BookedButton:
-        return cls(match["no"])
+        return cls(qualified(match["no"]))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         bot = interaction.client
         # A button is not a slash command: its answer's language is set here.
         i18n.use(interaction.locale.value)
         now = bot.checker.clock()
-        await bot.store.silence(interaction.user.id, self.play_schdl_no, now=now)
-        title = await bot.store.screening_title(self.play_schdl_no)
+        await bot.store.silence(interaction.user.id, self.screening_id, now=now)
+        title = await bot.store.screening_title(self.screening_id)
         what = (
             _("**{movie}** on {day} at {time}").format(
                 movie=safe(title[0]), day=day_text(title[1]), time=title[2]
@@ -128,14 +134,14 @@ def allowed_mentions(mentions: Sequence[Mention]) -> discord.AllowedMentions:
 
 def span(view: AlertView) -> str:
     """ "22:20–00:44 (+1 day)": end times past 24:00 roll over (README §13.6)."""
-    start = at_clock(view.play_de, view.start_clock)
-    end = at_clock(view.play_de, view.end_clock)
-    later = _(" (+1 day)") if end.date() > view.play_de else ""
+    start = at_clock(view.play_date, view.start_clock)
+    end = at_clock(view.play_date, view.end_clock)
+    later = _(" (+1 day)") if end.date() > view.play_date else ""
     return f"{start:%H:%M}–{end:%H:%M}{later}"
 
 
-def day_text(play_de: date) -> str:
-    return i18n.day_text(play_de)
+def day_text(play_date: date) -> str:
+    return i18n.day_text(play_date)
 
 
 def kst(moment: datetime) -> str:
@@ -147,8 +153,8 @@ def seats_text(view: AlertView) -> str:
         return ngettext(
             "{n} free (wheelchair seats included)",
             "{n} free (wheelchair seats included)",
-            view.rest_seat_cnt,
-        ).format(n=view.rest_seat_cnt)
+            view.free_seats,
+        ).format(n=view.free_seats)
     text = ngettext(
         "**{n}** usable free seat of {total}", "**{n}** usable free seats of {total}", view.usable
     ).format(n=view.usable, total=view.total or "?")
@@ -201,7 +207,7 @@ def alert_message(
     """The keyword arguments for `send`/`edit` of one alert, open or closed; `picture`: the
     file name of its attached seat-map picture, shown in the embed; `no_picture`: why an open
     alert with a stored hall comes without one."""
-    movie = safe(view.movie_nm)
+    movie = safe(view.movie_name)
     if view.open:
         title = _("🎟️ Seats open: {movie}").format(movie=movie)
         colour = GREEN
@@ -213,9 +219,9 @@ def alert_message(
     if test:
         title = _("[TEST] {title}").format(title=title)
     embed = discord.Embed(title=title[:256], description=description, colour=colour)
-    embed.add_field(name=_("Branch"), value=f"{safe(view.brch_nm)} · {safe(view.theab_nm)}")
+    embed.add_field(name=_("Branch"), value=f"{safe(view.branch_name)} · {safe(view.hall_name)}")
     embed.add_field(name=_("Format"), value=safe(view.format or "?"))
-    embed.add_field(name=_("Date"), value=day_text(view.play_de))
+    embed.add_field(name=_("Date"), value=day_text(view.play_date))
     embed.add_field(name=_("Time"), value=span(view))
     if view.open:
         embed.add_field(name=_("Best block"), value=block_text(view))
@@ -239,7 +245,7 @@ def alert_message(
     return {
         "content": content,
         "embed": embed,
-        "view": links(view.play_schdl_no, view.brch_no, view.play_de, booked=not test),
+        "view": links(view.screening_id, view.branch_id, view.play_date, booked=not test),
         "allowed_mentions": allowed_mentions(mentions),
     }
 
@@ -248,13 +254,13 @@ def reminder_message(view: AlertView, after: str) -> dict[str, Any]:
     """The one reminder of an opening still open after the watch's `remind` delay."""
     embed = discord.Embed(
         title=_("⏰ Still open after {after}: {movie}").format(
-            after=after, movie=safe(view.movie_nm)
+            after=after, movie=safe(view.movie_name)
         )[:256],
         description=seats_text(view),
         colour=GREEN,
     )
-    embed.add_field(name=_("Branch"), value=f"{safe(view.brch_nm)} · {safe(view.theab_nm)}")
-    embed.add_field(name=_("Date"), value=day_text(view.play_de))
+    embed.add_field(name=_("Branch"), value=f"{safe(view.branch_name)} · {safe(view.hall_name)}")
+    embed.add_field(name=_("Date"), value=day_text(view.play_date))
     embed.add_field(name=_("Time"), value=span(view))
     embed.add_field(name=_("Best block"), value=block_text(view))
     embed.set_footer(text=_("megabox-watch · one reminder of the alert above"))
@@ -262,7 +268,7 @@ def reminder_message(view: AlertView, after: str) -> dict[str, Any]:
     return {
         "content": " ".join(m.to_text() for m in mentions) or None,
         "embed": embed,
-        "view": links(view.play_schdl_no, view.brch_no, view.play_de, booked=True),
+        "view": links(view.screening_id, view.branch_id, view.play_date, booked=True),
         "allowed_mentions": allowed_mentions(mentions),
     }
 
@@ -281,10 +287,10 @@ def screening_line(s: SeenScreening) -> str:
         if not s.matched_by and s.reasons:
             seats += f" — {'; '.join(s.reasons)}"  # why a preference missed it
     else:
-        seats = _("{n} free incl. wheelchair").format(n=scr.rest_seat_cnt)
+        seats = _("{n} free incl. wheelchair").format(n=scr.free_seats)
     return (
-        f"[{when(s)}]({booking_url(scr.play_schdl_no)}) · {safe(scr.brch_nm)} "
-        f"{safe(scr.theab_nm)} · {seats}"
+        f"[{when(s)}]({booking_url(scr.screening_id)}) · {safe(scr.branch_name)} "
+        f"{safe(scr.hall_name)} · {seats}"
     )
 
 
@@ -390,7 +396,7 @@ def status_embed(
         state = watch_states.get(watch.id, [])
         paused = _(" (paused)") if watch.paused else ""
         now_open = ", ".join(
-            f"{day_text(r['play_de'])} {r['start_clock']} ({r['usable']})" for r in state[:3]
+            f"{day_text(r['play_date'])} {r['start_clock']} ({r['usable']})" for r in state[:3]
         ) or _("nothing open")
         lines.append(f"**#{watch.id}**{paused} {safe(watch.describe())}\n→ {now_open}")
     embed.add_field(
@@ -410,7 +416,7 @@ def watch_embed(
     cost: str | None = None,
 ) -> discord.Embed:
     """One stored watch, in words; `cost`: what it costs MEGABOX per check, in a sentence."""
-    movie = catalogue.movies.get(watch.movie_no)
+    movie = catalogue.movies.get(watch.movie_id)
     embed = discord.Embed(
         title=_("Watch {label}").format(label=safe(watch.label)),
         description=cost,
@@ -419,12 +425,12 @@ def watch_embed(
     if watch.awaiting is not None:
         film = _("⏳ waiting for the film: {title}").format(title=safe(watch.awaiting.describe()))
     else:
-        film = f"{safe(movie.movie_nm) if movie else '?'} · {watch.movie_no}"
+        film = f"{safe(movie.movie_name) if movie else '?'} · {watch.movie_id}"
     embed.add_field(name=_("Movie"), value=film, inline=False)
     embed.add_field(
         name=_("Branches"),
         value=", ".join(
-            f"{safe(catalogue.branches[b].brch_nm)} ({b})" if b in catalogue.branches else b
+            f"{safe(catalogue.branches[b].branch_name)} ({b})" if b in catalogue.branches else b
             for b in watch.branches
         ),
         inline=False,
@@ -478,7 +484,7 @@ def watch_embed(
         embed.add_field(
             name=_("Open now"),
             value=_lines(
-                f"{day_text(r['play_de'])} {r['start_clock']} · {safe(r['brch_nm'])} · "
+                f"{day_text(r['play_date'])} {r['start_clock']} · {safe(r['branch_name'])} · "
                 + ngettext("{n} seat", "{n} seats", r["usable"]).format(n=r["usable"])
                 for r in open_now
             ),

@@ -12,12 +12,13 @@ from typing import Any
 
 import discord
 
-from bot.chains.megabox.models import parse_clock
+from bot.chains import registry
+from bot.chains.base import parse_clock
 from bot.delivery.new_screenings import NewScreening, group
 from bot.delivery.notices import BoundBody, NewsBody
-from bot.i18n import _, ngettext
+from bot.i18n import _, chain_name, ngettext
 from bot.watches.watch import Mention
-from cogs.render import GREEN, SITE, allowed_mentions, booking_url, day_text, safe
+from cogs.render import GREEN, allowed_mentions, booking_url, day_text, safe
 
 BLUE = discord.Colour.from_rgb(52, 152, 219)
 MAX_FIELDS = 25
@@ -34,7 +35,7 @@ def line(item: NewScreening) -> str:
     end = f"{hours % 24:02d}:{minutes:02d}"
     if hours >= 24:
         end = _("{time} (+1)").format(time=end)
-    when = f"[{item.start_clock}–{end}]({booking_url(item.play_schdl_no)})"
+    when = f"[{item.start_clock}–{end}]({booking_url(item.screening_id)})"
     if not item.bookable:
         seats = _("not bookable yet")
     elif item.usable is not None:
@@ -42,7 +43,7 @@ def line(item: NewScreening) -> str:
             n=f"{item.usable}{'' if item.exact else '~'}", total=item.total or "?"
         )
     else:
-        seats = _("{n} free").format(n=item.rest_seat_cnt)
+        seats = _("{n} free").format(n=item.free_seats)
     return f"{'✅ ' if item.matches else ''}{when} · {seats}"
 
 
@@ -62,16 +63,16 @@ def news_embed(body: NewsBody) -> discord.Embed:
     if matching:
         description += " " + _("✅ {n} with the seats this watch wants.").format(n=matching)
     embed = discord.Embed(
-        title=_("🆕 New screenings: {movie}").format(movie=safe(body.movie_nm))[:256],
+        title=_("🆕 New screenings: {movie}").format(movie=safe(body.movie_name))[:256],
         description=description,
         colour=BLUE,
-        url=f"{SITE}/booking?rpstMovieNo={body.movie_no}",
+        url=registry.info(body.movie_id).film_booking(body.movie_id, body.movie_name),
     )
     size = len(embed.title or "") + len(description) + 40
     shown = 0
     for day in days:
         for hall in day.halls:
-            name = f"{day_text(day.play_de)} · {safe(hall.brch_nm)} · {safe(hall.theab_nm)}"
+            name = f"{day_text(day.play_date)} · {safe(hall.branch_name)} · {safe(hall.hall_name)}"
             for value, count in _values([line(s) for s in hall.screenings]):
                 field_name = name[:FIELD_NAME]
                 full = len(embed.fields) >= MAX_FIELDS - 1
@@ -118,7 +119,7 @@ def _more(embed: discord.Embed, left: int) -> discord.Embed:
 
 def bound_embed(body: BoundBody) -> discord.Embed:
     embed = discord.Embed(
-        title=_("🎬 On sale now: {movie}").format(movie=safe(body.movie_nm))[:256],
+        title=_("🎬 On sale now: {movie}").format(movie=safe(body.movie_name))[:256],
         description=_(
             "Watch {watch} was waiting for {awaited}: MEGABOX now sells **{movie}** ({no}). "
             "From now on it watches it like any watch; its first screenings come as new "
@@ -126,8 +127,8 @@ def bound_embed(body: BoundBody) -> discord.Embed:
         ).format(
             watch=safe(body.watch_label),
             awaited=safe(body.awaited),
-            movie=safe(body.movie_nm),
-            no=body.movie_no,
+            movie=safe(body.movie_name),
+            no=body.movie_id,
         ),
         colour=GREEN,
     )
@@ -139,14 +140,16 @@ def notice_message(body: NewsBody | BoundBody, mentions: tuple[Mention, ...]) ->
     """The keyword arguments for `send` of one notice."""
     embed = news_embed(body) if isinstance(body, NewsBody) else bound_embed(body)
     view = discord.ui.View(timeout=None)
+    entry = registry.info(body.movie_id)
     view.add_item(
         discord.ui.Button(
-            label=_("Book on MEGABOX"), url=f"{SITE}/booking?rpstMovieNo={body.movie_no}", emoji="🎟️"
+            label=_("Book on {chain}").format(chain=chain_name(body.movie_id)),
+            url=entry.film_booking(body.movie_id, body.movie_name),
+            emoji="🎟️",
         )
     )
-    view.add_item(
-        discord.ui.Button(label=_("Movie"), url=f"{SITE}/movie-detail?rpstMovieNo={body.movie_no}")
-    )
+    if (page := entry.film_page(body.movie_id)) is not None:
+        view.add_item(discord.ui.Button(label=_("Movie"), url=page))
     content = " ".join(m.to_text() for m in mentions) or None
     return {
         "content": content,

@@ -25,7 +25,7 @@ from discord.ext import commands
 from discord.utils import escape_markdown
 
 from bot import i18n
-from bot.chains.megabox.models import KST
+from bot.chains.base import KST
 from bot.checking.checker import CheckResult
 from bot.checking.report import status_line
 from bot.delivery import outbox
@@ -324,7 +324,7 @@ class Watcher(commands.Cog):
         except Exception:
             log.exception("seat picture of alert %s could not be painted", job.alert_id)
             return [], _("no picture this time (it could not be drawn)")
-        return [discord.File(io.BytesIO(png), filename=picture_name(view.play_schdl_no))], None
+        return [discord.File(io.BytesIO(png), filename=picture_name(view.screening_id))], None
 
     async def _remind(self, job: AlertJob, now: datetime) -> int:
         """The one reminder of a still-open opening; part of it (never a new opening)."""
@@ -516,8 +516,8 @@ def _give_up_text(steps: Sequence[GiveUp[AlertJob]]) -> str:
     first = steps[0]
     job, failure = first.job, first.failure
     alerts = ", ".join(
-        f"#{s.job.alert_id} ({safe(s.job.view.movie_nm)} · {day_text(s.job.view.play_de)} "
-        f"{s.job.view.start_clock} · {safe(s.job.view.brch_nm)})"
+        f"#{s.job.alert_id} ({safe(s.job.view.movie_name)} · {day_text(s.job.view.play_date)} "
+        f"{s.job.view.start_clock} · {safe(s.job.view.branch_name)})"
         for s in steps
     )
     if job.message_id is not None:

@@ -17,8 +17,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from bot.chains.base import KST
 from bot.chains.megabox.client import ClientOptions, MegaboxClient
-from bot.chains.megabox.models import KST
 from bot.checking.checker import Checker
 from bot.store.repo import Store
 from bot.watches.watch import Days, Mention, Watch
@@ -36,8 +36,8 @@ def pytest_configure(config: pytest.Config) -> None:
 #: The fixtures' MEGABOX clock: Thursday 2026-12-03 14:15 KST.
 FIXTURE_NOW = datetime(2026, 12, 3, 14, 15, tzinfo=KST)
 ALERT_CHANNEL = 900_000_000_000_000_001
-COEX_MX4D_1940 = "2612051351045"
-COEX_MX4D_2220 = "2612051351046"
+COEX_MX4D_1940 = "megabox:2612051351045"
+COEX_MX4D_2220 = "megabox:2612051351046"
 #: The COEX MX4D seat map with 5 usable seats, 3 of them together in row F.
 THREE_TOGETHER = "selectSeatList-coex-mx4d-three-together.json"
 
@@ -45,7 +45,7 @@ THREE_TOGETHER = "selectSeatList-coex-mx4d-three-together.json"
 def original_watch(**changes: object) -> Watch:
     """The original job: movie 25008000 at COEX, MX4D, weekends, 3 seats."""
     watch = Watch(
-        movie_no="25008000",
+        movie_id="25008000",
         branches=("1351",),
         formats=frozenset({"MX4D"}),
         days=Days.parse("weekend"),

@@ -13,7 +13,7 @@ from typing import Any, cast
 import discord
 
 from bot.app import WatchBot, open_bot
-from bot.chains.megabox.models import KST
+from bot.chains.base import KST
 from bot.config import Settings
 from cogs.watcher import JOB_ID, Watcher
 from tests.conftest import ALERT_CHANNEL, Clock, fast_options, quiet_schedule

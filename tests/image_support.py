@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.chains.megabox.models import KST
+from bot.chains.base import KST
 from tests.conftest import THREE_TOGETHER
 from tests.fakes.megabox_server import FakeMegabox, rewrite_id
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.chains.megabox.catalogue import Catalogue
+from bot.chains.base import Film
+from bot.chains.catalogue import Catalogue
 from bot.chains.megabox.client import MAX_MOVIE_PAGES, MegaboxClient
-from bot.chains.megabox.models import Movie
 from tests.conftest import FIXTURE_NOW, fast_options
 from tests.fakes.megabox_server import FakeMegabox
 
@@ -37,9 +37,9 @@ async def test_a_film_past_the_first_page_can_be_picked(megabox: FakeMegabox) ->
         catalogue = Catalogue(client, clock=lambda: FIXTURE_NOW)
         assert await catalogue.refresh()
     found = catalogue.resolve_movie("백오십번째")
-    assert isinstance(found, Movie), found
-    assert (found.movie_no, found.movie_nm) == ("26900150", FAR_DOWN)
-    assert [m.movie_no for m in catalogue.search_movies("백오십")] == ["26900150"]
+    assert isinstance(found, Film), found
+    assert (found.movie_id, found.movie_name) == ("26900150", FAR_DOWN)
+    assert [m.movie_id for m in catalogue.search_movies("백오십")] == ["26900150"]
     assert len(catalogue.movies) == 160
     # Two pages of 100 for the 160 released films (totCnt says so), one for upcoming ones.
     assert movie_pages(megabox) == [
@@ -54,7 +54,7 @@ async def test_pages_follow_the_total(megabox: FakeMegabox, total: int) -> None:
     fill_catalogue(megabox, total)
     async with MegaboxClient(fast_options(megabox.base_url)) as client:
         movies = await client.all_movies()
-    assert len({m.movie_no for m in movies}) == total
+    assert len({m.movie_id for m in movies}) == total
     # A full last page is not followed by an empty one: totCnt tells where the list ends.
     assert len(movie_pages(megabox)) == (1 if total == 100 else 2)
 
@@ -76,6 +76,6 @@ async def test_a_failed_page_keeps_the_catalogue_it_had(megabox: FakeMegabox) ->
         megabox.fail_always("movies", "rejected", when={"currentPage": "2"})
         assert await catalogue.refresh(force=True)  # what it had is still usable
     # Page 1 alone is not taken for the whole list: the film at 150 is still there.
-    assert isinstance(catalogue.resolve_movie("백오십번째"), Movie)
+    assert isinstance(catalogue.resolve_movie("백오십번째"), Film)
     assert "26999999" not in catalogue.movies
     assert catalogue.last_error is not None and catalogue.last_error.kind == "rejected"

@@ -29,7 +29,7 @@ HANAM_1550 = "2612054651035"
 
 async def opened(world: World) -> list[tuple[int, str]]:
     """(watch, screening) of every alert waiting for delivery."""
-    return sorted((j.watch_id, j.view.play_schdl_no) for j in await world.store.alert_jobs())
+    return sorted((j.watch_id, j.view.screening_id) for j in await world.store.alert_jobs())
 
 
 async def deliver_all(world: World) -> None:
@@ -68,9 +68,9 @@ async def test_one_unreadable_row_costs_only_itself(world: World) -> None:
     world.megabox.set_seat_map(COEX_MX4D_2220, THREE_TOGETHER)
     result = await world.checker.run()
     assert not result.failed
-    seen = {s.screening.play_schdl_no for s in result.screenings}
+    seen = {s.screening.screening_id for s in result.screenings}
     assert COEX_MX4D_2220 in seen and COEX_MX4D_1940 not in seen  # the rest of the listing
-    assert [o.screening.play_schdl_no for o in result.openings] == [COEX_MX4D_2220]
+    assert [o.screening.screening_id for o in result.openings] == [COEX_MX4D_2220]
     assert {e.kind for e in result.errors} == {"unreadable-row"}
     line = status_line(result)
     assert "Not checked: 1 part (unreadable-row)" in line and "none with" not in line
@@ -105,7 +105,7 @@ async def test_removing_a_watch_during_a_check_keeps_the_check_whole(world: Worl
     world.megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)
     result = await run_held(world, lambda: world.store.remove_watch(gone.id))
     assert await opened(world) == [(kept.id, COEX_MX4D_1940)]
-    assert [(o.watch_id, o.screening.play_schdl_no) for o in result.openings] == [
+    assert [(o.watch_id, o.screening.screening_id) for o in result.openings] == [
         (kept.id, COEX_MX4D_1940)
     ]
     runs = await world.store.last_runs()
@@ -200,7 +200,7 @@ async def test_a_wheelchair_seat_sold_while_normal_seats_free_at_an_equal_count(
     assert world.megabox.row(COEX_MX4D_1940)["restSeatCnt"] in (4, "4")
     world.clock.advance(hours=1)
     second = await world.checker.run()
-    assert [o.screening.play_schdl_no for o in second.openings] == [COEX_MX4D_1940]
+    assert [o.screening.screening_id for o in second.openings] == [COEX_MX4D_1940]
 
 
 async def test_around_the_count_bound_the_verdict_is_the_seat_map_s(world: World) -> None:
@@ -221,7 +221,7 @@ async def test_around_the_count_bound_the_verdict_is_the_seat_map_s(world: World
             )  # fmt: skip
             world.clock.advance(hours=1)
             result = await world.checker.run()
-            (seen,) = [s for s in result.screenings if s.screening.play_schdl_no == COEX_MX4D_1940]
+            (seen,) = [s for s in result.screenings if s.screening.screening_id == COEX_MX4D_1940]
             assert (watch.id in seen.matched_by) == (len(free) >= 3), (rest, wheelchair)
             # The count alone decides only where every split would give the same verdict.
             assert (seen.count is not None and seen.count.from_count) == (rest - 4 >= 3)
@@ -245,7 +245,7 @@ async def test_one_seat_map_timeout_does_not_end_the_check(world: World) -> None
         result = await world.checker.run()
     assert result.seat_maps >= 2  # the check went on after the timeout
     assert not any("earlier failure" in e.message for e in result.errors)
-    assert len({s.screening.brch_no for s in result.screenings}) == 2
+    assert len({s.screening.branch_id for s in result.screenings}) == 2
     first_asked = next(
         r.body["playSchdlNo"] for r in world.megabox.requests if r.endpoint == "seats"
     )

@@ -27,9 +27,9 @@ async def test_wheelchair_only_seats_are_not_an_opening(world: World) -> None:
     await world.add(original_watch())
     result = await world.checker.run()
     assert result.ok
-    seen = {s.screening.play_schdl_no: s for s in result.screenings}
+    seen = {s.screening.screening_id: s for s in result.screenings}
     wheelchair = seen[COEX_MX4D_1940]
-    assert wheelchair.screening.rest_seat_cnt == 4
+    assert wheelchair.screening.free_seats == 4
     assert wheelchair.count is not None
     assert (wheelchair.count.free, wheelchair.count.usable) == (4, 0)
     assert result.openings == ()
@@ -43,7 +43,7 @@ async def test_three_free_seats_open_once_and_alert_once(world: World) -> None:
     await world.add(original_watch())
     world.megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)
     first = await world.checker.run()
-    assert [o.screening.play_schdl_no for o in first.openings] == [COEX_MX4D_1940]
+    assert [o.screening.screening_id for o in first.openings] == [COEX_MX4D_1940]
     opening = first.openings[0]
     assert (opening.count.usable, opening.count.best_block, opening.count.best_row) == (5, 3, "F")
     jobs = await world.store.alert_jobs()
@@ -57,7 +57,7 @@ async def test_three_free_seats_open_once_and_alert_once(world: World) -> None:
     world.clock.advance(hours=1)
     second = await world.checker.run()
     assert second.openings == ()
-    assert [s.screening.play_schdl_no for s in second.matches] == [COEX_MX4D_1940]
+    assert [s.screening.screening_id for s in second.matches] == [COEX_MX4D_1940]
     assert await world.store.alert_jobs() == []
 
     await world.restart()
@@ -96,7 +96,7 @@ async def test_sold_out_then_available_again_alerts_again(world: World) -> None:
     world.clock.advance(hours=1)  # longer than the 30 min damping
     world.megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)
     reopened = await world.checker.run()
-    assert [o.screening.play_schdl_no for o in reopened.openings] == [COEX_MX4D_1940]
+    assert [o.screening.screening_id for o in reopened.openings] == [COEX_MX4D_1940]
     assert [j.message_id for j in await world.store.alert_jobs()] == [None]  # a new alert
 
 
@@ -124,7 +124,7 @@ async def test_together_needs_adjacent_seats(world: World) -> None:
     # Three usable seats, but the best block is H8|H9 across a seat-block boundary: 1.
     world.megabox.set_free_seats(COEX_MX4D_1940, ["C2", "H8", "H9"])
     result = await world.checker.run()
-    match = {s.screening.play_schdl_no: s for s in result.screenings}[COEX_MX4D_1940]
+    match = {s.screening.screening_id: s for s in result.screenings}[COEX_MX4D_1940]
     assert match.count is not None and (match.count.usable, match.count.best_block) == (3, 1)
     assert match.matched_by == (loose.id,)
     assert together.id not in match.matched_by
@@ -176,7 +176,7 @@ async def test_listing_falls_back_to_schedule_page(world: World) -> None:
     world.megabox.fail_always("bokd", "rejected")
     result = await world.checker.run()
     assert result.ok
-    assert [o.screening.play_schdl_no for o in result.openings] == [COEX_MX4D_1940]
+    assert [o.screening.screening_id for o in result.openings] == [COEX_MX4D_1940]
     assert world.megabox.count("schedule") >= 1
 
 
@@ -185,7 +185,7 @@ async def test_unreadable_seat_map_falls_back_to_an_estimate(world: World) -> No
     world.megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)  # restSeatCnt 9, 4 wheelchair
     world.megabox.fail_always("seats", "html")
     result = await world.checker.run()
-    opening = {o.screening.play_schdl_no: o for o in result.openings}[COEX_MX4D_1940]
+    opening = {o.screening.screening_id: o for o in result.openings}[COEX_MX4D_1940]
     assert opening.count.exact is False and opening.count.usable == 5
     assert "estimates" in status_line(result)
 
@@ -267,7 +267,7 @@ async def test_an_open_screening_is_looked_at_every_check(world: World) -> None:
         world.clock.advance(hours=1)
         result = await world.checker.run()
         assert result.transitions == ()
-        assert [s.screening.play_schdl_no for s in result.matches] == [COEX_MX4D_1940]
+        assert [s.screening.screening_id for s in result.matches] == [COEX_MX4D_1940]
 
 
 async def test_odd_times_from_megabox_are_an_error_not_a_crash(world: World) -> None:

@@ -155,7 +155,7 @@ async def test_preview_leaves_an_older_schema_alone(megabox: FakeMegabox, tmp_pa
         running.execute("PRAGMA journal_mode=WAL")
         running.execute("PRAGMA wal_autocheckpoint=0")  # the watch stays in the -wal file
         running.execute(
-            "INSERT INTO watches (movie_no, branches, formats, days, min_seats, channel_id, "
+            "INSERT INTO watches (movie_id, branches, formats, days, min_seats, channel_id, "
             "created_at, updated_at) VALUES ('25008000', '4651', 'MX4D', ?, 3, 1, ?, ?)",
             (Days.parse(f"{megabox.fixture_day}").to_text(), created, created),
         )

@@ -47,8 +47,14 @@ async def call(
     return json.loads(data.decode("utf-8-sig"))
 
 
-def bokd_body(play_de: str = "20261205", movies: str = "25008000", **over: Any) -> dict[str, Any]:
-    return {**OPEN["paramMap"], "playDe": play_de, "arrMovieNo": movies, "movieNo1": movies, **over}
+def bokd_body(play_date: str = "20261205", movies: str = "25008000", **over: Any) -> dict[str, Any]:
+    return {
+        **OPEN["paramMap"],
+        "playDe": play_date,
+        "arrMovieNo": movies,
+        "movieNo1": movies,
+        **over,
+    }
 
 
 def free_seats(seat_map: dict[str, Any]) -> list[str]:

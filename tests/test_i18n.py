@@ -18,7 +18,7 @@ from babel.messages.catalog import Catalog
 
 from bot import i18n
 from bot.app import EXTENSIONS
-from bot.chains.megabox.models import KST
+from bot.chains.base import KST
 from bot.delivery.new_screenings import NewScreening
 from bot.delivery.notices import BoundBody, NewsBody
 from bot.delivery.outbox import AlertView
@@ -205,16 +205,16 @@ def test_every_message_formats_in_both_languages_with_sample_values() -> None:
 
 def _view(**changes: Any) -> AlertView:
     values: dict[str, Any] = {
-        "play_schdl_no": "2612121351045",
-        "movie_nm": MOVIE,
-        "brch_no": "1351",
-        "brch_nm": "코엑스",
-        "theab_nm": "MEGA | MX4D관",
+        "screening_id": "2612121351045",
+        "movie_name": MOVIE,
+        "branch_id": "1351",
+        "branch_name": "코엑스",
+        "hall_name": "MEGA | MX4D관",
         "format": "MX4D",
-        "play_de": SAT,
+        "play_date": SAT,
         "start_clock": "19:35",
         "end_clock": "24:40",
-        "rest_seat_cnt": 7,
+        "free_seats": 7,
         "usable": 5,
         "total": 192,
         "best_block": 3,
@@ -244,15 +244,15 @@ def _embed_ok(embed: discord.Embed) -> None:
 def _news_body(n: int) -> NewsBody:
     screenings = tuple(
         NewScreening(
-            play_schdl_no=f"26121{i:08d}",
-            brch_no="1351",
-            brch_nm=f"코엑스 {i % 7}",
-            theab_nm="MEGA | MX4D관",
+            screening_id=f"26121{i:08d}",
+            branch_id="1351",
+            branch_name=f"코엑스 {i % 7}",
+            hall_name="MEGA | MX4D관",
             format="MX4D",
-            play_de=SAT + timedelta(days=i % 9),
+            play_date=SAT + timedelta(days=i % 9),
             start_clock=f"{9 + i % 14:02d}:{i % 60:02d}",
             end_clock="24:40",
-            rest_seat_cnt=40,
+            free_seats=40,
             usable=35,
             total=192,
             exact=i % 2 == 0,
@@ -261,7 +261,7 @@ def _news_body(n: int) -> NewsBody:
         )
         for i in range(n)
     )
-    return NewsBody(watch_label="#1 original", movie_no="25008000", movie_nm=MOVIE,
+    return NewsBody(watch_label="#1 original", movie_id="25008000", movie_name=MOVIE,
                     screenings=screenings)  # fmt: skip
 
 
@@ -295,7 +295,7 @@ def test_channel_messages_render_within_discords_limits(language: str) -> None:
 @pytest.mark.parametrize("language", i18n.LANGUAGES)
 def test_answers_render_within_discords_limits(language: str) -> None:
     watch = Watch(
-        movie_no="25008000",
+        movie_id="25008000",
         branches=("1351", "4651"),
         formats=frozenset({"MX4D"}),
         days=Days.parse("sat,sun,2026-12-25"),
@@ -319,7 +319,7 @@ def test_answers_render_within_discords_limits(language: str) -> None:
             next_run=now + timedelta(hours=1),
             failures=2,
             watches=[watch] * 40,
-            watch_states={1: [{"play_de": SAT, "start_clock": "19:35", "usable": 5}] * 3},
+            watch_states={1: [{"play_date": SAT, "start_clock": "19:35", "usable": 5}] * 3},
             alerts_sent=12,
             problems=["alerts to <#1> refused: 403 Missing Access"] * 5,
             checking=True,
@@ -327,12 +327,12 @@ def test_answers_render_within_discords_limits(language: str) -> None:
             fast_lane="y",
         )
         _embed_ok(status)
-        from bot.chains.megabox.catalogue import Catalogue
+        from bot.chains.catalogue import Catalogue
 
         catalogue = Catalogue(None)  # type: ignore[arg-type]  # never asked: nothing loaded
         shown = render.watch_embed(
-            watch, catalogue, default_channel=1, open_now=[{"play_de": SAT, "start_clock": "19:35",
-            "brch_nm": "코엑스", "usable": 5}] * 30, cost="about 4 MEGABOX requests per check"
+            watch, catalogue, default_channel=1, open_now=[{"play_date": SAT, "start_clock": "19:35",
+            "branch_name": "코엑스", "usable": 5}] * 30, cost="about 4 MEGABOX requests per check"
         )  # fmt: skip
         _embed_ok(shown)
 
@@ -401,7 +401,7 @@ def test_pictures_draw_hangul_with_the_installed_font() -> None:
     layout = _layout_from_fixture()
     with i18n.using("ko"):
         ko = picture(layout, SeatPrefs(), ("F6", "F7", "F8")).to_json()
-        data = chart_data([], title="알림 #1", plain_title="Watch #1", play_de=SAT, threshold=3)
+        data = chart_data([], title="알림 #1", plain_title="Watch #1", play_date=SAT, threshold=3)
     with i18n.using("en"):
         en = picture(layout, SeatPrefs(), ("F6", "F7", "F8")).to_json()
     assert paint(ko) != paint(en)

@@ -6,9 +6,9 @@ from datetime import date, datetime
 
 import pytest
 
+from bot.chains.base import KST
 from bot.chains.megabox import errors
 from bot.chains.megabox.client import MegaboxClient
-from bot.chains.megabox.models import KST
 from tests.conftest import COEX_MX4D_1940, COEX_MX4D_2220, SHORT_TIMEOUT, fast_options
 from tests.fakes.megabox_server import FakeMegabox
 
@@ -24,25 +24,25 @@ async def test_listing_parses_bom_entities_late_end_and_string_numbers(
     async with MegaboxClient(fast_options(megabox.base_url)) as client:
         page = await client.booking_page(SAT, MX4D_BRANCHES, ("25008000",))
     assert megabox.last("bokd").body["brchNo3"] == "0052"  # leading zero kept
-    rows = {s.play_schdl_no: s for s in page.screenings}
+    rows = {s.screening_id: s for s in page.screenings}
     assert len(rows) == 18
     late = rows[COEX_MX4D_2220]
     assert late.end == datetime(2026, 12, 6, 0, 44, tzinfo=KST)  # "24:44"
     assert late.format_code == "MX4D"
     recliner = rows["2612051351028"]
-    assert recliner.theab_nm == "르 리클라이너 5관(마이어사운드)"  # &#40; &#41; unescaped
+    assert recliner.hall_name == "르 리클라이너 5관(마이어사운드)"  # &#40; &#41; unescaped
     assert rows["2612050052026"].bookable is False  # bokdAbleAt N
-    assert rows["2612054651035"].rest_seat_cnt == 7
-    assert any(s.matches_movie("25008000") and s.movie_no == "25008001" for s in rows.values())
-    assert {c.play_de for c in page.calendar if c.holiday} == {date(2026, 12, 25)}
-    assert {b.brch_no for b in page.branches} >= set(MX4D_BRANCHES)
+    assert rows["2612054651035"].free_seats == 7
+    assert any(s.matches_movie("25008000") and s.movie_id == "25008001" for s in rows.values())
+    assert {c.play_date for c in page.calendar if c.holiday} == {date(2026, 12, 25)}
+    assert {b.branch_id for b in page.branches} >= set(MX4D_BRANCHES)
 
 
 async def test_not_open_date_is_an_empty_list_not_an_error(megabox: FakeMegabox) -> None:
     async with MegaboxClient(fast_options(megabox.base_url)) as client:
         page = await client.booking_page(date(2026, 12, 19), MX4D_BRANCHES, ("25008000",))
     assert page.screenings == ()
-    assert not {c.play_de: c for c in page.calendar}[date(2026, 12, 19)].open
+    assert not {c.play_date: c for c in page.calendar}[date(2026, 12, 19)].open
 
 
 async def test_seat_map_and_catalogue(megabox: FakeMegabox) -> None:
@@ -51,8 +51,8 @@ async def test_seat_map_and_catalogue(megabox: FakeMegabox) -> None:
         movies = await client.movies()
         schedule = await client.schedule_page(SAT, "1351")
     assert len(seat_map.seats) == 192
-    assert {m.movie_no for m in movies} == {"26073500", "26018900", "25008000"}
-    assert {s.brch_no for s in schedule.screenings} == {"1351"}
+    assert {m.movie_id for m in movies} == {"26073500", "26018900", "25008000"}
+    assert {s.branch_id for s in schedule.screenings} == {"1351"}
     assert megabox.last("seats").headers["X-Requested-With"] == "XMLHttpRequest"
 
 
@@ -73,7 +73,7 @@ async def test_seat_map_and_catalogue(megabox: FakeMegabox) -> None:
     ],
 )
 async def test_every_failure_is_typed_never_empty(
-    megabox: FakeMegabox, mode: str, error: type[errors.MegaboxError]
+    megabox: FakeMegabox, mode: str, error: type[errors.ChainError]
 ) -> None:
     megabox.fail_always("bokd", mode)
     # Only the timeout case waits for the client to give up; the others must never time out.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bot.chains.megabox.models import CalendarDay
+from bot.chains.base import OpenDay
 from bot.checking.planner import make_chunks, minimum_listing_requests
 from bot.watches.watch import Days
 from cogs.render import screening_line
@@ -13,12 +13,12 @@ from tests.conftest import COEX_MX4D_1940, FIXTURE_NOW, THREE_TOGETHER, World, o
 TODAY = FIXTURE_NOW.date()
 
 
-def fixture_calendar(world: World) -> dict[date, CalendarDay]:
+def fixture_calendar(world: World) -> dict[date, OpenDay]:
     days = {}
     for n in range(25):
         day = TODAY + timedelta(days=n)
         key = f"{day:%Y%m%d}"
-        days[day] = CalendarDay.model_validate(
+        days[day] = OpenDay.model_validate(
             {
                 "playDe": key,
                 "formAt": "Y" if world.megabox.is_open(key) else "N",
@@ -72,7 +72,7 @@ async def test_many_watches_coalesce_into_the_minimum(world: World) -> None:
         await world.add(
             original_watch(
                 name=f"w{i}",
-                movie_no=movies[i % 3],
+                movie_id=movies[i % 3],
                 branches=(branches[i % 7], branches[(i * 3) % 7]),
                 formats=frozenset(),
                 min_seats=1 + i % 4,
@@ -127,7 +127,7 @@ async def test_a_seat_map_is_read_only_where_the_count_cannot_settle_it(world: W
     world.clock.advance(hours=1)
     third = await world.checker.run()
     assert maps_read(world) == []
-    assert [s.screening.play_schdl_no for s in third.matches] == ["2612054651037"]  # 21:10
+    assert [s.screening.screening_id for s in third.matches] == ["2612054651037"]  # 21:10
 
 
 async def test_a_together_watch_has_the_map_read_and_a_count_only_watch_shares_it(
@@ -141,7 +141,7 @@ async def test_a_together_watch_has_the_map_read_and_a_count_only_watch_shares_i
     alone = await world.checker.run()
     # 9 - 4 = 5 ≥ 3 usable, certain (22:20's 4 free may all be wheelchair seats: read).
     assert COEX_MX4D_1940 not in maps_read(world)
-    assert [s.screening.play_schdl_no for s in alone.matches] == [COEX_MX4D_1940]
+    assert [s.screening.screening_id for s in alone.matches] == [COEX_MX4D_1940]
     # The same screening for a watch that wants its seats together: only the map can tell,
     # and the count-only watch is judged by that map too.
     together = await world.add(original_watch(name="together", together=True))
@@ -149,6 +149,6 @@ async def test_a_together_watch_has_the_map_read_and_a_count_only_watch_shares_i
     world.clock.advance(hours=1)
     both = await world.checker.run()
     assert maps_read(world).count(COEX_MX4D_1940) == 1
-    (seen,) = [s for s in both.screenings if s.screening.play_schdl_no == COEX_MX4D_1940]
+    (seen,) = [s for s in both.screenings if s.screening.screening_id == COEX_MX4D_1940]
     assert seen.count is not None and seen.count.exact
     assert set(seen.matched_by) == {counted.id, together.id}

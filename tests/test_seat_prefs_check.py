@@ -25,7 +25,7 @@ async def test_seats_leaving_the_preferred_rows_close_as_sold_out_not_unwatched(
     await world.add(original_watch(prefs=SeatPrefs(RowRule.parse("E-J")), together=True))
     await _open_in_row_g(world)
     first = await world.checker.run()
-    assert [(o.screening.play_schdl_no, o.count.best_row) for o in first.openings] == [
+    assert [(o.screening.screening_id, o.count.best_row) for o in first.openings] == [
         (COEX_MX4D_1940, "G")
     ]
     # Row G sells; more seats free up, but in the front rows: the hall has more than before.
@@ -33,7 +33,7 @@ async def test_seats_leaving_the_preferred_rows_close_as_sold_out_not_unwatched(
     world.clock.advance(hours=1)
     result = await world.checker.run()
     assert [(t.key[1], t.change) for t in result.transitions] == [(COEX_MX4D_1940, Change.CLOSED)]
-    (miss,) = [s for s in result.screenings if s.screening.play_schdl_no == COEX_MX4D_1940]
+    (miss,) = [s for s in result.screenings if s.screening.screening_id == COEX_MX4D_1940]
     assert miss.reasons == ("5 free, none in rows E–J",)
 
 
@@ -57,7 +57,7 @@ async def test_an_estimate_never_satisfies_a_row_preference(world: World) -> Non
     world.megabox.fail_always("seats", "500")
     result = await world.checker.run()
     assert result.openings == ()
-    (seen,) = [s for s in result.screenings if s.screening.play_schdl_no == COEX_MX4D_1940]
+    (seen,) = [s for s in result.screenings if s.screening.screening_id == COEX_MX4D_1940]
     assert seen.reasons == ("estimate: seat positions unknown",)
 
 

@@ -58,8 +58,8 @@ async def test_old_screenings_are_pruned_but_check_history_stays(tmp_path: Path)
     try:
         db = store.db
         await db.execute(
-            "INSERT INTO screenings (play_schdl_no, brch_no, brch_nm, theab_no, theab_nm, "
-            "movie_no, movie_nm, play_de, start_clock, end_clock, starts_at, rest_seat_cnt, "
+            "INSERT INTO screenings (screening_id, branch_id, branch_name, hall_id, hall_name, "
+            "movie_id, movie_name, play_date, start_clock, end_clock, starts_at, free_seats, "
             "seen_at, changed_at) VALUES (?, '1351', '코엑스', '09', 'MX4D', '25008000', 'x', "
             "'2026-12-05', '19:40', '22:04', ?, 4, ?, ?)",
             [COEX_MX4D_1940, "2026-12-05T10:40:00+00:00", "2026-12-03T05:15:00+00:00",
@@ -88,8 +88,8 @@ async def test_notices_are_pruned_with_their_screenings(tmp_path: Path) -> None:
         starts = {"early": FIXTURE_NOW + timedelta(days=2), "late": FIXTURE_NOW + timedelta(days=9)}
         for no, at in starts.items():
             await store.db.execute(
-                "INSERT INTO screenings (play_schdl_no, brch_no, brch_nm, theab_no, theab_nm, "
-                "movie_no, movie_nm, play_de, start_clock, end_clock, starts_at, rest_seat_cnt, "
+                "INSERT INTO screenings (screening_id, branch_id, branch_name, hall_id, hall_name, "
+                "movie_id, movie_name, play_date, start_clock, end_clock, starts_at, free_seats, "
                 "seen_at, changed_at) VALUES (?, '1351', '코엑스', '09', 'MX4D', '25008000', 'x', "
                 "?, '19:40', '22:04', ?, 4, ?, ?)",
                 [no, at.date().isoformat(), ts(at), ts(FIXTURE_NOW), ts(FIXTURE_NOW)],
@@ -101,7 +101,7 @@ async def test_notices_are_pruned_with_their_screenings(tmp_path: Path) -> None:
         target = [PendingAlert("channel", 42)]
 
         def news(*nos: str) -> NewNotice:
-            lines = tuple(replace(line, play_schdl_no=no) for no in nos)
+            lines = tuple(replace(line, screening_id=no) for no in nos)
             return NewNotice(watch.id, "new", NewsBody("w", "25008000", "x", lines), target)
 
         bound = NewNotice(watch.id, "bound", BoundBody("w", "25008000", "x", "x"), target)

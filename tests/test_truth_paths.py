@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
-from bot.chains.megabox.models import Movie
+from bot.chains.base import Film
+from bot.chains.megabox.models import read_film
 from bot.checking.checker import Poll
 from bot.checking.fast_lane import LanePolicy
 from bot.checking.lane_runner import LaneRunner
@@ -31,7 +32,7 @@ def changes(result: object, key: tuple[int, str]) -> list[Change]:
 
 async def alerts(world: World) -> list[tuple[int, str]]:
     """(watch, screening) of every alert waiting for delivery."""
-    return sorted((j.watch_id, j.view.play_schdl_no) for j in await world.store.alert_jobs())
+    return sorted((j.watch_id, j.view.screening_id) for j in await world.store.alert_jobs())
 
 
 async def open_on_holiday(world: World) -> tuple[Watch, str]:
@@ -88,7 +89,7 @@ async def test_the_fast_lane_polls_holiday_dates(world: World) -> None:
     assert tick.result is not None
     asked = {r.body.get("playDe") for r in world.megabox.requests if r.endpoint == "bokd"}
     assert HOLIDAY in asked
-    assert any(c.play_schdl_no == screening for c in runner.last_plan.watched)  # type: ignore[union-attr]
+    assert any(c.screening_id == screening for c in runner.last_plan.watched)  # type: ignore[union-attr]
     assert watch.id in {w for c in runner.last_plan.watched for w in c.watch_ids}  # type: ignore[union-attr]
 
 
@@ -144,10 +145,8 @@ async def test_a_renamed_watch_whose_seats_went_says_sold_out(world: World) -> N
 # -- 4. title watches bind to their own film --------------------------------------------------
 
 
-def film(no: str, name: str, eng: str = "", rpst: str | None = None) -> Movie:
-    return Movie.model_validate(
-        {"movieNo": no, "movieNm": name, "movieEngNm": eng, "rpstMovieNo": rpst or no}
-    )
+def film(no: str, name: str, eng: str = "", rpst: str | None = None) -> Film:
+    return read_film({"movieNo": no, "movieNm": name, "movieEngNm": eng, "rpstMovieNo": rpst or no})
 
 
 def test_a_title_binds_to_the_whole_title_only() -> None:
@@ -161,19 +160,19 @@ def test_a_title_binds_to_the_whole_title_only() -> None:
     assert find_film(Awaited(title="Up"), on_sale) is None
     assert find_film(Awaited(title="Her"), on_sale) is None
     found = find_film(Awaited(title="미션임파서블 파이널레코닝"), on_sale)
-    assert found is not None and found.movie_no == "4"
+    assert found is not None and found.movie_id == "4"
 
 
 def test_a_film_picked_by_number_binds_to_that_number_only() -> None:
     older = film("1", "아바타", "Avatar")
     newer = film("9", "아바타", "Avatar")
     event = film("10", "[무대인사] 아바타", "Avatar", rpst="9")
-    picked = Awaited(title="아바타", movie_no="9")
+    picked = Awaited(title="아바타", movie_id="9")
     assert find_film(picked, [older]) is None
     found = find_film(picked, [older, event])
-    assert found is not None and found.movie_no == "10"
+    assert found is not None and found.movie_id == "10"
     found = find_film(picked, [older, newer])
-    assert found is not None and found.movie_no == "9"
+    assert found is not None and found.movie_id == "9"
 
 
 # -- 5. a waiting watch in the fast lane ------------------------------------------------------
@@ -186,7 +185,7 @@ async def test_a_waiting_watch_in_the_fast_lane_does_not_stop_the_lane(world: Wo
     await world.add(
         original_watch(
             fast_lane=True,
-            movie_no="",
+            movie_id="",
             branches=("1351", "4651"),
             awaiting=Awaited(title="없는 영화"),
         )
@@ -256,11 +255,11 @@ async def test_a_paused_watch_gets_no_reminder(world: World) -> None:
 
 async def test_an_edit_overlapping_a_binding_keeps_the_binding(world: World) -> None:
     waiting = await world.add(
-        original_watch(movie_no="", awaiting=Awaited(title="진격의 거인 완결편 더 라스트 어택"))
+        original_watch(movie_id="", awaiting=Awaited(title="진격의 거인 완결편 더 라스트 어택"))
     )
     await world.checker.run()  # the film is on sale: the watch binds
     bound = await world.store.watch(waiting.id)
-    assert bound is not None and bound.movie_no and bound.awaiting is None
+    assert bound is not None and bound.movie_id and bound.awaiting is None
     # An edit that read the watch before the binding writes only what it changed.
     stale = await world.store.update_watch(
         waiting, replace(waiting, min_seats=2), now=world.clock()
@@ -269,7 +268,7 @@ async def test_an_edit_overlapping_a_binding_keeps_the_binding(world: World) -> 
     edited = await world.store.edit_watch(
         waiting.id, lambda w: replace(w, min_seats=2), now=world.clock()
     )
-    assert edited is not None and edited.movie_no == bound.movie_no and edited.min_seats == 2
+    assert edited is not None and edited.movie_id == bound.movie_id and edited.min_seats == 2
     stored = await world.store.watch(waiting.id)
     assert stored is not None and stored.awaiting is None and stored.min_seats == 2
 

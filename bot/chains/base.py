@@ -154,8 +154,8 @@ class Listing:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Branch:
     branch_id: str  # qualified
-    name: str
-    name_en: str | None = None
+    branch_name: str
+    branch_name_en: str | None = None
     region: str = ""  # the chain's region code
     region_name: str = ""
     bookable: bool = True
@@ -169,12 +169,12 @@ class Branch:
 class Film:
     movie_id: str  # qualified
     movie_group: str | None = None  # qualified
-    name: str
-    name_en: str | None = None
+    movie_name: str
+    movie_name_en: str | None = None
     release: str | None = None  # "YYYYMMDD" or "YYYY-MM-DD" as the chain says
     minutes: int | None = None
     rating: str | None = None
-    #: Bookable online now; upcoming films are listed before they are.
+    #: Bookable online now; upcoming films are listed before they are. None: not said.
     on_sale: bool | None = None
     #: The chain's motion-seat format shows it (MEGABOX's MX4D, Lotte's 수퍼 4D); None: unknown.
     motion_seats: bool | None = None
@@ -210,6 +210,35 @@ class Seat:
     @property
     def centre(self) -> float:
         return self.x + self.w / 2
+
+
+#: Seats are immutable and a hall's seats repeat in every screening of it (only `free`
+#: changes), so maps and layouts share their seat objects: a check holds hundreds of them,
+#: and 200 seats each as separate objects were most of its memory (issue 17). Bounded: it is
+#: emptied when it grows past this many seats.
+_SHARED: dict[tuple[object, ...], Seat] = {}
+_SHARED_MAX = 10_000
+
+
+def shared_seat(
+    row: str,
+    label: str,
+    x: float,
+    y: float,
+    w: float,
+    free: bool,
+    wheelchair: bool,
+    grp: int | None = None,
+    seq: int | None = None,
+) -> Seat:
+    """The one `Seat` object with these values."""
+    key = (row, label, x, y, w, free, wheelchair, grp, seq)
+    seat = _SHARED.get(key)
+    if seat is None:
+        if len(_SHARED) >= _SHARED_MAX:
+            _SHARED.clear()
+        seat = _SHARED[key] = Seat(row, label, x, y, w, free, wheelchair, grp, seq)
+    return seat
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

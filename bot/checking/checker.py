@@ -15,9 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
-from bot.chains.megabox.client import MegaboxClient
-from bot.chains.megabox.errors import Blocked, MegaboxError, Overloaded, RateLimited
-from bot.chains.megabox.models import KST, BookingPage, Screening
+from bot.chains.base import KST, Chain, ChainError, Listing, Screening, chain_of, native
 from bot.checking.judgement import NOT_SEEN, Sight, Sighting, decide, verdict
 from bot.checking.planner import Chunk, make_chunks
 from bot.checking.report import run_row
@@ -48,11 +46,11 @@ log = logging.getLogger(__name__)
 #: Screenings (with their openings and alerts) are forgotten this long after they started.
 RETENTION = timedelta(days=30)
 
-#: These stop a check at once (§13.1): asking more would make them worse. An isolated
-#: timeout or 5xx is that part "not checked", and the check goes on; only a run of them
-#: (MEGABOX down, not one slow answer) stops it too, so a dead MEGABOX costs minutes, not
-#: a full round of timeouts.
-_STOPS_A_CHECK = (Overloaded, Blocked, RateLimited)
+#: Overload, blocks and rate limits (`ChainError.stops_a_check`) stop asking that chain at
+#: once: asking more would make them worse. An isolated timeout or 5xx is that part "not
+#: checked", and the check goes on; only a run of them (the chain down, not one slow answer)
+#: stops it too, so a dead chain costs minutes, not a full round of timeouts. Either stops
+#: only the chain that failed: the other chain's parts are checked as ever.
 _TRANSIENT_FAILURES_IN_A_ROW = 3
 
 
@@ -68,9 +66,9 @@ class CheckBusy(Exception):
     """A check is already running; the caller may wait for it or say so."""
 
 
-class Yielded(MegaboxError):
-    """A fast poll stopped to let a scheduled check or `/check` have MEGABOX: what it did not
-    ask keeps its state, like any part not checked."""
+class Yielded(ChainError):
+    """A fast poll stopped to let a scheduled check or `/check` have the chains: what it did
+    not ask keeps its state, like any part not checked."""
 
     kind = "yielded"
     transient = False
@@ -85,7 +83,7 @@ class Poll:
     watch_ids: frozenset[int]
     listings: Mapping[tuple[str, ...], frozenset[date]]
     seat_maps: frozenset[str]
-    #: MEGABOX requests it may cause (the lane's budget left this hour); None: no limit.
+    #: Requests it may cause (the lane's budget left this hour); None: no limit.
     budget: int | None = None
 
 
@@ -110,8 +108,8 @@ class _Gap:
     def hits(self, place: Place) -> bool:
         """The screening may sit in this unread part: its state is not to be judged."""
         return (
-            place.brch_no in self.branches
-            and (self.day is None or self.day == place.play_de)
+            place.branch_id in self.branches
+            and (self.day is None or self.day == place.play_date)
             and (self.movies is None or not self.movies.isdisjoint(place.movies))
         )
 
@@ -121,7 +119,7 @@ class Checker:
 
     def __init__(
         self,
-        client: MegaboxClient,
+        chains: Chain | Sequence[Chain],
         store: Store,
         *,
         horizon_days: int = 21,
@@ -129,7 +127,9 @@ class Checker:
         default_channel_id: int | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(KST),
     ) -> None:
-        self.client = client
+        self.chains: dict[str, Chain] = {
+            c.name: c for c in (chains if isinstance(chains, Sequence) else [chains])
+        }
         self.store = store
         self.horizon_days = horizon_days
         self.damping = damping
@@ -142,19 +142,24 @@ class Checker:
     @classmethod
     def from_settings(
         cls,
-        client: MegaboxClient,
+        chains: Chain | Sequence[Chain],
         store: Store,
         settings: CheckSettings,
         clock: Callable[[], datetime] | None = None,
     ) -> Checker:
         return cls(
-            client,
+            chains,
             store,
             horizon_days=settings.horizon_days,
             damping=timedelta(minutes=settings.flap_damping_minutes),
             default_channel_id=settings.alert_channel_id,
             **({"clock": clock} if clock else {}),
         )
+
+    @property
+    def requests_made(self) -> int:
+        """Requests every chain has sent (retries and fallbacks included)."""
+        return sum(c.requests_made for c in self.chains.values())
 
     @property
     def busy(self) -> bool:
@@ -200,7 +205,7 @@ class Checker:
             self._polling = True
             try:
                 started = self.clock()
-                before = self.client.requests_made
+                before = self.requests_made
                 watches = tuple(
                     w
                     for w in await self.store.watches(include_paused=False)
@@ -209,7 +214,7 @@ class Checker:
 
                 def stop() -> bool:
                     # A check waits, or the poll spent its budget (retries count too).
-                    spent = self.client.requests_made - before
+                    spent = self.requests_made - before
                     return self._waiting > 0 or (poll.budget is not None and spent >= poll.budget)
 
                 run = _Run(self, watches, started, poll=poll, interrupt=stop)
@@ -226,7 +231,7 @@ class Checker:
         only: Collection[int] | None = None,
     ) -> CheckResult:
         started = self.clock()
-        requests_before = self.client.requests_made
+        requests_before = self.requests_made
         stored = await self.store.watches(include_paused=False)
         if only is not None:
             stored = [w for w in stored if w.id in only]
@@ -234,7 +239,7 @@ class Checker:
         # Watches waiting for a film cost one catalogue read, together; one that finds its
         # film is checked as any watch from this check on.
         binding = await bind_waiting(
-            self.client,
+            self.chains,
             self.store,
             [w for w in stored if w.waiting],
             lambda w: self._targets([w], subscriptions, news=not w.tells_seats)[w.id],
@@ -272,7 +277,7 @@ class Checker:
         return run.result(
             trigger,
             finished_at=self.clock(),
-            requests=self.client.requests_made - requests_before,
+            requests=self.requests_made - requests_before,
         )
 
     async def _prepare(
@@ -340,14 +345,18 @@ class _Run:
         self.seat_errors: dict[str, str] = {}  # playSchdlNo → branch, maps not read
         self.skipped_branches = 0
         self.rows_seen = 0
-        self._stopped: MegaboxError | None = None
-        self._in_a_row = 0  # transient failures since the last answer
+        #: Per chain: the failure that stopped asking it, and its transient failures since
+        #: its last answer (a fast poll that yields stops every chain: `_yielded`).
+        self._stopped: dict[str, ChainError] = {}
+        self._yielded: Yielded | None = None
+        self._in_a_row: dict[str, int] = {}
+        self.disagreements: dict[str, str] = {}  # screening → a chain's map vs its listing
         # Rows x watches is the check's inner loop: only the watches of a row's branch and
         # film are asked (a row names its film and its representative film, README §13.10).
         self._by_listing: dict[tuple[str, str], list[Watch]] = {}
         for watch in watches:
             for branch in watch.branches:
-                self._by_listing.setdefault((branch, watch.movie_no), []).append(watch)
+                self._by_listing.setdefault((branch, watch.movie_id), []).append(watch)
         self._watch = {w.id: w for w in watches}
         self.revisions = {w.id: w.revision for w in watches}
         self.baseline = {w.id for w in watches if w.baseline_pending}
@@ -380,18 +389,18 @@ class _Run:
     async def check_chunk(self, chunk: Chunk) -> bool:
         """Listings, seats and openings of one chunk, stored; True if it opened anything."""
         rows = await self._fetch_chunk(chunk)
-        before = await self.c.store.rest_counts(r.play_schdl_no for r in rows) if self.poll else {}
+        before = await self.c.store.rest_counts(r.screening_id for r in rows) if self.poll else {}
         seen: dict[str, SeenScreening] = {}
         halls: dict[tuple[str, str], tuple[int, int | None]] = {}
-        for screening in sorted(rows, key=lambda s: (s.start, s.play_schdl_no)):
-            judged = await self._judge(screening, halls, before.get(screening.play_schdl_no))
+        for screening in sorted(rows, key=lambda s: (s.start, s.screening_id)):
+            judged = await self._judge(screening, halls, before.get(screening.screening_id))
             if judged is not None:
-                seen[screening.play_schdl_no] = judged
-        self.places.update((row.play_schdl_no, Place.of(row)) for row in rows)
+                seen[screening.screening_id] = judged
+        self.places.update((row.screening_id, Place.of(row)) for row in rows)
         mine = {
             key: state
             for key, state in self.states.items()
-            if (place := self.places.get(key[1])) is not None and place.brch_no in chunk.branches
+            if (place := self.places.get(key[1])) is not None and place.branch_id in chunk.branches
         }
         for key in mine:
             del self.states[key]
@@ -430,7 +439,7 @@ class _Run:
                 place,
                 self._sighting(key[1], place, seen),
                 state=states.get(key),
-                holiday=self.holidays.get(place.play_de),
+                holiday=self.holidays.get(place.play_date),
                 baseline=key[0] in self.baseline,
                 now=self.now,
                 damping=self.c.damping,
@@ -494,6 +503,17 @@ class _Run:
                     frozenset(self.seat_errors.values()),
                 )
             )
+        if self.disagreements:
+            chains = sorted({chain_of(no) for no in self.disagreements})
+            self.warnings.append(
+                CheckError(
+                    "map-disagrees",
+                    f"{len(self.disagreements)} seat map(s) of {', '.join(chains)} disagree with "
+                    "the listing's count: counts there are estimates",
+                    "seat maps",
+                    frozenset(self.rows[no].branch_id for no in self.disagreements),
+                )
+            )
         if self.skipped_branches:
             self.warnings.append(
                 CheckError(
@@ -540,10 +560,10 @@ class _Run:
 
     def _news_body(self, watch_id: int, items: list[NewScreening]) -> NewsBody:
         watch = self._watch[watch_id]
-        rows = [self.rows[i.play_schdl_no] for i in items]
+        rows = [self.rows[i.screening_id] for i in items]
         # The film's own name, not an event version's "[무대인사] …", where there is one.
-        name = next((r for r in rows if r.movie_no == watch.movie_no), rows[0]).movie_nm
-        return NewsBody(watch.label, watch.movie_no, name, tuple(items))
+        name = next((r for r in rows if r.movie_id == watch.movie_id), rows[0]).movie_name
+        return NewsBody(watch.label, watch.movie_id, name, tuple(items))
 
     # -- listings --------------------------------------------------------------------------
 
@@ -563,89 +583,73 @@ class _Run:
             # Without the calendar, every date of these branches is unknown.
             self.gaps.append(_Gap(frozenset(chunk.branches), None))
         else:
-            calendar = {entry.play_de: entry for entry in page.calendar}
+            calendar = {entry.play_date: entry for entry in page.calendar}
             for day in chunk.dates_to_fetch(calendar, self.today, self.c.horizon_days):
                 if day != probe and await self._fetch(chunk, day) is None:
                     self.gaps.append(_Gap(frozenset(chunk.branches), day))
         return [row for no, row in self.rows.items() if no not in before]
 
-    async def _fetch(self, chunk: Chunk, day: date) -> BookingPage | None:
-        scope = f"{day:%m-%d} at {', '.join(chunk.branches)}"
+    async def _fetch(self, chunk: Chunk, day: date) -> Listing | None:
+        chain = chunk.chain
+        scope = f"{chain} {day:%m-%d} at {', '.join(native(b) for b in chunk.branches)}"
         branches = frozenset(chunk.branches)
         self._yield_if_asked()
-        if self._stopped is not None:
+        stopped = self._stopped_for(chain)
+        if stopped is not None:
             self.errors.append(
                 CheckError(
-                    self._stopped.kind, "not tried after an earlier failure", scope, branches
+                    stopped.kind, "not tried after an earlier failure", scope, branches, chain
                 )
             )
             return None
         try:
-            page = await self._listing(chunk, day)
-        except MegaboxError as exc:
+            page = await self.c.chains[chain].listing(day, chunk.branches, chunk.movies)
+        except ChainError as exc:
             log.warning("listing %s failed: %s", scope, exc.describe())
-            self.errors.append(CheckError(exc.kind, str(exc), scope, branches))
-            self._failed(exc)
+            self.errors.append(CheckError(exc.kind, str(exc), scope, branches, chain))
+            self._failed(chain, exc)
             return None
-        self._in_a_row = 0
+        self._in_a_row[chain] = 0
         self.calendars[chunk.branches] = frozenset(
-            e.play_de for e in page.calendar if e.open
+            e.play_date for e in page.calendar if e.open
         ) | self.calendars.get(chunk.branches, frozenset())
-        # Every calendar read tells every path which dates are holidays (stored per part).
-        holidays = {e.play_de: e.holiday for e in page.calendar}
+        # Every calendar read tells every path which dates are holidays (stored per part);
+        # a chain that does not say (Lotte) leaves them to the others.
+        holidays = {e.play_date: e.holiday for e in page.calendar if e.holiday is not None}
         self.holidays.update(holidays)
         self.read_holidays.update(holidays)
         for row in page.screenings:
-            if row.brch_no in chunk.branches:
-                self.rows[row.play_schdl_no] = row
+            if row.branch_id in chunk.branches:
+                self.rows[row.screening_id] = row
                 self.rows_seen += 1
         self._skipped(chunk, day, page)
         self.observed.update((b, day) for b in chunk.branches)
         self.read.add((chunk.branches, day))
         return page
 
-    def _skipped(self, chunk: Chunk, day: date, page: BookingPage) -> None:
+    def _skipped(self, chunk: Chunk, day: date, page: Listing) -> None:
         """Unreadable rows cost only what they could be: their branch and date (every
         branch of the chunk when even that is unreadable) for their movie, if known."""
         for row in page.skipped:
             if row.kind == "branch":
                 self.skipped_branches += 1  # only area names come from there: no gap
                 continue
-            if row.brch_no and row.brch_no not in chunk.branches:
+            if row.branch_id and row.branch_id not in chunk.branches:
                 continue
-            log.warning("skipped an unreadable row at %s %s: %s", row.brch_no, day, row.reason)
-            branches = frozenset([row.brch_no] if row.brch_no else chunk.branches)
-            movies = frozenset([row.movie_no]) if row.movie_no else None
-            self.gaps.append(_Gap(branches, row.play_de or day, movies))
+            log.warning("skipped an unreadable row at %s %s: %s", row.branch_id, day, row.reason)
+            branches = frozenset([row.branch_id] if row.branch_id else chunk.branches)
+            movies = frozenset([row.movie_id]) if row.movie_id else None
+            self.gaps.append(_Gap(branches, row.play_date or day, movies))
+            where = native(row.branch_id) if row.branch_id else ", ".join(chunk.branches)
             self.errors.append(
                 CheckError(
                     "unreadable-row",
                     f"a screening row could not be read ({row.reason})",
-                    f"{day:%m-%d} at {row.brch_no or ', '.join(chunk.branches)}",
+                    f"{chunk.chain} {day:%m-%d} at {where}",
                     branches,
+                    chunk.chain,
                 )
             )
-
-    async def _listing(self, chunk: Chunk, day: date) -> BookingPage:
-        try:
-            return await self.c.client.booking_page(day, chunk.branches, chunk.movies)
-        except (Blocked, RateLimited):
-            raise  # asking another endpoint would only make it worse
-        except MegaboxError as first:
-            log.info("selectBokdList failed (%s); trying schedulePage", first.kind)
-            try:
-                pages = [await self.c.client.schedule_page(day, b) for b in chunk.branches]
-            except MegaboxError:
-                raise first from None
-        movies = {w.movie_no for w in chunk.watches}
-        rows = tuple(
-            s for p in pages for s in p.screenings if any(s.matches_movie(m) for m in movies)
-        )
-        return BookingPage(
-            screenings=rows,
-            calendar=pages[0].calendar if pages else (),
-            skipped=tuple(r for p in pages for r in p.skipped),
-        )
 
     # -- seats and openings ----------------------------------------------------------------
 
@@ -658,7 +662,7 @@ class _Run:
         """The seats of one screening for the watches that want it; None if none does, or
         if a fast poll leaves its seat map for later (`deferred`)."""
         place = Place.of(screening)
-        holiday = self.holidays.get(screening.play_de)
+        holiday = self.holidays.get(screening.play_date)
         wanting = [w for w in self._candidates(screening) if w.wants_place(place, holiday) is True]
         if not wanting:
             return None
@@ -666,7 +670,7 @@ class _Run:
         count = from_count(screening, wanting, self.halls)
         if needs_seat_map(screening, wanting, self.halls):
             if self._defers(screening, before):
-                self.deferred.add(screening.play_schdl_no)
+                self.deferred.add(screening.screening_id)
                 return None
             count = await self._seats(screening, wanting, halls)
         if count is None:
@@ -680,11 +684,11 @@ class _Run:
     def _candidates(self, screening: Screening) -> Sequence[Watch]:
         """The watches of this row's branch and film, in the order the watches were given."""
         by = self._by_listing
-        found = by.get((screening.brch_no, screening.movie_no), ())
-        rpst = screening.rpst_movie_no
-        if rpst is None or rpst == screening.movie_no or (screening.brch_no, rpst) not in by:
+        found = by.get((screening.branch_id, screening.movie_id), ())
+        rpst = screening.movie_group
+        if rpst is None or rpst == screening.movie_id or (screening.branch_id, rpst) not in by:
             return found
-        both = {id(w): w for w in (*found, *by[(screening.brch_no, rpst)])}
+        both = {id(w): w for w in (*found, *by[(screening.branch_id, rpst)])}
         return [w for w in self.watches if id(w) in both]
 
     def _defers(self, screening: Screening, before: int | None) -> bool:
@@ -692,11 +696,11 @@ class _Run:
         or that it has never seen: a moved count is the sign of a cancellation."""
         if self.poll is None:
             return False
-        if self._stopped is not None or self._interrupt():
+        if self._stopped_for(screening.chain) is not None or self._interrupt():
             return True  # an estimate from a poll that stopped would tell nothing new
-        if screening.play_schdl_no in self.poll.seat_maps:
+        if screening.screening_id in self.poll.seat_maps:
             return False
-        return before is not None and before == screening.rest_seat_cnt
+        return before is not None and before == screening.free_seats
 
     async def _seats(
         self,
@@ -705,39 +709,48 @@ class _Run:
         halls: dict[tuple[str, str], tuple[int, int | None]],
     ) -> SeatCount:
         self._yield_if_asked()
-        if self._stopped is None:
+        chain = screening.chain
+        if self._stopped_for(chain) is None:
             try:
-                seat_map = await self.c.client.seat_map(screening.play_schdl_no, screening.brch_no)
+                seat_map = await self.c.chains[chain].seat_map(screening)
                 self.seat_maps += 1
-                self._in_a_row = 0
+                self._in_a_row[chain] = 0
                 count = evaluate(seat_map)
+                if seat_map.disagreement is not None:
+                    # The chain's own cross-check failed: an estimate, never a clean read.
+                    log.warning("seat map %s: %s", screening.screening_id, seat_map.disagreement)
+                    self.disagreements[screening.screening_id] = seat_map.disagreement
+                    self.uncovered.update(w.id for w in wanting)
                 if count.wheelchair_seats is not None:
-                    halls[(screening.brch_no, screening.theab_no)] = (
+                    halls[(screening.branch_id, screening.hall_id)] = (
                         count.wheelchair_seats,
                         count.total,
                     )
                     self.halls.learn(screening, count.wheelchair_seats, count.hidden_seats)
                 return count
-            except MegaboxError as exc:
-                log.warning("seat map %s failed: %s", screening.play_schdl_no, exc.describe())
-                self._failed(exc)
+            except ChainError as exc:
+                log.warning("seat map %s failed: %s", screening.screening_id, exc.describe())
+                self._failed(chain, exc)
         # Not checked: an estimate may alert (marked as such) but never closes an opening,
         # and the watches that wanted this map are not fully covered by this check.
-        self.seat_errors[screening.play_schdl_no] = screening.brch_no
+        self.seat_errors[screening.screening_id] = screening.branch_id
         self.uncovered.update(w.id for w in wanting)
         return estimate(screening, self.halls.wheelchair_seats(screening))
 
     def _yield_if_asked(self) -> None:
-        """A fast poll stops before its next request when a check wants MEGABOX."""
-        if self._stopped is None and self._interrupt():
-            self._stopped = Yielded("a check needs MEGABOX, or the fast lane's budget is spent")
+        """A fast poll stops before its next request when a check wants the chains."""
+        if self._yielded is None and self._interrupt():
+            self._yielded = Yielded("a check needs the chains, or the fast lane's budget is spent")
 
-    def _failed(self, exc: MegaboxError) -> None:
-        """Stop the check on overload, blocks and rate limits, or a run of outages."""
+    def _stopped_for(self, chain: str) -> ChainError | None:
+        return self._yielded or self._stopped.get(chain)
+
+    def _failed(self, chain: str, exc: ChainError) -> None:
+        """Stop asking this chain on overload, blocks and rate limits, or a run of outages."""
         if exc.transient:
-            self._in_a_row += 1
-        if isinstance(exc, _STOPS_A_CHECK) or self._in_a_row >= _TRANSIENT_FAILURES_IN_A_ROW:
-            self._stopped = exc
+            self._in_a_row[chain] = self._in_a_row.get(chain, 0) + 1
+        if exc.stops_a_check or self._in_a_row.get(chain, 0) >= _TRANSIENT_FAILURES_IN_A_ROW:
+            self._stopped[chain] = exc
 
     def _covered(self) -> frozenset[int]:
         """Watches this check saw whole: no gap in their branches × dates × movie, and
@@ -746,7 +759,7 @@ class _Run:
         def hits(gap: _Gap, watch: Watch) -> bool:
             if not gap.branches.intersection(watch.branches):
                 return False
-            if gap.movies is not None and watch.movie_no not in gap.movies:
+            if gap.movies is not None and watch.movie_id not in gap.movies:
                 return False
             if gap.day is None:
                 return True

@@ -41,7 +41,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from bot.chains.megabox.client import MAX_BRANCHES_PER_CALL
+from bot.chains import registry
+from bot.chains.base import chain_of
 from bot.checking.fast_lane import LanePolicy
 from bot.checking.seat_rule import placed
 from bot.i18n import _, ngettext
@@ -110,14 +111,18 @@ def estimate(watches: Iterable[Watch], today: date, horizon_days: int) -> Cost:
 
 def _check(watches: Iterable[Watch], today: date, horizon_days: int) -> Cost:
     """One check's listings and seat maps for these watches."""
-    branches_by_date: dict[date, set[str]] = defaultdict(set)
+    # Per date and chain: each chain's request covers as many branches as its shape allows.
+    branches_by_date: dict[tuple[date, str], set[str]] = defaultdict(set)
     wanting: dict[tuple[date, str, str], list[Watch]] = defaultdict(list)
     for watch in watches:
         for day in watch.days.candidate_dates(today, horizon_days):
-            branches_by_date[day].update(watch.branches)
             for branch in watch.branches:
-                wanting[(day, branch, watch.movie_no)].append(watch)
-    listings = sum(math.ceil(len(b) / MAX_BRANCHES_PER_CALL) for b in branches_by_date.values())
+                branches_by_date[(day, chain_of(branch))].add(branch)
+                wanting[(day, branch, watch.movie_id)].append(watch)
+    listings = sum(
+        math.ceil(len(b) / registry.info(chain).shape.branches_per_listing)
+        for (_day, chain), b in branches_by_date.items()
+    )
     return Cost(listings, sum(_seat_maps(ws) for ws in wanting.values()))
 
 

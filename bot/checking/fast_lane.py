@@ -26,7 +26,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from bot.chains.megabox.models import KST
+from bot.chains.base import KST
 from bot.store.history import LaneRow
 from bot.watches.watch import Place, Watch
 
@@ -63,8 +63,8 @@ class LanePolicy:
 class Close:
     """A screening the lane watches, with its interval and why (shown by `/status`)."""
 
-    play_schdl_no: str
-    brch_no: str
+    screening_id: str
+    branch_id: str
     starts_at: datetime
     every: timedelta
     why: str
@@ -90,13 +90,13 @@ def wants_row(watch: Watch, row: LaneRow, holidays: Mapping[date, bool]) -> bool
     """`Watch.wants` for a stored screening, with MEGABOX's holiday flags as stored from
     every calendar read (a weekday holiday is a weekend day here too)."""
     place = Place(
-        row.brch_no,
-        row.play_de,
-        (row.movie_no, row.rpst_movie_no or row.movie_no),
+        row.branch_id,
+        row.play_date,
+        (row.movie_id, row.movie_group or row.movie_id),
         row.format,
         row.starts_at.astimezone(KST),
     )
-    return watch.wants_place(place, holidays.get(row.play_de)) is True
+    return watch.wants_place(place, holidays.get(row.play_date)) is True
 
 
 def _may_want(watch: Watch, day: date, holidays: Mapping[date, bool]) -> bool:
@@ -118,7 +118,7 @@ def interval(
         return policy.fastest, "starts soon"
     if open_now:
         return policy.middle, "open now"
-    seats = row.usable if row.usable is not None else row.rest_seat_cnt
+    seats = row.usable if row.usable is not None else row.free_seats
     if seats <= 0:
         return policy.fastest, "sold out"
     if need - seats <= policy.near:
@@ -166,27 +166,27 @@ def plan(
                 listing_every[(branches, day)] = policy.listing_every
     watches_of = {b: [w for br, ws in chunks if b in br for w in ws] for b in by_branch}
     for row in rows:
-        owner = by_branch.get(row.brch_no)
+        owner = by_branch.get(row.branch_id)
         if owner is None:
             continue
-        wanting = [w for w in watches_of[row.brch_no] if wants_row(w, row, holidays)]
+        wanting = [w for w in watches_of[row.branch_id] if wants_row(w, row, holidays)]
         if not wanting:
             continue
         need = min(w.min_seats for w in wanting)
-        found = interval(row, need, row.play_schdl_no in open_screenings, now, policy)
+        found = interval(row, need, row.screening_id in open_screenings, now, policy)
         if found is None:
             continue
         every, why = found
-        key: Listing = (owner, row.play_de)
+        key: Listing = (owner, row.play_date)
         listing_every[key] = min(listing_every.get(key, policy.listing_every), every)
-        if row.rest_seat_cnt >= need:
+        if row.free_seats >= need:
             # A moved count gets its seat map with the listing anyway (the checker reads
             # it); an unchanged one is re-read only now and then, per the product rule.
-            seat_every[row.play_schdl_no] = (key, max(every, policy.seat_map_every))
+            seat_every[row.screening_id] = (key, max(every, policy.seat_map_every))
         watched.append(
             Close(
-                row.play_schdl_no,
-                row.brch_no,
+                row.screening_id,
+                row.branch_id,
                 row.starts_at,
                 every,
                 why,
@@ -234,7 +234,7 @@ def plan(
 
 
 def _seat_due(no: str, rows: Sequence[LaneRow], every: timedelta, now: datetime) -> bool:
-    seen = next((r.seen_at for r in rows if r.play_schdl_no == no), None)
+    seen = next((r.seen_at for r in rows if r.screening_id == no), None)
     return seen is None or seen + every <= now
 
 

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from bot.chains.megabox.models import KST
+from bot.chains.base import KST
 from bot.checking.checker import Checker, CheckResult, Poll
 from bot.checking.fast_lane import BACKS_OFF, Backoff, LanePolicy, Listing, Plan, plan
 from bot.checking.planner import make_chunks
@@ -100,7 +100,7 @@ class LaneRunner:
         branches = sorted({b for c in chunks for b in c.branches})
         rows = await store.lane_rows(branches, now)
         for row in rows:  # a check's reads count as polls of their listing
-            key = (next(c.branches for c in chunks if row.brch_no in c.branches), row.play_de)
+            key = (next(c.branches for c in chunks if row.branch_id in c.branches), row.play_date)
             if row.seen_at > self.last_listing.get(key, row.seen_at - _HOUR):
                 self.last_listing[key] = row.seen_at
         open_now = {k[1] for k, s in (await store.opening_states()).items() if s.open}

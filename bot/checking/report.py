@@ -6,7 +6,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from bot import i18n
-from bot.chains.megabox.models import KST
+from bot.chains.base import KST
 from bot.checking.results import CheckResult, SeenScreening
 from bot.i18n import _, ngettext
 from bot.seats.count import SeatCount
@@ -80,13 +80,13 @@ def status_line(result: CheckResult) -> str:
 
 def when(s: SeenScreening) -> str:
     start = s.screening.start.astimezone(KST)
-    return i18n.short_day_time(s.screening.play_de, f"{start:%H:%M}")
+    return i18n.short_day_time(s.screening.play_date, f"{start:%H:%M}")
 
 
 def short_screening(s: SeenScreening) -> str:
-    seats = s.count.usable if s.count else s.screening.rest_seat_cnt
+    seats = s.count.usable if s.count else s.screening.free_seats
     return ngettext("{branch} {when} ({n} seat)", "{branch} {when} ({n} seats)", seats).format(
-        branch=s.screening.brch_nm, when=when(s), n=seats
+        branch=s.screening.branch_name, when=when(s), n=seats
     )
 
 
@@ -103,7 +103,7 @@ def verdict(s: SeenScreening) -> str:
         return "; ".join(s.reasons)  # a preference missed: "5 free, none in rows E–J"
     if not s.screening.bookable:
         return _("closed")
-    if s.screening.rest_seat_cnt == 0:
+    if s.screening.free_seats == 0:
         return _("sold out")
     if s.count is not None and s.count.free and not s.count.usable:
         return _("wheelchair only")
@@ -150,13 +150,13 @@ def table(result: CheckResult) -> str:
         end = scr.end.astimezone(KST)
         rows.append(
             (
-                f"{scr.play_de:%Y-%m-%d} {i18n.weekday(scr.play_de)}",
+                f"{scr.play_date:%Y-%m-%d} {i18n.weekday(scr.play_date)}",
                 f"{scr.start_clock}-{scr.end_clock}"
-                + (_(" (+1d)") if end.date() > scr.play_de else ""),
-                f"{scr.brch_nm} {scr.brch_no}",
-                scr.theab_nm,
+                + (_(" (+1d)") if end.date() > scr.play_date else ""),
+                f"{scr.branch_name} {scr.branch_id}",
+                scr.hall_name,
                 scr.format_code or "?",
-                f"{scr.rest_seat_cnt}/{usable}/{total}",
+                f"{scr.free_seats}/{usable}/{total}",
                 block,
                 verdict(s),
             )

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from bot.chains.megabox.models import Screening
+from bot.chains.base import Screening
 from bot.seats.count import SeatCount
 from bot.seats.prefs import Judgement
 from bot.watches.openings import Transition
@@ -22,6 +22,8 @@ class CheckError:
     #: The branches it concerns (empty: the whole check), so a member is shown only errors
     #: about their own watches' branches.
     branches: frozenset[str] = frozenset()
+    #: The chain that failed ("" when no chain did: the store, a film list of several).
+    chain: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +55,7 @@ class SeenScreening:
         """Best known usable count, for sorting near misses."""
         if self.count is not None:
             return self.count.usable
-        return self.screening.rest_seat_cnt
+        return self.screening.free_seats
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.chains.megabox.models import KST
+from bot.chains.base import KST
 from bot.i18n import _
 
 

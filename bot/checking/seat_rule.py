@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
-from bot.chains.megabox.models import Screening
+from bot.chains.base import Screening
 from bot.seats.count import SeatCount, estimate
 from bot.watches.watch import Watch
 
@@ -42,7 +42,7 @@ def certain(screening: Screening, watch: Watch, unusable: int | None) -> bool:
         not placed(watch)
         and unusable is not None
         and screening.bookable
-        and screening.rest_seat_cnt - unusable >= watch.min_seats
+        and screening.free_seats - unusable >= watch.min_seats
     )
 
 
@@ -55,8 +55,7 @@ def needs_seat_map(
         return False
     unusable = halls.unusable(screening) if halls is not None else None
     return any(
-        screening.rest_seat_cnt >= w.min_seats and not certain(screening, w, unusable)
-        for w in wanting
+        screening.free_seats >= w.min_seats and not certain(screening, w, unusable) for w in wanting
     )
 
 
@@ -72,7 +71,7 @@ def from_count(
     # The estimate's seats, less the hidden ones too: a lower bound that settles `certain`.
     wheelchair = halls.wheelchair_seats(screening) or 0
     count = estimate(screening, wheelchair)
-    return replace(count, usable=screening.rest_seat_cnt - unusable, from_count=True)
+    return replace(count, usable=screening.free_seats - unusable, from_count=True)
 
 
 @dataclass(slots=True)
@@ -91,19 +90,19 @@ class HallFacts:
         return cls({**KNOWN_WHEELCHAIR_SEATS, **stored}, dict(hidden or {}))
 
     def wheelchair_seats(self, screening: Screening) -> int | None:
-        return self.wheelchair.get((screening.brch_no, screening.theab_no))
+        return self.wheelchair.get((screening.branch_id, screening.hall_id))
 
     def unusable(self, screening: Screening) -> int | None:
         """Seats of the hall that can be free without being usable (wheelchair and hidden
         ones), as this bot last read the hall; None: never read (the built-in table knows
         no hidden seats)."""
-        hall = (screening.brch_no, screening.theab_no)
+        hall = (screening.branch_id, screening.hall_id)
         if hall not in self.hidden or hall not in self.wheelchair:
             return None
         return self.wheelchair[hall] + self.hidden[hall]
 
     def learn(self, screening: Screening, wheelchair_seats: int, hidden: int | None = None) -> None:
-        hall = (screening.brch_no, screening.theab_no)
+        hall = (screening.branch_id, screening.hall_id)
         self.wheelchair[hall] = wheelchair_seats
         if hidden is not None:
             self.hidden[hall] = hidden

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-from bot.chains.megabox.models import Screening
+from bot.chains.base import Screening, qualified
 from bot.seats.count import SeatCount
 from bot.watches.openings import Key
 
@@ -31,15 +31,15 @@ from bot.watches.openings import Key
 class NewScreening:
     """One line of a new-screenings message, as the check saw it."""
 
-    play_schdl_no: str
-    brch_no: str
-    brch_nm: str
-    theab_nm: str
+    screening_id: str
+    branch_id: str
+    branch_name: str
+    hall_name: str
     format: str | None
-    play_de: date
+    play_date: date
     start_clock: str
     end_clock: str
-    rest_seat_cnt: int  # MEGABOX's count, wheelchair seats included
+    free_seats: int  # MEGABOX's count, wheelchair seats included
     usable: int | None  # None: no seat map was needed (too few seats for the watch)
     total: int | None
     exact: bool
@@ -49,15 +49,15 @@ class NewScreening:
     @classmethod
     def of(cls, screening: Screening, count: SeatCount | None, matches: bool) -> NewScreening:
         return cls(
-            play_schdl_no=screening.play_schdl_no,
-            brch_no=screening.brch_no,
-            brch_nm=screening.brch_nm,
-            theab_nm=screening.theab_nm,
+            screening_id=screening.screening_id,
+            branch_id=screening.branch_id,
+            branch_name=screening.branch_name,
+            hall_name=screening.hall_name,
             format=screening.format_code,
-            play_de=screening.play_de,
+            play_date=screening.play_date,
             start_clock=screening.start_clock,
             end_clock=screening.end_clock,
-            rest_seat_cnt=screening.rest_seat_cnt,
+            free_seats=screening.free_seats,
             usable=count.usable if count else None,
             total=(count.total if count and count.total else None) or screening.total_seats,
             exact=bool(count and count.exact),
@@ -66,11 +66,31 @@ class NewScreening:
         )
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self) | {"play_de": self.play_de.isoformat()}
+        return asdict(self) | {"play_date": self.play_date.isoformat()}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> NewScreening:
-        return cls(**{**data, "play_de": date.fromisoformat(data["play_de"])})
+        # Messages stored before there were two chains use MEGABOX's field names and bare
+        # numbers (migration 0010 left their JSON as it was).
+        fields = {_RENAMED.get(k, k): v for k, v in data.items()}
+        return cls(
+            **fields
+            | {
+                "play_date": date.fromisoformat(fields["play_date"]),
+                "screening_id": qualified(fields["screening_id"]),
+                "branch_id": qualified(fields["branch_id"]),
+            }
+        )
+
+
+_RENAMED = {
+    "play_schdl_no": "screening_id",
+    "brch_no": "branch_id",
+    "brch_nm": "branch_name",
+    "theab_nm": "hall_name",
+    "play_de": "play_date",
+    "rest_seat_cnt": "free_seats",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,15 +131,15 @@ def sort_out(
 
 @dataclass(frozen=True, slots=True)
 class HallGroup:
-    brch_no: str
-    brch_nm: str
-    theab_nm: str
+    branch_id: str
+    branch_name: str
+    hall_name: str
     screenings: tuple[NewScreening, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class DayGroup:
-    play_de: date
+    play_date: date
     halls: tuple[HallGroup, ...]
 
     @property
@@ -131,14 +151,14 @@ def group(items: Iterable[NewScreening]) -> list[DayGroup]:
     """By date, then branch and hall (by name), each hall's screenings by start time."""
     days: dict[date, dict[tuple[str, str, str], list[NewScreening]]] = {}
     for item in items:
-        hall = (item.brch_nm, item.brch_no, item.theab_nm)
-        days.setdefault(item.play_de, {}).setdefault(hall, []).append(item)
+        hall = (item.branch_name, item.branch_id, item.hall_name)
+        days.setdefault(item.play_date, {}).setdefault(hall, []).append(item)
     return [
         DayGroup(
             day,
             tuple(
-                HallGroup(brch_no, brch_nm, theab_nm, tuple(sorted(rows, key=_start)))
-                for (brch_nm, brch_no, theab_nm), rows in sorted(halls.items())
+                HallGroup(branch_id, branch_name, hall_name, tuple(sorted(rows, key=_start)))
+                for (branch_name, branch_id, hall_name), rows in sorted(halls.items())
             ),
         )
         for day, halls in sorted(days.items())
@@ -147,4 +167,4 @@ def group(items: Iterable[NewScreening]) -> list[DayGroup]:
 
 def _start(item: NewScreening) -> tuple[str, str]:
     # "HH:MM" sorts as text; MEGABOX writes times past midnight as 24:xx, which sort last.
-    return (item.start_clock.zfill(5), item.play_schdl_no)
+    return (item.start_clock.zfill(5), item.screening_id)

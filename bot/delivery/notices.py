@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.chains.base import qualified
 from bot.delivery.new_screenings import NewScreening
 from bot.delivery.outbox import (
     Failure,
@@ -37,16 +38,16 @@ class NewsBody:
     """A watch's new screenings of one check."""
 
     watch_label: str
-    movie_no: str
-    movie_nm: str
+    movie_id: str
+    movie_name: str
     screenings: tuple[NewScreening, ...]
 
     def to_text(self) -> str:
         return json.dumps(
             {
                 "watch_label": self.watch_label,
-                "movie_no": self.movie_no,
-                "movie_nm": self.movie_nm,
+                "movie_id": self.movie_id,
+                "movie_name": self.movie_name,
                 "screenings": [s.to_json() for s in self.screenings],
             },
             ensure_ascii=False,
@@ -58,16 +59,16 @@ class BoundBody:
     """A waiting watch found its film."""
 
     watch_label: str
-    movie_no: str
-    movie_nm: str
+    movie_id: str
+    movie_name: str
     awaited: str  # what it waited for, in words
 
     def to_text(self) -> str:
         return json.dumps(
             {
                 "watch_label": self.watch_label,
-                "movie_no": self.movie_no,
-                "movie_nm": self.movie_nm,
+                "movie_id": self.movie_id,
+                "movie_name": self.movie_name,
                 "awaited": self.awaited,
             },
             ensure_ascii=False,
@@ -79,17 +80,20 @@ Body = NewsBody | BoundBody
 
 def parse_body(kind: str, text: str) -> Body:
     data: dict[str, Any] = json.loads(text)
+    # Bodies stored before there were two chains: MEGABOX's names and bare numbers.
+    movie_id = qualified(data.get("movie_id", data.get("movie_no", "")))
+    movie_name = data.get("movie_name", data.get("movie_nm", ""))
     if kind == "new":
         return NewsBody(
             watch_label=data["watch_label"],
-            movie_no=data["movie_no"],
-            movie_nm=data["movie_nm"],
+            movie_id=movie_id,
+            movie_name=movie_name,
             screenings=tuple(NewScreening.from_json(s) for s in data["screenings"]),
         )
     return BoundBody(
         watch_label=data["watch_label"],
-        movie_no=data["movie_no"],
-        movie_nm=data["movie_nm"],
+        movie_id=movie_id,
+        movie_name=movie_name,
         awaited=data["awaited"],
     )
 

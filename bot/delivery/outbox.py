@@ -27,16 +27,16 @@ from bot.watches.watch import Mention
 class AlertView:
     """Everything an alert message shows: one screening's opening, open or closed."""
 
-    play_schdl_no: str
-    movie_nm: str
-    brch_no: str
-    brch_nm: str
-    theab_nm: str
+    screening_id: str
+    movie_name: str
+    branch_id: str
+    branch_name: str
+    hall_name: str
     format: str | None
-    play_de: date
+    play_date: date
     start_clock: str  # "HH:MM"; MEGABOX writes times past midnight as "24:40"
     end_clock: str
-    rest_seat_cnt: int  # MEGABOX's count, wheelchair seats included
+    free_seats: int  # MEGABOX's count, wheelchair seats included
     usable: int | None  # None: no seat map was read
     total: int | None
     best_block: int | None

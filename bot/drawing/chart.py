@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bot import i18n
-from bot.chains.megabox.models import KST
+from bot.chains.base import KST
 from bot.drawing.queue import Drawing
 from bot.drawing.worker import WorkerError, run_worker
 from bot.i18n import N_, _
@@ -38,7 +38,7 @@ def chart_data(
     histories: Sequence[ScreeningHistory],
     *,
     title: str,
-    play_de: date,
+    play_date: date,
     threshold: int,
     plain_title: str | None = None,
 ) -> dict[str, Any]:
@@ -47,8 +47,8 @@ def chart_data(
     words = {key: (_(text), text) for key, text in _WORDS.items()}
     return {
         "title": title,
-        "date": play_de.isoformat(),
-        "day": (i18n.day_text(play_de), play_de.isoformat()),
+        "date": play_date.isoformat(),
+        "day": (i18n.day_text(play_date), play_date.isoformat()),
         "words": words,
         "threshold": threshold,
         "plain_title": plain_title or title,
@@ -56,11 +56,11 @@ def chart_data(
             {
                 # Branch and hall names are Korean, which matplotlib's bundled font cannot
                 # draw: the start time and MEGABOX's screening number name a line instead.
-                "label": f"{h.start_clock} ({h.play_schdl_no})",
+                "label": f"{h.start_clock} ({h.screening_id})",
                 "points": [
                     [
                         p.seen_at.astimezone(KST).isoformat(),
-                        p.usable if p.usable is not None else p.rest_seat_cnt,
+                        p.usable if p.usable is not None else p.free_seats,
                     ]
                     for p in h.points
                 ],

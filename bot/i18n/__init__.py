@@ -161,6 +161,13 @@ def day_time(day: date, clock: str) -> str:
 
 def kst_clock(moment: datetime) -> str:
     """ "19:35 KST" / "19:35" (Korean readers need no zone: KST throughout)."""
-    from bot.chains.megabox.models import KST  # here: bot.megabox imports nothing of ours
+    from bot.chains.base import KST  # here: bot.chains imports nothing of ours
 
     return _("{time} KST").format(time=f"{moment.astimezone(KST):%H:%M}")
+
+
+def chain_name(chain_or_ref: str) -> str:
+    """A chain's own name in the current language: "메가박스", "Lotte Cinema"."""
+    from bot.chains import registry  # here: bot.chains imports nothing of ours
+
+    return registry.info(chain_or_ref).display(current())

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.chains.megabox.models import Screening, SeatMap
-from bot.seats.layout import FREE, WHEELCHAIR, SeatLayout, runs
+from bot.chains.base import Screening, SeatMap
+from bot.seats.layout import SeatLayout, runs
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,26 +42,25 @@ class SeatCount:
 
 
 def evaluate(seat_map: SeatMap) -> SeatCount:
-    """The exact answer from a seat map."""
-    shown = [s for s in seat_map.seats if s.seat_expo_at == "Y"]
-    # seatSellTyCd is the sale type, not the status: it says GERN_SELL on sold seats too.
-    free = [s for s in shown if s.seat_stat_cd == FREE]
-    usable = [s for s in free if s.seat_class_cd != WHEELCHAIR]
+    """The exact answer from a seat map; an estimate when the chain's own cross-check of it
+    failed (its `disagreement`): then it never closes an opening nor proves seats together."""
     layout = SeatLayout.from_seat_map(seat_map)
-    # The longest run of usable seats that sit together (seat_layout.runs, README §11).
-    block = max(runs(s for s in layout.seats if s.usable), key=len, default=())
+    seats = layout.seats
+    free = [s for s in seats if s.free]
+    # The longest run of usable seats that sit together (layout.runs).
+    block = max(runs(s for s in seats if s.usable), key=len, default=())
     return SeatCount(
         free=len(free),
-        usable=len(usable),
+        usable=sum(1 for s in free if not s.wheelchair),
         best_block=len(block),
         best_row=block[0].row if block else None,
         best_seats=tuple(s.label for s in block),
-        total=len(shown),
-        wheelchair_free=sum(1 for s in free if s.seat_class_cd == WHEELCHAIR),
-        wheelchair_seats=sum(1 for s in shown if s.seat_class_cd == WHEELCHAIR),
-        exact=True,
+        total=len(seats),
+        wheelchair_free=sum(1 for s in free if s.wheelchair),
+        wheelchair_seats=sum(1 for s in seats if s.wheelchair),
+        exact=seat_map.disagreement is None,
         layout=layout,
-        hidden_seats=len(seat_map.seats) - len(shown),
+        hidden_seats=seat_map.uncounted,
     )
 
 
@@ -75,13 +74,13 @@ def estimate(screening: Screening, wheelchair_seats: int | None) -> SeatCount:
     """
     known = wheelchair_seats or 0
     return SeatCount(
-        free=screening.rest_seat_cnt,
-        usable=max(screening.rest_seat_cnt - known, 0),
+        free=screening.free_seats,
+        usable=max(screening.free_seats - known, 0),
         best_block=0,
         best_row=None,
         best_seats=(),
         total=screening.total_seats,
-        wheelchair_free=min(known, screening.rest_seat_cnt),
+        wheelchair_free=min(known, screening.free_seats),
         wheelchair_seats=wheelchair_seats,
         exact=False,
     )

@@ -1,84 +1,25 @@
 """A hall's seats as drawn and judged: position, width, free or taken, wheelchair, seat block.
 
-Made from a seat map (README §6.3) and stored with the screening (compact JSON), so seat
-preferences and the seat-map picture can be worked out again when an alert is delivered
-later (a retry, a restart) without asking MEGABOX again. Only seats MEGABOX draws
-(`seatExpoAt = Y`) are kept.
+Made from a chain's seat map (neutral seats, bot/chains/base.py) and stored with the
+screening (compact JSON), so seat preferences and the seat-map picture can be worked out
+again when an alert is delivered later (a retry, a restart) without asking the chain again.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from functools import cached_property
 
 import msgspec
 
-from bot.chains.megabox.models import Seat, SeatMap
+from bot.chains.base import Seat, SeatMap, shared_seat
 
-FREE = "GERN_SELL"
-WHEELCHAIR = "DISABLED_CLS"
+#: The seat as this package speaks of it.
+LayoutSeat = Seat
 #: Without group fields, seats touch when their x positions are at most this many seat widths
 #: apart; aisles are as narrow as 1.1 widths (Hanam MX4D), so stay under that.
 ADJACENT_TOLERANCE = 1.05
-
-
-@dataclass(frozen=True, slots=True)
-class LayoutSeat:
-    row: str
-    label: str  # "F7": row letter + printed seat number
-    x: float  # horzCoorVal: left edge, in seat widths
-    y: float  # vertCoorVal: row position, the screen side is small
-    w: float  # horzSizeRt: width in seat widths (>1 for wide seats)
-    free: bool
-    wheelchair: bool
-    grp: int | None = None  # seatChoiGrpNo
-    seq: int | None = None  # seatChoiGrpSeq
-
-    @property
-    def usable(self) -> bool:
-        return self.free and not self.wheelchair
-
-    @property
-    def centre(self) -> float:
-        return self.x + self.w / 2
-
-
-#: Seats are immutable and a hall's seats repeat in every screening of it (only `free`
-#: changes), so layouts share their seat objects: a check holds hundreds of layouts, and
-#: 200 seats each as separate objects were most of its memory (issue 17). Bounded: it is
-#: emptied when it grows past this many seats.
-_SHARED: dict[tuple[object, ...], LayoutSeat] = {}
-_SHARED_MAX = 10_000
-
-
-def _seat(
-    key: tuple[str, str, float, float, float, bool, bool, int | None, int | None],
-) -> LayoutSeat:
-    seat = _SHARED.get(key)
-    if seat is None:
-        if len(_SHARED) >= _SHARED_MAX:
-            _SHARED.clear()
-        seat = _SHARED[key] = LayoutSeat(*key)
-    return seat
-
-
-def _map_seat(s: Seat, y: float) -> LayoutSeat:
-    free, wheelchair = s.seat_stat_cd == FREE, s.seat_class_cd == WHEELCHAIR
-    # Keyed by the raw fields: a seat seen before costs one lookup, no conversions.
-    key = (s.row_nm, s.seat_no, s.horz, y, s.horz_size, free, wheelchair, s.grp_no, s.grp_seq)
-    seat = _SHARED.get(key)
-    if seat is None:
-        assert s.horz is not None
-        if len(_SHARED) >= _SHARED_MAX:
-            _SHARED.clear()
-        w = float(s.horz_size) if s.horz_size else 1.0
-        seat = LayoutSeat(
-            s.row_nm, s.label, float(s.horz), y, w, free, wheelchair, s.grp_no, s.grp_seq
-        )
-        _SHARED[key] = seat
-    return seat
 
 
 class SeatLayout:
@@ -101,7 +42,7 @@ class SeatLayout:
         if self._seats is None:
             assert self._encoded is not None
             self._seats = tuple(
-                _seat((r, lbl, float(x), float(y), float(w), bool(f), bool(wc), g, q))
+                shared_seat(r, lbl, float(x), float(y), float(w), bool(f), bool(wc), g, q)
                 for r, lbl, x, y, w, f, wc, g, q in msgspec.json.decode(self._encoded)
             )
         return self._seats
@@ -117,22 +58,7 @@ class SeatLayout:
 
     @classmethod
     def from_seat_map(cls, seat_map: SeatMap) -> SeatLayout:
-        shown = [s for s in seat_map.seats if s.seat_expo_at == "Y"]
-        # A map without row positions (never seen, but cheap to survive) is drawn in the
-        # order of its row letters.
-        order: dict[str, int] | None = None
-        seats: list[LayoutSeat] = []
-        for s in shown:
-            if s.horz is None:
-                continue  # nowhere to draw it, nothing to be adjacent to
-            if s.vert is not None:
-                y = float(s.vert)
-            else:
-                if order is None:
-                    order = {r: i + 1 for i, r in enumerate(sorted({s.row_nm for s in shown}))}
-                y = float(order[s.row_nm])
-            seats.append(_map_seat(s, y))
-        return cls(tuple(seats))
+        return cls(seat_map.seats)
 
     # -- geometry from the hall itself --------------------------------------------------------
 

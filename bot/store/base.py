@@ -52,7 +52,7 @@ def chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
 
 def screening_row(row: aiosqlite.Row) -> dict[str, Any]:
     out = dict(zip(row.keys(), tuple(row), strict=True))
-    out["play_de"] = date.fromisoformat(out["play_de"])
+    out["play_date"] = date.fromisoformat(out["play_date"])
     for key in ("starts_at", "seen_at", "changed_at"):
         out[key] = dt(out.get(key))
     out["exact"] = bool(out["exact"])

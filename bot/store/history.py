@@ -15,7 +15,7 @@ from bot.store.base import Connection, chunks, marks, must_dt, ts
 class HistoryPoint:
     seen_at: datetime
     source: str  # check | fast
-    rest_seat_cnt: int
+    free_seats: int
     usable: int | None  # None: restSeatCnt was below N, no seat map was needed
     best_block: int | None
     exact: bool
@@ -25,9 +25,9 @@ class HistoryPoint:
 class ScreeningHistory:
     """One screening of a day with its points, oldest first, and when openings began."""
 
-    play_schdl_no: str
-    brch_nm: str
-    theab_nm: str
+    screening_id: str
+    branch_name: str
+    hall_name: str
     start_clock: str
     starts_at: datetime
     points: tuple[HistoryPoint, ...]
@@ -38,14 +38,14 @@ class ScreeningHistory:
 class LaneRow:
     """A stored screening as the fast lane's policy needs it (bot/checking/fast_lane.py)."""
 
-    play_schdl_no: str
-    brch_no: str
-    play_de: date
+    screening_id: str
+    branch_id: str
+    play_date: date
     starts_at: datetime
-    movie_no: str
-    rpst_movie_no: str | None
+    movie_id: str
+    movie_group: str | None
     format: str | None
-    rest_seat_cnt: int
+    free_seats: int
     usable: int | None
     bookable: bool
     seen_at: datetime
@@ -53,51 +53,51 @@ class LaneRow:
 
 
 async def record_history(
-    db: aiosqlite.Connection, play_schdl_nos: Sequence[str], now: datetime, source: str
+    db: aiosqlite.Connection, screening_ids: Sequence[str], now: datetime, source: str
 ) -> None:
     """A point per screening just stored; a fast poll adds one only where the counts moved
     (`changed_at` is now), so a screening polled every two minutes costs rows only when
     something happens."""
     stamp = ts(now)
-    for part in chunks(sorted(set(play_schdl_nos))):
+    for part in chunks(sorted(set(screening_ids))):
         await db.execute(
-            "INSERT INTO screening_history (play_schdl_no, seen_at, source, rest_seat_cnt, "
-            "usable, best_block, exact) SELECT play_schdl_no, ?, ?, rest_seat_cnt, usable, "
-            f"best_block, exact FROM screenings WHERE play_schdl_no IN ({marks(len(part))}) "
+            "INSERT INTO screening_history (screening_id, seen_at, source, free_seats, "
+            "usable, best_block, exact) SELECT screening_id, ?, ?, free_seats, usable, "
+            f"best_block, exact FROM screenings WHERE screening_id IN ({marks(len(part))}) "
             "AND (? = 'check' OR changed_at = ?)",
             [stamp, source, *part, source, stamp],
         )
 
 
 class HistoryQueries(Connection):
-    async def day_history(self, watch_id: int, play_de: date) -> list[ScreeningHistory]:
-        """The screenings of `play_de` that this watch's branches, movie and formats cover,
+    async def day_history(self, watch_id: int, play_date: date) -> list[ScreeningHistory]:
+        """The screenings of `play_date` that this watch's branches, movie and formats cover,
         each with its points and the openings it had for this watch."""
         watch = await self._one("SELECT * FROM watches WHERE id = ?", [watch_id])
         if watch is None:
             return []
         branches = [b for b in watch["branches"].split(",") if b]
         formats = [f for f in watch["formats"].split(",") if f]
-        movie = watch["movie_no"]
+        movie = watch["movie_id"]
         if not branches:
             return []
         where = (
-            f"s.play_de = ? AND s.brch_no IN ({marks(len(branches))}) "
-            "AND (s.movie_no = ? OR s.rpst_movie_no = ?)"
+            f"s.play_date = ? AND s.branch_id IN ({marks(len(branches))}) "
+            "AND (s.movie_id = ? OR s.movie_group = ?)"
         )
-        params: list[object] = [play_de.isoformat(), *branches, movie, movie]
+        params: list[object] = [play_date.isoformat(), *branches, movie, movie]
         if formats:
             where += f" AND s.format IN ({marks(len(formats))})"
             params += formats
         rows = await self._all(
-            f"SELECT s.play_schdl_no, s.brch_nm, s.theab_nm, s.start_clock, s.starts_at, "
-            f"h.seen_at, h.source, h.rest_seat_cnt, h.usable, h.best_block, h.exact "
-            f"FROM screenings s JOIN screening_history h ON h.play_schdl_no = s.play_schdl_no "
-            f"WHERE {where} ORDER BY s.starts_at, s.play_schdl_no, h.seen_at",
+            f"SELECT s.screening_id, s.branch_name, s.hall_name, s.start_clock, s.starts_at, "
+            f"h.seen_at, h.source, h.free_seats, h.usable, h.best_block, h.exact "
+            f"FROM screenings s JOIN screening_history h ON h.screening_id = s.screening_id "
+            f"WHERE {where} ORDER BY s.starts_at, s.screening_id, h.seen_at",
             params,
         )
         opened = await self._all(
-            "SELECT play_schdl_no, opened_at FROM openings WHERE watch_id = ? AND alerted = 1 "
+            "SELECT screening_id, opened_at FROM openings WHERE watch_id = ? AND alerted = 1 "
             "ORDER BY opened_at",
             [watch_id],
         )
@@ -109,17 +109,17 @@ class HistoryQueries(Connection):
             point = HistoryPoint(
                 must_dt(r["seen_at"]),
                 r["source"],
-                r["rest_seat_cnt"],
+                r["free_seats"],
                 r["usable"],
                 r["best_block"],
                 bool(r["exact"]),
             )
-            out.setdefault(r["play_schdl_no"], (r, []))[1].append(point)
+            out.setdefault(r["screening_id"], (r, []))[1].append(point)
         return [
             ScreeningHistory(
                 no,
-                r["brch_nm"],
-                r["theab_nm"],
+                r["branch_name"],
+                r["hall_name"],
                 r["start_clock"],
                 must_dt(r["starts_at"]),
                 tuple(points),
@@ -130,15 +130,15 @@ class HistoryQueries(Connection):
 
     async def history_dates(self, watch_id: int) -> list[date]:
         """Play dates with history for this watch's branches (for autocomplete and hints)."""
-        watch = await self._one("SELECT branches, movie_no FROM watches WHERE id = ?", [watch_id])
+        watch = await self._one("SELECT branches, movie_id FROM watches WHERE id = ?", [watch_id])
         if watch is None:
             return []
         branches = [b for b in watch[0].split(",") if b]
         rows = await self._all(
-            "SELECT DISTINCT s.play_de FROM screenings s WHERE "
-            f"s.brch_no IN ({marks(len(branches))}) AND (s.movie_no = ? OR s.rpst_movie_no = ?) "
+            "SELECT DISTINCT s.play_date FROM screenings s WHERE "
+            f"s.branch_id IN ({marks(len(branches))}) AND (s.movie_id = ? OR s.movie_group = ?) "
             "AND EXISTS (SELECT 1 FROM screening_history h "
-            "WHERE h.play_schdl_no = s.play_schdl_no) ORDER BY s.play_de",
+            "WHERE h.screening_id = s.screening_id) ORDER BY s.play_date",
             [*branches, watch[1], watch[1]],
         )
         return [date.fromisoformat(r[0]) for r in rows]
@@ -148,9 +148,9 @@ class HistoryQueries(Connection):
         if not branches:
             return []
         rows = await self._all(
-            "SELECT play_schdl_no, brch_no, play_de, starts_at, movie_no, rpst_movie_no, "
-            "format, rest_seat_cnt, usable, bookable, seen_at, changed_at FROM screenings "
-            f"WHERE brch_no IN ({marks(len(branches))}) AND starts_at > ?",
+            "SELECT screening_id, branch_id, play_date, starts_at, movie_id, movie_group, "
+            "format, free_seats, usable, bookable, seen_at, changed_at FROM screenings "
+            f"WHERE branch_id IN ({marks(len(branches))}) AND starts_at > ?",
             [*sorted(set(branches)), ts(after)],
         )
         return [

@@ -26,7 +26,7 @@ class Seen:
     """A screening a watch saw (to remember), with its start (to forget it after)."""
 
     watch_id: int
-    play_schdl_no: str
+    screening_id: str
     starts_at: datetime
 
 
@@ -44,7 +44,7 @@ class NewsQueries(Connection):
         found: dict[int, set[str]] = {i: set() for i in ids}
         for part in chunks(ids):
             rows = await self._all(
-                "SELECT watch_id, play_schdl_no FROM watch_screenings "
+                "SELECT watch_id, screening_id FROM watch_screenings "
                 f"WHERE watch_id IN ({marks(len(part))})",
                 part,
             )
@@ -74,10 +74,10 @@ class NewsQueries(Connection):
             )
             fresh = {w for w, rev in current.items() if revisions.get(w) == rev}
             await db.executemany(
-                "INSERT OR IGNORE INTO watch_screenings (watch_id, play_schdl_no, starts_at) "
+                "INSERT OR IGNORE INTO watch_screenings (watch_id, screening_id, starts_at) "
                 "VALUES (?, ?, ?)",
                 [
-                    (s.watch_id, s.play_schdl_no, ts(s.starts_at))
+                    (s.watch_id, s.screening_id, ts(s.starts_at))
                     for s in seen
                     if s.watch_id in fresh
                 ],
@@ -85,38 +85,38 @@ class NewsQueries(Connection):
             for notice in notices:
                 if notice.watch_id in fresh:
                     stored += await _insert_notice(db, notice, now)
-            for (watch_id, play_schdl_no), targets in (folded or {}).items():
+            for (watch_id, screening_id), targets in (folded or {}).items():
                 if watch_id in fresh or watch_id not in current:
                     continue  # told by its notice; or removed, with its openings
                 async with db.execute(
-                    "SELECT id FROM openings WHERE watch_id = ? AND play_schdl_no = ? "
+                    "SELECT id FROM openings WHERE watch_id = ? AND screening_id = ? "
                     "AND closed_at IS NULL AND alerted = 1",
-                    [watch_id, play_schdl_no],
+                    [watch_id, screening_id],
                 ) as cursor:
                     row = await cursor.fetchone()
                 if row is not None:
-                    await insert_alerts(db, row[0], play_schdl_no, targets, now)
+                    await insert_alerts(db, row[0], screening_id, targets, now)
         return stored
 
     async def bind_watch(
-        self, watch: Watch, movie_no: str, *, notice: NewNotice, now: datetime
+        self, watch: Watch, movie_id: str, *, notice: NewNotice, now: datetime
     ) -> Watch | None:
-        """A waiting watch found its film: it becomes an ordinary watch of `movie_no` with
+        """A waiting watch found its film: it becomes an ordinary watch of `movie_id` with
         no baseline (its first screenings are news), and says so once. None if it was
         changed or removed meanwhile."""
         async with self.transaction() as db:
             async with db.execute(
-                "UPDATE watches SET movie_no = ?, waiting_for = NULL, baseline_pending = 0, "
+                "UPDATE watches SET movie_id = ?, waiting_for = NULL, baseline_pending = 0, "
                 "news_baseline_pending = 0, revision = revision + 1, updated_at = ? "
                 "WHERE id = ? AND revision = ? AND waiting_for IS NOT NULL",
-                [movie_no, ts(now), watch.id, watch.revision],
+                [movie_id, ts(now), watch.id, watch.revision],
             ) as cursor:
                 if not cursor.rowcount:
                     return None
             await _insert_notice(db, notice, now)
         return replace(
             watch,
-            movie_no=movie_no,
+            movie_id=movie_id,
             awaiting=None,
             baseline_pending=False,
             news_baseline_pending=False,
@@ -169,7 +169,7 @@ class NewsQueries(Connection):
             await db.execute(
                 "DELETE FROM notices WHERE created_at < ? AND NOT EXISTS (SELECT 1 FROM "
                 "json_each(notices.body, '$.screenings') j JOIN screenings s "
-                "ON s.play_schdl_no = json_extract(j.value, '$.play_schdl_no'))",
+                "ON s.screening_id = json_extract(j.value, '$.screening_id'))",
                 [ts(before)],
             )
             async with db.execute(

@@ -51,18 +51,18 @@ def alert_view(
     mentions: tuple[Mention, ...] = (),
 ) -> AlertView:
     """The view of a `screenings` row (as stored, or as `screening_row` converted it)."""
-    play_de = row["play_de"]
+    play_date = row["play_date"]
     return AlertView(
-        play_schdl_no=row["play_schdl_no"],
-        movie_nm=row["movie_nm"],
-        brch_no=row["brch_no"],
-        brch_nm=row["brch_nm"],
-        theab_nm=row["theab_nm"],
+        screening_id=row["screening_id"],
+        movie_name=row["movie_name"],
+        branch_id=row["branch_id"],
+        branch_name=row["branch_name"],
+        hall_name=row["hall_name"],
         format=row["format"],
-        play_de=play_de if isinstance(play_de, date) else date.fromisoformat(play_de),
+        play_date=play_date if isinstance(play_date, date) else date.fromisoformat(play_date),
         start_clock=row["start_clock"],
         end_clock=row["end_clock"],
-        rest_seat_cnt=row["rest_seat_cnt"],
+        free_seats=row["free_seats"],
         usable=row["usable"],
         total=row["total"],
         best_block=row["best_block"],
@@ -96,10 +96,10 @@ class OutboxQueries(Connection):
             "w.seat_rows AS w_rows, w.centre AS w_centre, w.min_seats AS w_min_seats, "
             "w.together AS w_together, w.remind_minutes AS w_remind, "
             "(SELECT group_concat(u.user_id) FROM silenced u "
-            " WHERE u.play_schdl_no = o.play_schdl_no) AS silenced_users, s.* "
+            " WHERE u.screening_id = o.screening_id) AS silenced_users, s.* "
             "FROM alerts a JOIN openings o ON a.opening_id = o.id "
             "JOIN watches w ON w.id = o.watch_id "
-            "JOIN screenings s ON s.play_schdl_no = o.play_schdl_no "
+            "JOIN screenings s ON s.screening_id = o.screening_id "
             "WHERE a.status = 'pending' "
             "OR (a.status = 'sent' AND a.shown_open IS NOT (o.closed_at IS NULL)) "
             # A reminder may be due (bot/delivery/outbox.py decides when); a paused watch is not
@@ -157,22 +157,22 @@ class OutboxQueries(Connection):
             [alert_id],
         )
 
-    async def silence(self, user_id: int, play_schdl_no: str, *, now: datetime) -> bool:
+    async def silence(self, user_id: int, screening_id: str, *, now: datetime) -> bool:
         """ "Booked / not for me": no more DMs or mentions about this screening for this
         user. False if it was silenced already."""
         return bool(
             await self._write(
-                "INSERT OR IGNORE INTO silenced (user_id, play_schdl_no, created_at) "
+                "INSERT OR IGNORE INTO silenced (user_id, screening_id, created_at) "
                 "VALUES (?, ?, ?)",
-                [user_id, play_schdl_no, ts(now)],
+                [user_id, screening_id, ts(now)],
             )
         )
 
-    async def screening_title(self, play_schdl_no: str) -> tuple[str, date, str] | None:
+    async def screening_title(self, screening_id: str) -> tuple[str, date, str] | None:
         """(movie, date, start) of a screening, for the answer to the button."""
         row = await self._one(
-            "SELECT movie_nm, play_de, start_clock FROM screenings WHERE play_schdl_no = ?",
-            [play_schdl_no],
+            "SELECT movie_name, play_date, start_clock FROM screenings WHERE screening_id = ?",
+            [screening_id],
         )
         return (row[0], date.fromisoformat(row[1]), row[2]) if row else None
 

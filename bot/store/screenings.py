@@ -9,7 +9,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.chains.megabox.models import Screening
+from bot.chains.base import Screening
 from bot.delivery import recipients
 from bot.delivery.recipients import PendingAlert
 from bot.seats.count import SeatCount
@@ -35,12 +35,12 @@ class ScreeningQueries(Connection):
     async def hidden_seats(self) -> dict[tuple[str, str], int]:
         """Hidden seats per hall, where a map was read since they are stored (seat_rule)."""
         rows = await self._all(
-            "SELECT brch_no, theab_no, hidden_seats FROM halls WHERE hidden_seats IS NOT NULL"
+            "SELECT branch_id, hall_id, hidden_seats FROM halls WHERE hidden_seats IS NOT NULL"
         )
-        return {(r["brch_no"], r["theab_no"]): r["hidden_seats"] for r in rows}
+        return {(r["branch_id"], r["hall_id"]): r["hidden_seats"] for r in rows}
 
     async def wheelchair_seats(self) -> dict[tuple[str, str], int]:
-        rows = await self._all("SELECT brch_no, theab_no, wheelchair_seats FROM halls")
+        rows = await self._all("SELECT branch_id, hall_id, wheelchair_seats FROM halls")
         return {(r[0], r[1]): r[2] for r in rows}
 
     async def rest_counts(self, keys: Iterable[str]) -> dict[str, int]:
@@ -48,8 +48,8 @@ class ScreeningQueries(Connection):
         found: dict[str, int] = {}
         for part in chunks(sorted(set(keys))):
             rows = await self._all(
-                "SELECT play_schdl_no, rest_seat_cnt FROM screenings "
-                f"WHERE play_schdl_no IN ({marks(len(part))})",
+                "SELECT screening_id, free_seats FROM screenings "
+                f"WHERE screening_id IN ({marks(len(part))})",
                 part,
             )
             found.update({r[0]: r[1] for r in rows})
@@ -61,8 +61,8 @@ class ScreeningQueries(Connection):
         found: dict[str, Place] = {}
         for part in chunks(sorted(set(keys))):
             rows = await self._all(
-                "SELECT play_schdl_no, brch_no, play_de, movie_no, rpst_movie_no, format, "
-                f"starts_at FROM screenings WHERE play_schdl_no IN ({marks(len(part))})",
+                "SELECT screening_id, branch_id, play_date, movie_id, movie_group, format, "
+                f"starts_at FROM screenings WHERE screening_id IN ({marks(len(part))})",
                 part,
             )
             found.update(
@@ -77,17 +77,17 @@ class ScreeningQueries(Connection):
 
     async def holidays(self) -> dict[date, bool]:
         """MEGABOX's holiday flag per date, as the calendars read so far gave it."""
-        rows = await self._all("SELECT play_de, holiday FROM calendar_days")
+        rows = await self._all("SELECT play_date, holiday FROM calendar_days")
         return {date.fromisoformat(r[0]): bool(r[1]) for r in rows}
 
     async def sample_screening(
-        self, movie_no: str, branches: Sequence[str]
+        self, movie_id: str, branches: Sequence[str]
     ) -> dict[str, Any] | None:
         """The latest seen screening of this movie at these branches (for a test alert)."""
         row = await self._one(
-            "SELECT * FROM screenings WHERE (movie_no = ? OR rpst_movie_no = ?) "
-            f"AND brch_no IN ({marks(len(branches))}) ORDER BY seen_at DESC, starts_at LIMIT 1",
-            [movie_no, movie_no, *branches],
+            "SELECT * FROM screenings WHERE (movie_id = ? OR movie_group = ?) "
+            f"AND branch_id IN ({marks(len(branches))}) ORDER BY seen_at DESC, starts_at LIMIT 1",
+            [movie_id, movie_id, *branches],
         )
         return screening_row(row) if row else None
 
@@ -95,9 +95,9 @@ class ScreeningQueries(Connection):
         """The latest opening per (watch, screening) that is open or closed after
         `closed_since`; an older closed one behaves as if there were none (no damping)."""
         rows = await self._all(
-            "SELECT o.watch_id, o.play_schdl_no, o.closed_at, o.starts_at, o.matched_count, "
+            "SELECT o.watch_id, o.screening_id, o.closed_at, o.starts_at, o.matched_count, "
             "o.matched_layout FROM openings o "
-            "JOIN (SELECT max(id) AS id FROM openings GROUP BY watch_id, play_schdl_no) latest "
+            "JOIN (SELECT max(id) AS id FROM openings GROUP BY watch_id, screening_id) latest "
             "ON o.id = latest.id WHERE o.closed_at IS NULL OR o.closed_at > ?",
             [ts(closed_since)],
         )
@@ -137,21 +137,21 @@ class ScreeningQueries(Connection):
         opening in `folded` is told by its watch's new-screenings message: it opens, alerted,
         without an alert of its own.
         """
-        starts = {s.play_schdl_no: s.start for s in screenings}
+        starts = {s.screening_id: s.start for s in screenings}
         applied: list[Transition] = []
         async with self.transaction() as db:
             await _upsert_screenings(db, screenings, counts, now)
-            await record_history(db, [s.play_schdl_no for s in screenings], now, source)
+            await record_history(db, [s.screening_id for s in screenings], now, source)
             for (brch, theab), (wheelchair, total) in halls.items():
                 await db.execute(
-                    "INSERT OR REPLACE INTO halls (brch_no, theab_no, wheelchair_seats, "
+                    "INSERT OR REPLACE INTO halls (branch_id, hall_id, wheelchair_seats, "
                     "total_seats, seen_at) VALUES (?, ?, ?, ?, ?)",
                     [brch, theab, wheelchair, total, ts(now)],
                 )
             await _learn_hidden_seats(db, screenings, counts)
             await db.executemany(
-                "INSERT INTO calendar_days (play_de, holiday, seen_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (play_de) DO UPDATE SET holiday = excluded.holiday, "
+                "INSERT INTO calendar_days (play_date, holiday, seen_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (play_date) DO UPDATE SET holiday = excluded.holiday, "
                 "seen_at = excluded.seen_at",
                 [(d.isoformat(), h, ts(now)) for d, h in (holidays or {}).items()],
             )
@@ -171,7 +171,7 @@ class ScreeningQueries(Connection):
                     applied.append(tr)
             await db.executemany(
                 "UPDATE openings SET matched_count = ?, matched_layout = ? WHERE closed_at IS NULL "
-                "AND watch_id = ? AND play_schdl_no = ?",
+                "AND watch_id = ? AND screening_id = ?",
                 [(*_encode_matched(c), *key) for key, c in matched.items() if still(key[0])],
             )
         return applied
@@ -183,8 +183,8 @@ class ScreeningQueries(Connection):
         async with self.transaction() as db:
             await db.execute("DELETE FROM openings WHERE starts_at < ?", [cutoff])
             await db.execute(
-                "DELETE FROM silenced WHERE play_schdl_no IN "
-                "(SELECT play_schdl_no FROM screenings WHERE starts_at < ?)",
+                "DELETE FROM silenced WHERE screening_id IN "
+                "(SELECT screening_id FROM screenings WHERE starts_at < ?)",
                 [cutoff],
             )
             async with db.execute("DELETE FROM screenings WHERE starts_at < ?", [cutoff]) as cur:
@@ -198,7 +198,7 @@ class ScreeningQueries(Connection):
             return {}
         rows = await self._all(
             "SELECT o.watch_id AS watch_id, s.* FROM openings o "
-            "JOIN screenings s ON s.play_schdl_no = o.play_schdl_no "
+            "JOIN screenings s ON s.screening_id = o.screening_id "
             f"WHERE o.closed_at IS NULL AND o.alerted = 1 AND o.watch_id IN ({marks(len(ids))}) "
             "ORDER BY s.starts_at",
             ids,
@@ -252,22 +252,22 @@ async def _upsert_screenings(
     """Insert or update the last seen counts; `changed_at` moves only when they moved."""
     stamp = ts(now)
     for s in screenings:
-        count = counts.get(s.play_schdl_no)
+        count = counts.get(s.screening_id)
         values: dict[str, Any] = {
-            "play_schdl_no": s.play_schdl_no,
-            "brch_no": s.brch_no,
-            "brch_nm": s.brch_nm,
-            "theab_no": s.theab_no,
-            "theab_nm": s.theab_nm,
+            "screening_id": s.screening_id,
+            "branch_id": s.branch_id,
+            "branch_name": s.branch_name,
+            "hall_id": s.hall_id,
+            "hall_name": s.hall_name,
             "format": s.format_code,
-            "movie_no": s.movie_no,
-            "rpst_movie_no": s.rpst_movie_no,
-            "movie_nm": s.movie_nm,
-            "play_de": s.play_de.isoformat(),
+            "movie_id": s.movie_id,
+            "movie_group": s.movie_group,
+            "movie_name": s.movie_name,
+            "play_date": s.play_date.isoformat(),
             "start_clock": s.start_clock,
             "end_clock": s.end_clock,
             "starts_at": ts(s.start),
-            "rest_seat_cnt": s.rest_seat_cnt,
+            "free_seats": s.free_seats,
             "total": s.total_seats,
             "usable": count.usable if count else None,
             "best_block": count.best_block if count else None,
@@ -287,8 +287,8 @@ async def _upsert_screenings(
         updates = ", ".join(f"{k} = excluded.{k}" for k in values if k != "changed_at")
         await db.execute(
             f"INSERT INTO screenings ({columns}) VALUES ({marks(len(values))}) "
-            f"ON CONFLICT (play_schdl_no) DO UPDATE SET {updates}, changed_at = CASE "
-            "WHEN screenings.rest_seat_cnt IS excluded.rest_seat_cnt "
+            f"ON CONFLICT (screening_id) DO UPDATE SET {updates}, changed_at = CASE "
+            "WHEN screenings.free_seats IS excluded.free_seats "
             "AND screenings.usable IS excluded.usable "
             "THEN screenings.changed_at ELSE excluded.changed_at END",
             list(values.values()),
@@ -298,13 +298,13 @@ async def _upsert_screenings(
 async def insert_alerts(
     db: aiosqlite.Connection,
     opening_id: int | None,
-    play_schdl_no: str,
+    screening_id: str,
     targets: Sequence[PendingAlert],
     now: datetime,
 ) -> None:
     """The pending alerts of one opening, one per target (none to who silenced it)."""
     async with db.execute(
-        "SELECT user_id FROM silenced WHERE play_schdl_no = ?", [play_schdl_no]
+        "SELECT user_id FROM silenced WHERE screening_id = ?", [screening_id]
     ) as cursor:
         silenced = {r[0] for r in await cursor.fetchall()}
     await db.executemany(
@@ -325,36 +325,36 @@ async def _apply_transition(
     now: datetime,
 ) -> bool:
     """Apply one transition; False if it no longer applies (the key is already open)."""
-    watch_id, play_schdl_no = tr.key
+    watch_id, screening_id = tr.key
     if tr.change in (Change.OPENED, Change.BASELINE):
         alerted = tr.change is Change.OPENED
         async with db.execute(
-            "INSERT OR IGNORE INTO openings (watch_id, play_schdl_no, starts_at, opened_at, "
+            "INSERT OR IGNORE INTO openings (watch_id, screening_id, starts_at, opened_at, "
             "alerted) VALUES (?, ?, ?, ?, ?)",
-            [watch_id, play_schdl_no, ts(starts[play_schdl_no]), ts(now), alerted],
+            [watch_id, screening_id, ts(starts[screening_id]), ts(now), alerted],
         ) as cursor:
             if not cursor.rowcount:
                 return False  # open already: someone else recorded this opening
             opening_id = cursor.lastrowid
         if alerted:
-            await insert_alerts(db, opening_id, play_schdl_no, targets.get(watch_id, ()), now)
+            await insert_alerts(db, opening_id, screening_id, targets.get(watch_id, ()), now)
         return True
-    latest = "(SELECT max(id) FROM openings WHERE watch_id = ? AND play_schdl_no = ?)"
+    latest = "(SELECT max(id) FROM openings WHERE watch_id = ? AND screening_id = ?)"
     if tr.change is Change.REVIVED:
         await db.execute(
             f"UPDATE openings SET closed_at = NULL, close_reason = NULL WHERE id = {latest}",
-            [watch_id, play_schdl_no],
+            [watch_id, screening_id],
         )
         # An alert that expired undelivered (held in quiet hours, Discord down) is due again.
         await db.execute(
             f"UPDATE alerts SET status = 'pending', last_error = NULL WHERE status = 'expired' "
             f"AND opening_id = {latest}",
-            [watch_id, play_schdl_no],
+            [watch_id, screening_id],
         )
     else:  # CLOSED, UNWATCHED or STARTED
         await db.execute(
             f"UPDATE openings SET closed_at = ?, close_reason = ? WHERE id = {latest}",
-            [ts(now), tr.change.value, watch_id, play_schdl_no],
+            [ts(now), tr.change.value, watch_id, screening_id],
         )
     return True
 
@@ -364,9 +364,9 @@ async def _learn_hidden_seats(
 ) -> None:
     """Each hall's hidden seats from the maps read (the count rule, bot/checking/seat_rule.py)."""
     for s in screenings:
-        count = counts.get(s.play_schdl_no)
+        count = counts.get(s.screening_id)
         if count is not None and count.hidden_seats is not None:
             await db.execute(
-                "UPDATE halls SET hidden_seats = ? WHERE brch_no = ? AND theab_no = ?",
-                [count.hidden_seats, s.brch_no, s.theab_no],
+                "UPDATE halls SET hidden_seats = ? WHERE branch_id = ? AND hall_id = ?",
+                [count.hidden_seats, s.branch_id, s.hall_id],
             )

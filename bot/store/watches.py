@@ -111,7 +111,7 @@ def _watch_values(watch: Watch) -> dict[str, Any]:
         "owner_id": watch.owner_id,
         "scope": watch.scope,
         "name": watch.name,
-        "movie_no": watch.movie_no,
+        "movie_id": watch.movie_id,
         "branches": ",".join(watch.branches),
         "formats": ",".join(sorted(watch.formats)),
         "days": watch.days.to_text(),
@@ -138,7 +138,7 @@ def _watch(row: aiosqlite.Row) -> Watch:
     return Watch(
         id=row["id"],
         name=row["name"],
-        movie_no=row["movie_no"],
+        movie_id=row["movie_id"],
         branches=tuple(b for b in row["branches"].split(",") if b),
         formats=frozenset(f for f in row["formats"].split(",") if f),
         days=Days.parse(row["days"]),

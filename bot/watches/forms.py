@@ -1,4 +1,4 @@
-"""Slash-command options → a validated `Watch`, checked against MEGABOX's own data.
+"""Slash-command options → a validated `Watch`, checked against its chain's own data.
 
 Every problem becomes one `FormError` sentence that says what to do; nothing is stored
 until the whole form is valid.
@@ -13,12 +13,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime, time
 from typing import TypeVar
 
-from bot.chains.megabox.catalogue import Catalogue
-from bot.chains.megabox.models import KST, Branch, Movie
-from bot.i18n import _
+from bot.chains import registry
+from bot.chains.base import KST, Branch, Film, chain_of
+from bot.chains.catalogue import Catalogue
+from bot.i18n import _, chain_name
 from bot.seats.prefs import ROW_EXAMPLES, RowRule, SeatPrefs, parse_centre, parse_remind
 from bot.watches.titles import MAX_TITLE, Awaited, norm_title, on_sale
-from bot.watches.watch import FORMATS, Days, Mention, TimeWindow, Watch, parse_format, parse_notify
+from bot.watches.watch import Days, Mention, TimeWindow, Watch, parse_format, parse_notify
 
 T = TypeVar("T")
 
@@ -74,25 +75,36 @@ def build_watch(
         reason = catalogue.last_error.describe() if catalogue.last_error else _("not loaded yet")
         raise FormError(
             _(
-                "I couldn't load MEGABOX's movie and branch lists ({reason}). Try again in a "
-                "minute."
+                "I couldn't load the cinemas' movie and branch lists ({reason}). Try again in "
+                "a minute."
             ).format(reason=reason)
         )
-    found = _movie(form.movie, catalogue) if form.movie is not None else None
-    movie = found if isinstance(found, Movie) else None
+    # A watch belongs to one chain: its branches say which, and its film is that chain's.
     branches = _branches(form.branches, catalogue) if form.branches is not None else None
+    chain = branches[0].chain if branches else base.chain if base is not None else None
+    if base is not None and branches and chain != base.chain and form.movie is None:
+        raise FormError(
+            _("These branches are {chain}'s: give the movie again, as {chain} lists it.").format(
+                chain=chain_name(chain or "")
+            )
+        )
+    found = _movie(form.movie, catalogue, chain) if form.movie is not None else None
+    movie = found if isinstance(found, Film) else None
     changes: dict[str, object] = {}
     if movie is not None:
-        changes["movie_no"] = movie.movie_no
+        changes["movie_id"] = movie.movie_id
         changes["awaiting"] = None
     elif isinstance(found, Awaited):
         # Not on sale yet: the watch waits for the film (bot/watches/titles.py), then binds.
-        changes["movie_no"] = ""
+        changes["movie_id"] = ""
         changes["awaiting"] = found
     if branches is not None:
-        changes["branches"] = tuple(b.brch_no for b in branches)
+        changes["branches"] = tuple(b.branch_id for b in branches)
     if form.format is not None:
-        changes["formats"] = _formats(form.format)
+        changes["formats"] = _formats(form.format, chain)
+    elif base is not None and chain is not None and chain != base.chain and base.formats:
+        # The formats are the old chain's: say so rather than keep names that mean nothing.
+        changes["formats"] = _formats(",".join(sorted(base.formats)), chain)
     if form.days is not None:
         changes["days"] = _parsed("days", Days.parse, form.days)
     if form.times is not None:
@@ -133,8 +145,8 @@ def build_watch(
     if base is None:
         assert found is not None and branches is not None
         watch = Watch(
-            movie_no=movie.movie_no if movie else "",
-            branches=tuple(b.brch_no for b in branches),
+            movie_id=movie.movie_id if movie else "",
+            branches=tuple(b.branch_id for b in branches),
             days=Days.parse("weekend"),
             guild_id=guild_id,
             owner_id=owner_id,
@@ -143,7 +155,7 @@ def build_watch(
         )
         watch = replace(watch, **changes)  # type: ignore[arg-type]
         if "name" not in changes:
-            title = movie.movie_nm if movie else ""
+            title = movie.movie_name if movie else ""
             if isinstance(found, Awaited):
                 title = found.title or found.describe()
             watch = replace(watch, name=default_name(watch, title, branches))
@@ -164,7 +176,7 @@ def needs_baseline(old: Watch, new: Watch) -> bool:
     never loses an alert that is already open (the checker keeps open openings open).
     """
     return (
-        old.movie_no != new.movie_no
+        old.movie_id != new.movie_id
         or set(old.branches) != set(new.branches)
         or old.formats != new.formats
         or old.days != new.days
@@ -188,7 +200,7 @@ def _rows(text: str) -> RowRule | None:
 
 def default_name(watch: Watch, title: str, branches: list[Branch]) -> str:
     formats = "/".join(sorted(watch.formats))
-    where = branches[0].brch_nm + (f"+{len(branches) - 1}" if len(branches) > 1 else "")
+    where = branches[0].branch_name + (f"+{len(branches) - 1}" if len(branches) > 1 else "")
     return _name(f"{title[:30]} {where} {formats}".strip())
 
 
@@ -199,27 +211,40 @@ def _name(text: str) -> str:
     return name
 
 
-def _movie(text: str, catalogue: Catalogue) -> Movie | Awaited:
-    """A film on sale; or one not on sale yet (picked from the upcoming list, or a title no
-    film in the catalogue has yet), which the watch waits for."""
-    found = catalogue.resolve_movie(text)
-    if isinstance(found, Movie):
+def _movie(text: str, catalogue: Catalogue, chain: str | None) -> Film | Awaited:
+    """A film on sale at the watch's chain; or one not on sale yet (picked from the upcoming
+    list, or a title no film in the catalogue has yet), which the watch waits for."""
+    if (
+        chain is not None
+        and ":" in text
+        and chain_of(text) != chain
+        and text.strip() in (catalogue.movies)
+    ):
+        raise FormError(
+            _("That film is {other}'s, and the branches are {chain}'s: a watch is of one chain.")
+            .format(other=chain_name(text), chain=chain_name(chain))
+        )  # fmt: skip
+    found = catalogue.resolve_movie(text, chain=chain)
+    if isinstance(found, Film):
         if not on_sale(found):
-            return Awaited(title=found.movie_nm, movie_no=found.movie_no)
+            return Awaited(title=found.movie_name, movie_id=found.movie_id)
         return found
     title = re.sub(r"\s+", " ", text).strip()
     near = [
         m
         for m in catalogue.movies.values()
-        if difflib.SequenceMatcher(None, norm_title(m.movie_nm), norm_title(title)).ratio() >= 0.9
+        if (chain is None or m.chain == chain)
+        and difflib.SequenceMatcher(None, norm_title(m.movie_name), norm_title(title)).ratio()
+        >= 0.9
     ]
-    if catalogue.search_movies(title, limit=2) or near or re.fullmatch(r"\d+", title):
+    searched = catalogue.search_movies(title, limit=2, chain=chain)
+    if searched or near or re.fullmatch(r"\d+|[a-z]+:\d+", title):
         # Several films contain this text, it is all but a film's title (a typo, not a film
-        # to wait for), or it is a number MEGABOX does not know.
+        # to wait for), or it is a number the chain does not know.
         hint = " " + _("Did you mean: {names}?").format(names="; ".join(found)) if found else ""
         raise FormError(
-            _("MEGABOX has no movie matching {title}.{hint} Pick one from the list.").format(
-                title=repr(title), hint=hint
+            _("{chain} has no movie matching {title}.{hint} Pick one from the list.").format(
+                chain=chain_name(chain or ""), title=repr(title), hint=hint
             )
         )
     if len(norm_title(title)) < 2 or len(title) > MAX_TITLE:
@@ -243,21 +268,30 @@ def _branches(text: str, catalogue: Catalogue) -> list[Branch]:
                 " " + _("Did you mean: {names}?").format(names="; ".join(branch)) if branch else ""
             )
             raise FormError(
-                _("MEGABOX has no branch matching {branch}.{hint}").format(
+                _("No cinema has a branch matching {branch}.{hint}").format(
                     branch=repr(part), hint=hint
                 )
             )
-        found[branch.brch_no] = branch
+        found[branch.branch_id] = branch
     if len(found) > MAX_BRANCHES:
         raise FormError(_("At most {n} branches per watch.").format(n=MAX_BRANCHES))
+    chains = sorted({b.chain for b in found.values()})
+    if len(chains) > 1:
+        raise FormError(
+            _("A watch is of one chain: give branches of {one} or of {other}, not both.").format(
+                one=chain_name(chains[0]), other=chain_name(chains[1])
+            )
+        )
     return list(found.values())
 
 
-def _formats(text: str) -> frozenset[str]:
+def _formats(text: str, chain: str | None) -> frozenset[str]:
     if text.strip().lower() in ("", "any", "all"):
         return frozenset()
     try:
-        return frozenset(parse_format(p) for p in text.split(",") if p.strip())
+        return frozenset(
+            parse_format(p, chain or registry.MEGABOX) for p in text.split(",") if p.strip()
+        )
     except ValueError as exc:
         raise FormError(f"{exc}.") from None
 
@@ -269,12 +303,17 @@ def _parsed(option: str, parse: Callable[[str], T], text: str) -> T:
         raise FormError(f"{option}: {exc}.") from None
 
 
-def format_choices() -> list[tuple[str, str]]:
-    """(label, code) pairs for the format option; "4DX" is in MX4D's label so it is found."""
-    labels = {"MX4D": _("MX4D — motion seats (4DX)")}
-    return [(_("Any format"), "any")] + [
-        (labels.get(c, f"{c} — {n}"), c) for c, n in FORMATS.items()
-    ]
+def format_choices(chain: str | None = None) -> list[tuple[str, str]]:
+    """(label, code) pairs for the format option, of one chain or (None) of every chain;
+    "4DX" is in each motion-seat format's label so typing it finds them."""
+    out = [(_("Any format"), "any")]
+    for name in [chain] if chain else registry.known():
+        entry = registry.info(name)
+        prefix = "" if chain else f"{chain_name(name)} · "
+        for code, readable in entry.formats.items():
+            label = _("{code} — motion seats (4DX)") if code == entry.motion else "{code} — {name}"
+            out.append((prefix + label.format(code=code, name=readable), code))
+    return out
 
 
 @dataclass(frozen=True, slots=True)

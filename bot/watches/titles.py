@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.chains.megabox.models import Movie
+from bot.chains.base import Film
 from bot.i18n import _
 
 #: An event version's title prefix, e.g. "[무대인사] " (README §4.3 movieNm).
@@ -36,55 +36,55 @@ class Awaited:
     """What a waiting watch matches: a title, a movie number, or both (an upcoming film)."""
 
     title: str | None = None
-    movie_no: str | None = None
+    movie_id: str | None = None
 
     def __post_init__(self) -> None:
-        if not (self.title and norm_title(self.title)) and not self.movie_no:
+        if not (self.title and norm_title(self.title)) and not self.movie_id:
             raise ValueError("a waiting watch needs a title or a movie number")
 
     @classmethod
     def parse(cls, text: str) -> Awaited:
         """The inverse of `to_text`: "movie:26120100;title:Some film"."""
         parts = dict(p.split(":", 1) for p in text.split(";") if ":" in p)
-        return cls(title=parts.get("title") or None, movie_no=parts.get("movie") or None)
+        return cls(title=parts.get("title") or None, movie_id=parts.get("movie") or None)
 
     def to_text(self) -> str:
-        parts = [f"movie:{self.movie_no}"] if self.movie_no else []
+        parts = [f"movie:{self.movie_id}"] if self.movie_id else []
         if self.title:
             parts.append(f"title:{self.title.replace(';', ' ')}")
         return ";".join(parts)
 
     def describe(self) -> str:
-        if self.title and self.movie_no:
-            return _("“{title}” (upcoming, {no})").format(title=self.title, no=self.movie_no)
-        return f"“{self.title}”" if self.title else _("movie {no}").format(no=self.movie_no)
+        if self.title and self.movie_id:
+            return _("“{title}” (upcoming, {no})").format(title=self.title, no=self.movie_id)
+        return f"“{self.title}”" if self.title else _("movie {no}").format(no=self.movie_id)
 
-    def matches(self, movie: Movie) -> bool:
+    def matches(self, movie: Film) -> bool:
         """A film picked by number is that number only (or an event version of it: its
         representative number), never another film with a like title; a typed title is
         the whole title, normalised, never a part of one ("Up" is not "Superman")."""
-        if self.movie_no:
-            return self.movie_no in (movie.movie_no, movie.rpst_movie_no)
+        if self.movie_id:
+            return self.movie_id in (movie.movie_id, movie.movie_group)
         wanted = norm_title(self.title or "")
         return bool(wanted) and any(
             wanted == norm_title(_PREFIX.sub("", n))
-            for n in (movie.movie_nm, movie.movie_eng_nm or "")
+            for n in (movie.movie_name, movie.movie_name_en or "")
             if n
         )
 
 
-def on_sale(movie: Movie) -> bool:
-    """Bookable online now (`bokdAbleAt`, README §7); a list without the flag counts as on
-    sale: the booking list holds films one can book."""
-    return (movie.bokd_able_at or "Y") == "Y"
+def on_sale(movie: Film) -> bool:
+    """Bookable online now; a list without the flag counts as on sale: the booking list
+    holds films one can book."""
+    return movie.on_sale is not False
 
 
-def find_film(awaited: Awaited, movies: Iterable[Movie]) -> Movie | None:
+def find_film(awaited: Awaited, movies: Iterable[Film]) -> Film | None:
     """The film on sale this watch waits for, the first in MEGABOX's order (by booking
     share); None while there is none."""
     return next((m for m in movies if on_sale(m) and awaited.matches(m)), None)
 
 
-def bound_movie_no(movie: Movie) -> str:
+def bound_movie_id(movie: Film) -> str:
     """What the watch binds to: the representative number covers every version."""
-    return movie.rpst_movie_no or movie.movie_no
+    return movie.movie_group or movie.movie_id

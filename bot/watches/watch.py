@@ -6,70 +6,32 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
-from bot.chains.megabox.models import MX4D, Screening
-from bot.i18n import N_, _, ngettext
+from bot.chains import registry
+from bot.chains.base import LOTTE, MEGABOX, Screening, chain_of, native, qualified, qualify
+from bot.i18n import N_, _, chain_name, ngettext
 from bot.seats.prefs import SeatPrefs, remind_text
 from bot.watches.titles import Awaited
-
-#: MEGABOX hall types (README §9) with readable names; users type any alias on the right.
-FORMATS: dict[str, str] = {
-    "MX4D": "MEGA | MX4D (motion seats)",
-    "DBC": "DOLBY CINEMA",
-    "DVA": "DOLBY VISION + ATMOS",
-    "MX": "MEGA | MX (Dolby Atmos)",
-    "LUMINEON": "MEGA | LED",
-    "CFT": "COMFORT",
-    "RCL": "Recliner",
-    "TBQ": "THE BOUTIQUE",
-    "TBS": "BOUTIQUE SUITE",
-    "TBP": "BOUTIQUE PRIVATE",
-    "MKB": "만경관",
-    "NOR": "Normal hall",
-}
-_ALIASES: dict[str, str] = {
-    # MEGABOX has no 4DX; people say it for MX4D (README §1).
-    "4DX": MX4D,
-    "4D": MX4D,
-    "모션": MX4D,
-    "DOLBY": "DBC",
-    "DOLBYCINEMA": "DBC",
-    "돌비시네마": "DBC",
-    "돌비비전": "DVA",
-    "DOLBYVISION": "DVA",
-    "ATMOS": "MX",
-    "돌비애트모스": "MX",
-    "LED": "LUMINEON",
-    "컴포트": "CFT",
-    "COMFORT": "CFT",
-    "리클라이너": "RCL",
-    "RECLINER": "RCL",
-    "BOUTIQUE": "TBQ",
-    "부티크": "TBQ",
-    "일반": "NOR",
-    "2D": "NOR",
-    "NORMAL": "NOR",
-}
 
 _WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WEEKDAY_KO = ("월", "화", "수", "목", "금", "토", "일")
 
 
-def parse_format(text: str) -> str:
-    """ "4dx" → "MX4D"; raises ValueError naming the formats we know."""
-    key = re.sub(r"[\s|_-]+", "", text).upper()
-    code = _ALIASES.get(key, key)
-    if code not in FORMATS:
-        known = ", ".join(FORMATS)
+def parse_format(text: str, chain: str = MEGABOX) -> str:
+    """ "4dx" → "MX4D" at MEGABOX, "SUPER4D" at Lotte; raises ValueError naming the formats
+    the chain has."""
+    entry = registry.info(chain)
+    code = entry.parse_format(text)
+    if code is None:
         raise ValueError(
-            _("unknown format {value} (known: {known}; 4DX means MX4D)").format(
-                value=repr(text.strip()), known=known
+            _("unknown format {value} (known: {known}; 4DX means {motion})").format(
+                value=repr(text.strip()), known=", ".join(entry.formats), motion=entry.motion
             )
         )
     return code
 
 
-def parse_formats(text: str) -> frozenset[str]:
-    return frozenset(parse_format(part) for part in text.split(",") if part.strip())
+def parse_formats(text: str, chain: str = MEGABOX) -> frozenset[str]:
+    return frozenset(parse_format(part, chain) for part in text.split(",") if part.strip())
 
 
 #: What a watch is told about (product.md "new screening" versus "opening").
@@ -90,22 +52,35 @@ def parse_notify(text: str) -> str:
     return key
 
 
-def parse_branch(text: str) -> str:
+#: How each chain writes its branch codes and film numbers (the `.env` watch names them).
+_BRANCH_CODES = {MEGABOX: r"\d{4}", LOTTE: r"\d{3,5}"}
+_MOVIE_CODES = {MEGABOX: r"\d{8}", LOTTE: r"\d{4,8}"}
+
+
+def parse_branch(text: str, chain: str = MEGABOX) -> str:
+    """A chain's branch code as typed → its qualified identity ("megabox:1372")."""
     code = text.strip()
-    if not re.fullmatch(r"\d{4}", code):
+    if not re.fullmatch(_BRANCH_CODES[chain], code):
+        example = "1372" if chain == MEGABOX else "1016"
         raise ValueError(
-            _("branch codes have 4 digits (keep leading zeros), got {value}").format(
-                value=repr(code)
+            _("{value} is not a branch code of {chain} (digits only, e.g. {example})").format(
+                value=repr(code), chain=registry.info(chain).display("en"), example=example
             )
         )
-    return code
+    return qualify(chain, code)
 
 
-def parse_movie_no(text: str) -> str:
+def parse_movie_no(text: str, chain: str = MEGABOX) -> str:
+    """A chain's film number as typed → its qualified identity ("lotte:24128")."""
     code = text.strip()
-    if not re.fullmatch(r"\d{8}", code):
-        raise ValueError(_("movie numbers have 8 digits, got {value}").format(value=repr(code)))
-    return code
+    if not re.fullmatch(_MOVIE_CODES[chain], code):
+        example = "25012300" if chain == MEGABOX else "24128"
+        raise ValueError(
+            _("{value} is not a film number of {chain} (digits only, e.g. {example})").format(
+                value=repr(code), chain=registry.info(chain).display("en"), example=example
+            )
+        )
+    return qualify(chain, code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +88,8 @@ class Place:
     """What a screening is and where and when: facts that never change for one screening,
     so any path may judge a watch's wanting from them as stored."""
 
-    brch_no: str
-    play_de: date
+    branch_id: str
+    play_date: date
     movies: tuple[str, str]  # its number and the representative one
     format: str | None  # None: unknown (no hall fields in its row)
     start: datetime
@@ -122,16 +97,16 @@ class Place:
     @classmethod
     def of(cls, screening: Screening) -> Place:
         return cls(
-            screening.brch_no,
-            screening.play_de,
-            (screening.movie_no, screening.rpst_movie_no or screening.movie_no),
+            screening.branch_id,
+            screening.play_date,
+            (screening.movie_id, screening.movie_group or screening.movie_id),
             screening.format_code,
             screening.start,
         )
 
     @property
     def listing(self) -> tuple[str, date]:
-        return (self.brch_no, self.play_de)
+        return (self.branch_id, self.play_date)
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,8 +242,8 @@ class TimeWindow:
             )
         return cls(time(h1, m1), h2 * 60 + m2)
 
-    def contains(self, start: datetime, play_de: date) -> bool:
-        offset = (start.date() - play_de).days * 1440 + start.hour * 60 + start.minute
+    def contains(self, start: datetime, play_date: date) -> bool:
+        offset = (start.date() - play_date).days * 1440 + start.hour * 60 + start.minute
         return self.start.hour * 60 + self.start.minute <= offset <= self.end_minutes
 
     def to_text(self) -> str:
@@ -317,7 +292,7 @@ class Mention:
 class Watch:
     """One thing to watch for. `id` is the storage id (0 before it is stored)."""
 
-    movie_no: str
+    movie_id: str
     branches: tuple[str, ...]
     days: Days
     min_seats: int = 3
@@ -344,7 +319,7 @@ class Watch:
     news_mention: Mention | None = None
     #: Like `baseline_pending`, for new screenings: what exists now is not "new".
     news_baseline_pending: bool = True
-    #: A film not on sale yet: `movie_no` is "" until it appears (bot/watches/titles.py).
+    #: A film not on sale yet: `movie_id` is "" until it appears (bot/watches/titles.py).
     awaiting: Awaited | None = None
     #: Which seats count (rows, the middle of the hall): part of matching.
     prefs: SeatPrefs = field(default_factory=SeatPrefs)
@@ -353,9 +328,22 @@ class Watch:
     #: Re-polled between scheduled checks by the fast lane (bot/checking/fast_lane.py); opt-in.
     fast_lane: bool = False
 
+    def __post_init__(self) -> None:
+        # Identities carry their chain; a bare code (a watch stored or typed before there
+        # were two chains) is MEGABOX's.
+        if self.movie_id and ":" not in self.movie_id:
+            object.__setattr__(self, "movie_id", qualified(self.movie_id))
+        if any(":" not in b for b in self.branches):
+            object.__setattr__(self, "branches", tuple(qualified(b) for b in self.branches))
+
     @property
     def personal(self) -> bool:
         return self.scope == "user"
+
+    @property
+    def chain(self) -> str:
+        """A watch belongs to one chain: the one of its branches."""
+        return chain_of(self.branches[0] if self.branches else self.movie_id)
 
     @property
     def waiting(self) -> bool:
@@ -392,13 +380,13 @@ class Watch:
         """`wants` for a screening's place, with the holiday flag maybe unknown: None when
         only that flag could decide."""
         if not (
-            self.movie_no in place.movies
-            and place.brch_no in self.branches
+            self.movie_id in place.movies
+            and place.branch_id in self.branches
             and (not self.formats or place.format in self.formats)
-            and (self.window is None or self.window.contains(place.start, place.play_de))
+            and (self.window is None or self.window.contains(place.start, place.play_date))
         ):
             return False
-        return self.days.decides(place.play_de, holiday)
+        return self.days.decides(place.play_date, holiday)
 
     def describe(self) -> str:
         formats = "/".join(sorted(self.formats)) or _("any format")
@@ -411,7 +399,7 @@ class Watch:
         movie = (
             _("waiting for {title}").format(title=self.awaiting.describe())
             if self.awaiting
-            else self.movie_no
+            else native(self.movie_id)
         )
         notify = f" · {_(NOTIFY[self.notify])}" if self.notify != "both" else ""
         if self.prefs.active:
@@ -422,6 +410,7 @@ class Watch:
             else ""
         )
         return (
-            f"{movie} @ {','.join(self.branches)} · {formats} · {self.days.describe()}"
+            f"{chain_name(self.chain)} {movie} @ {','.join(native(b) for b in self.branches)}"
+            f" · {formats} · {self.days.describe()}"
             f"{window} · {seats}{notify}{remind}"
         )

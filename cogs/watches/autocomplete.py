@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 import discord
 from discord.app_commands import Choice
 
-from bot.chains.megabox.catalogue import describe_branch, describe_movie
-from bot.chains.megabox.models import Movie
+from bot.chains.base import Film
+from bot.chains.catalogue import describe_branch, describe_movie
 from bot.i18n import N_, _
 from bot.seats.prefs import parse_remind, remind_text
 from bot.watches.forms import format_choices
@@ -37,12 +37,12 @@ async def movie_autocomplete(interaction: Interaction, current: str) -> list[Cho
         return []
     # A film not on sale yet can be watched too: the watch waits for it (bot/watches/titles.py).
     return [
-        Choice(name=_movie_label(m)[:100], value=m.movie_no)
+        Choice(name=_movie_label(m)[:100], value=m.movie_id)
         for m in interaction.client.catalogue.search_movies(current)
     ]
 
 
-def _movie_label(movie: Movie) -> str:
+def _movie_label(movie: Film) -> str:
     label = describe_movie(movie)
     return label if on_sale(movie) else _("{movie} · upcoming").format(movie=label)
 
@@ -57,9 +57,9 @@ async def branches_autocomplete(interaction: Interaction, current: str) -> list[
     prefix = catalogue.branch_names(picked)
     choices = []
     for branch in catalogue.search_branches(last.strip()):
-        if branch.brch_no in picked:
+        if branch.branch_id in picked:
             continue
-        value = ",".join([*picked, branch.brch_no])
+        value = ",".join([*picked, branch.branch_id])
         name = f"{prefix} + {describe_branch(branch)}" if prefix else describe_branch(branch)
         choices.append(Choice(name=name[:100], value=value[:100]))
     return choices

@@ -458,22 +458,22 @@ class Watches(commands.Cog):
     async def _sample_view(self, watch: Watch) -> AlertView:
         """A real rendering: the latest screening seen for this watch, else a made-up one."""
         now = self.bot.checker.clock()
-        row = await self.bot.store.sample_screening(watch.movie_no, watch.branches)
+        row = await self.bot.store.sample_screening(watch.movie_id, watch.branches)
         if row is not None:
             return alert_view(row, opened_at=now, mentions=(watch.mention,))
-        play_de = now.date() + timedelta(days=(5 - now.weekday()) % 7 or 7)
-        movie = self.bot.catalogue.movies.get(watch.movie_no)
+        play_date = now.date() + timedelta(days=(5 - now.weekday()) % 7 or 7)
+        movie = self.bot.catalogue.movies.get(watch.movie_id)
         return AlertView(
-            play_schdl_no="0000000000000",
-            movie_nm=movie.movie_nm if movie else watch.movie_no,
-            brch_no=watch.branches[0],
-            brch_nm=self.bot.catalogue.branch_names(watch.branches[:1]),
-            theab_nm="—",
+            screening_id="0000000000000",
+            movie_name=movie.movie_name if movie else watch.movie_id,
+            branch_id=watch.branches[0],
+            branch_name=self.bot.catalogue.branch_names(watch.branches[:1]),
+            hall_name="—",
             format="/".join(sorted(watch.formats)) or "any",
-            play_de=play_de,
+            play_date=play_date,
             start_clock="19:40",
             end_clock="22:04",
-            rest_seat_cnt=watch.min_seats,
+            free_seats=watch.min_seats,
             usable=watch.min_seats,
             total=None,
             best_block=watch.min_seats,

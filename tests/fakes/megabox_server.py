@@ -134,18 +134,23 @@ def _minutes_to_hhmm(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def _dow(play_de: str) -> int:
+def _dow(play_date: str) -> int:
     """0 = Sunday ... 6 = Saturday."""
-    return (dt.date(int(play_de[:4]), int(play_de[4:6]), int(play_de[6:])).weekday() + 1) % 7
+    return (dt.date(int(play_date[:4]), int(play_date[4:6]), int(play_date[6:])).weekday() + 1) % 7
 
 
-def rewrite_id(play_schdl_no: str, play_de: str) -> str:
+def rewrite_id(screening_id: str, play_date: str) -> str:
     """Move a screening id to another date: YYMMDD prefix from playDe, rest kept."""
-    return play_de[2:8] + play_schdl_no[6:]
+    return play_date[2:8] + screening_id[6:]
 
 
 #: The Saturday that holds the fixture scenario's rows (its MEGABOX clock is Thu 12-03).
 FIXTURE_DAY = dt.date(2026, 12, 5)
+
+
+def _native(screening_id: str) -> str:
+    """The knobs take MEGABOX's own number or the bot's identity of it ("megabox:…")."""
+    return screening_id.removeprefix("megabox:")
 
 
 def days_to_week_of(today: dt.date) -> int:
@@ -157,13 +162,13 @@ def days_to_week_of(today: dt.date) -> int:
     return 7 * math.ceil(((today - FIXTURE_DAY).days + 1) / 7)
 
 
-def _shift_de(play_de: str, days: int) -> str:
-    day = dt.date(int(play_de[:4]), int(play_de[4:6]), int(play_de[6:])) + dt.timedelta(days)
+def _shift_de(play_date: str, days: int) -> str:
+    day = dt.date(int(play_date[:4]), int(play_date[4:6]), int(play_date[6:])) + dt.timedelta(days)
     return f"{day:%Y%m%d}"
 
 
-def _shift_id(play_schdl_no: str, days: int) -> str:
-    return rewrite_id(play_schdl_no, _shift_de("20" + play_schdl_no[:6], days))
+def _shift_id(screening_id: str, days: int) -> str:
+    return rewrite_id(screening_id, _shift_de("20" + screening_id[:6], days))
 
 
 class FakeMegabox(FakeServer[RecordedRequest]):
@@ -234,9 +239,10 @@ class FakeMegabox(FakeServer[RecordedRequest]):
         """The Saturday that holds the fixture rows (2026-12-05 unless moved)."""
         return FIXTURE_DAY + dt.timedelta(self.shifted_days)
 
-    def moved_id(self, play_schdl_no: str) -> str:
+    def moved_id(self, screening_id: str) -> str:
         """A fixture screening id (e.g. "2612051351045") as served after the move."""
-        return _shift_id(play_schdl_no, self.shifted_days)
+        screening_id = _native(screening_id)
+        return _shift_id(screening_id, self.shifted_days)
 
     def _shift(self, days: int) -> None:
         """Move calendar, rows (and ids), seat maps and MEGABOX's clock by `days`."""
@@ -248,27 +254,27 @@ class FakeMegabox(FakeServer[RecordedRequest]):
         rows, maps = list(self._rows.values()), self._seat_maps
         self._rows, self._days, self._seat_maps = {}, {}, {}
         for row in rows:
-            play_de = _shift_de(str(row["playDe"]), days)
-            no = rewrite_id(str(row["playSchdlNo"]), play_de)
-            self.add_screening({**row, "playDe": play_de, "playSchdlNo": no}, mark_open=False)
+            play_date = _shift_de(str(row["playDe"]), days)
+            no = rewrite_id(str(row["playSchdlNo"]), play_date)
+            self.add_screening({**row, "playDe": play_date, "playSchdlNo": no}, mark_open=False)
         self._seat_maps = {_shift_id(no, days): data for no, data in maps.items()}
         self._event_texts = {_shift_id(no, days): e for no, e in self._event_texts.items()}
 
     # ------------------------------------------------------------------ calendar
 
-    def open_date(self, play_de: str, *, holiday: bool | None = None) -> None:
-        self._calendar.add(play_de)
-        self._open.add(play_de)
+    def open_date(self, play_date: str, *, holiday: bool | None = None) -> None:
+        self._calendar.add(play_date)
+        self._open.add(play_date)
         if holiday is not None:
-            (self._holidays.add if holiday else self._holidays.discard)(play_de)
+            (self._holidays.add if holiday else self._holidays.discard)(play_date)
 
-    def close_date(self, play_de: str) -> None:
+    def close_date(self, play_date: str) -> None:
         """Rows stay stored but are no longer served; formAt becomes N."""
-        self._calendar.add(play_de)
-        self._open.discard(play_de)
+        self._calendar.add(play_date)
+        self._open.discard(play_date)
 
-    def is_open(self, play_de: str) -> bool:
-        return play_de in self._open
+    def is_open(self, play_date: str) -> bool:
+        return play_date in self._open
 
     @property
     def open_dates(self) -> list[str]:
@@ -276,34 +282,36 @@ class FakeMegabox(FakeServer[RecordedRequest]):
 
     # ------------------------------------------------------------------ screenings
 
-    def row(self, play_schdl_no: str) -> Row:
+    def row(self, screening_id: str) -> Row:
         """The live row dict (mutating it is raw: no seat-map consistency)."""
-        return self._rows[play_schdl_no]
+        screening_id = _native(screening_id)
+        return self._rows[screening_id]
 
-    def rows(self, play_de: str | None = None) -> list[Row]:
-        src = self._rows if play_de is None else self._days.get(play_de, {})
+    def rows(self, play_date: str | None = None) -> list[Row]:
+        src = self._rows if play_date is None else self._days.get(play_date, {})
         return list(src.values())
 
     def add_screening(self, row: Mapping[str, Any], *, mark_open: bool = True) -> str:
         """Store a copy of `row` (replacing one with the same playSchdlNo); returns its id."""
         new = copy.deepcopy(dict(row))
-        no, play_de = str(new["playSchdlNo"]), str(new["playDe"])
+        no, play_date = str(new["playSchdlNo"]), str(new["playDe"])
         if no in self._rows:
             self.remove_screening(no)
         self._rows[no] = new
-        self._days.setdefault(play_de, {})[no] = new
+        self._days.setdefault(play_date, {})[no] = new
         if mark_open:
-            self.open_date(play_de)
+            self.open_date(play_date)
         return no
 
-    def clone_screening(self, play_schdl_no: str, new_no: str | None = None, **fields: Any) -> str:
+    def clone_screening(self, screening_id: str, new_no: str | None = None, **fields: Any) -> str:
         """Copy a row with field overrides. A new playDe moves the id's YYMMDD prefix too."""
-        new = copy.deepcopy(self._rows[play_schdl_no])
+        screening_id = _native(screening_id)
+        new = copy.deepcopy(self._rows[screening_id])
         new.update(fields)
         if new_no is None:
-            new_no = rewrite_id(play_schdl_no, str(new["playDe"]))
+            new_no = rewrite_id(screening_id, str(new["playDe"]))
         new["playSchdlNo"] = new_no
-        if new_no == play_schdl_no:
+        if new_no == screening_id:
             raise ValueError("clone needs a new playSchdlNo (give new_no or another playDe)")
         return self.add_screening(new)
 
@@ -318,10 +326,11 @@ class FakeMegabox(FakeServer[RecordedRequest]):
         self.open_date(dst)
         return created
 
-    def remove_screening(self, play_schdl_no: str) -> None:
-        row = self._rows.pop(play_schdl_no)
-        self._days.get(str(row["playDe"]), {}).pop(play_schdl_no, None)
-        self._seat_maps.pop(play_schdl_no, None)
+    def remove_screening(self, screening_id: str) -> None:
+        screening_id = _native(screening_id)
+        row = self._rows.pop(screening_id)
+        self._days.get(str(row["playDe"]), {}).pop(screening_id, None)
+        self._seat_maps.pop(screening_id, None)
 
     def clear(self) -> None:
         """Drop every screening and seat map (branches, calendar and catalogue stay)."""
@@ -329,46 +338,50 @@ class FakeMegabox(FakeServer[RecordedRequest]):
         self._days.clear()
         self._seat_maps.clear()
 
-    def set_row_field(self, play_schdl_no: str, key: str, value: Any) -> None:
+    def set_row_field(self, screening_id: str, key: str, value: Any) -> None:
         """Raw field write (e.g. restSeatCnt as "4", bokdAbleAt "N"); playDe re-indexes."""
-        row = self._rows[play_schdl_no]
+        screening_id = _native(screening_id)
+        row = self._rows[screening_id]
         if key == "playDe":
-            self._days.get(str(row["playDe"]), {}).pop(play_schdl_no, None)
-            self._days.setdefault(str(value), {})[play_schdl_no] = row
+            self._days.get(str(row["playDe"]), {}).pop(screening_id, None)
+            self._days.setdefault(str(value), {})[screening_id] = row
         row[key] = value
 
-    def set_rest_seats(self, play_schdl_no: str, n: int) -> None:
+    def set_rest_seats(self, screening_id: str, n: int) -> None:
         """Set restSeatCnt; an explicit seat map is refilled to match (fixed fill order)."""
-        row = self._rows[play_schdl_no]
+        screening_id = _native(screening_id)
+        row = self._rows[screening_id]
         row["restSeatCnt"] = _same_type(row.get("restSeatCnt"), n)
-        if play_schdl_no in self._seat_maps:
-            _fill(self._seat_maps[play_schdl_no]["seatListSD01"], n)
+        if screening_id in self._seat_maps:
+            _fill(self._seat_maps[screening_id]["seatListSD01"], n)
 
     # ------------------------------------------------------------------ seat maps
 
-    def seat_map(self, play_schdl_no: str) -> Json:
+    def seat_map(self, screening_id: str) -> Json:
         """The seat-map response that would be served now (a copy)."""
-        reply = self._seat_response(play_schdl_no)
+        screening_id = _native(screening_id)
+        reply = self._seat_response(screening_id)
         if reply is None:
-            raise KeyError(play_schdl_no)
+            raise KeyError(screening_id)
         return copy.deepcopy(reply)
 
     def set_seat_map(
-        self, play_schdl_no: str, source: str | Mapping[str, Any], *, sync_row: bool = True
+        self, screening_id: str, source: str | Mapping[str, Any], *, sync_row: bool = True
     ) -> None:
         """Use a fixture file name or a response dict as this screening's seat map.
 
         With sync_row the row's restSeatCnt becomes the map's GERN_SELL count; movieDtlInfo and
         playSeqList are always rebuilt from the rows when served.
         """
+        screening_id = _native(screening_id)
         data = load_fixture(source) if isinstance(source, str) else copy.deepcopy(dict(source))
-        self._seat_maps[play_schdl_no] = data
-        if sync_row and play_schdl_no in self._rows:
-            self._sync_row(play_schdl_no)
+        self._seat_maps[screening_id] = data
+        if sync_row and screening_id in self._rows:
+            self._sync_row(screening_id)
 
     def set_free_seats(
         self,
-        play_schdl_no: str,
+        screening_id: str,
         seats: Iterable[str],
         *,
         keep_wheelchair_free: bool = True,
@@ -378,32 +391,33 @@ class FakeMegabox(FakeServer[RecordedRequest]):
 
         Wheelchair seats stay free unless keep_wheelchair_free=False. restSeatCnt follows.
         """
-        seat_list = self._materialize(play_schdl_no)["seatListSD01"]
+        seat_list = self._materialize(screening_id)["seatListSD01"]
         names = {f"{s['rowNm']}{s['seatNo']}" for s in seat_list}
         free, hold = set(seats), set(held)
         unknown = (free | hold) - names
         if unknown:
-            raise ValueError(f"no such seats in {play_schdl_no}: {sorted(unknown)}")
+            raise ValueError(f"no such seats in {screening_id}: {sorted(unknown)}")
         for s in seat_list:
             name = f"{s['rowNm']}{s['seatNo']}"
             if name in free or (keep_wheelchair_free and s["seatClassCd"] == WHEELCHAIR):
                 s["seatStatCd"] = FREE
             else:
                 s["seatStatCd"] = HELD if name in hold else SOLD
-        self._sync_row(play_schdl_no)
+        self._sync_row(screening_id)
 
-    def sell_out(self, play_schdl_no: str, *, keep_wheelchair_free: bool = False) -> None:
-        self.set_free_seats(play_schdl_no, [], keep_wheelchair_free=keep_wheelchair_free)
+    def sell_out(self, screening_id: str, *, keep_wheelchair_free: bool = False) -> None:
+        screening_id = _native(screening_id)
+        self.set_free_seats(screening_id, [], keep_wheelchair_free=keep_wheelchair_free)
 
-    def _materialize(self, play_schdl_no: str) -> Json:
-        if play_schdl_no not in self._seat_maps:
-            self._seat_maps[play_schdl_no] = self._generate_map(self._rows[play_schdl_no])
-        return self._seat_maps[play_schdl_no]
+    def _materialize(self, screening_id: str) -> Json:
+        if screening_id not in self._seat_maps:
+            self._seat_maps[screening_id] = self._generate_map(self._rows[screening_id])
+        return self._seat_maps[screening_id]
 
-    def _sync_row(self, play_schdl_no: str) -> None:
-        row = self._rows.get(play_schdl_no)
+    def _sync_row(self, screening_id: str) -> None:
+        row = self._rows.get(screening_id)
         if row is not None:
-            seat_list = self._seat_maps[play_schdl_no].get("seatListSD01") or []
+            seat_list = self._seat_maps[screening_id].get("seatListSD01") or []
             n = sum(1 for s in seat_list if s.get("seatStatCd") == FREE)
             row["restSeatCnt"] = _same_type(row.get("restSeatCnt"), n)
 
@@ -438,9 +452,9 @@ class FakeMegabox(FakeServer[RecordedRequest]):
             "seatPolicyList": [],
         }
 
-    def _seat_response(self, play_schdl_no: str) -> Json | None:
-        row = self._rows.get(play_schdl_no)
-        stored = self._seat_maps.get(play_schdl_no)
+    def _seat_response(self, screening_id: str) -> Json | None:
+        row = self._rows.get(screening_id)
+        stored = self._seat_maps.get(screening_id)
         if row is None:
             return stored
         data = stored if stored is not None else self._generate_map(row)
@@ -556,16 +570,16 @@ class FakeMegabox(FakeServer[RecordedRequest]):
                     )
                     spcl["oriAreaCd"] = area_cd
                     self.special_branches.append(spcl)
-            for d_idx, play_de in enumerate(dates):
+            for d_idx, play_date in enumerate(dates):
                 for j in range(screens_per_branch_day):
                     theab, kind, cap = halls[j % len(halls)]
                     slot = j // len(halls)
-                    movie_no = movies[(i + j) % len(movies)]
+                    movie_id = movies[(i + j) % len(movies)]
                     start = 540 + (slot * 150) % 840 + (j % len(halls)) * 15
                     rest = cap * ((i * 7 + d_idx * 3 + j * 5) % 11) // 10
                     row = dict(template)
                     row.update(
-                        _synthetic_movie(movie_no, catalogue.get(movie_no), known.get(movie_no))
+                        _synthetic_movie(movie_id, catalogue.get(movie_id), known.get(movie_id))
                     )
                     run = _as_int(row.get("moviePlayTime"), 120)
                     row.update(
@@ -576,8 +590,8 @@ class FakeMegabox(FakeServer[RecordedRequest]):
                             "brchNo": code,
                             "brchNm": name,
                             "brchEngNm": eng,
-                            "playSchdlNo": f"{play_de[2:]}{code}{j + 1:03d}",
-                            "playDe": play_de,
+                            "playSchdlNo": f"{play_date[2:]}{code}{j + 1:03d}",
+                            "playDe": play_date,
                             "theabNo": theab,
                             "theabKindCd": kind,
                             "theabSeatCnt": cap,
@@ -600,8 +614,8 @@ class FakeMegabox(FakeServer[RecordedRequest]):
                         }
                     )
                     self.add_screening(row, mark_open=False)
-        for play_de in dates:
-            self.open_date(play_de)
+        for play_date in dates:
+            self.open_date(play_date)
         return codes
 
     # ------------------------------------------------------------------ HTTP
@@ -645,8 +659,8 @@ class FakeMegabox(FakeServer[RecordedRequest]):
     # selectBokdList.do -------------------------------------------------------------------
 
     def _bokd(self, raw: Json, body: dict[str, str]) -> _Reply:
-        play_de = body.get("playDe", "")
-        if not re.fullmatch(r"\d{8}", play_de):
+        play_date = body.get("playDe", "")
+        if not re.fullmatch(r"\d{8}", play_date):
             return _rejected()
         cnt = _as_int(body.get("brchNoListCnt", "3") or "3", -1)
         if not 0 <= cnt <= 5:
@@ -658,7 +672,7 @@ class FakeMegabox(FakeServer[RecordedRequest]):
                 kind = body.get(f"theabKindCd{i}", "") if body.get(f"spclbYn{i}") == "Y" else ""
                 slots.append((brch, kind or None))
         wanted = _movie_filter(body)
-        day = list(self._days.get(play_de, {}).values()) if play_de in self._open else []
+        day = list(self._days.get(play_date, {}).values()) if play_date in self._open else []
         matching = [r for r in day if _movie_match(r, wanted)]
         selected = [r for r in matching if any(_slot_match(r, s) for s in slots)]
         selected.sort(key=lambda r: str(r.get("playStartTime", "")))
@@ -708,12 +722,12 @@ class FakeMegabox(FakeServer[RecordedRequest]):
     # schedulePage.do ---------------------------------------------------------------------
 
     def _schedule(self, body: dict[str, str]) -> _Reply:
-        play_de = body.get("playDe", "")
+        play_date = body.get("playDe", "")
         brch = body.get("brchNo") or body.get("brchNo1", "")
         master = body.get("masterType", "brch") or "brch"
-        if not re.fullmatch(r"\d{8}", play_de) or (master == "brch" and not brch):
+        if not re.fullmatch(r"\d{8}", play_date) or (master == "brch" and not brch):
             return _rejected()
-        day = list(self._days.get(play_de, {}).values()) if play_de in self._open else []
+        day = list(self._days.get(play_date, {}).values()) if play_date in self._open else []
         if master == "movie":
             wanted = {body.get("movieNo") or body.get("movieNo1", "")}
             area = body.get("areaCd", "")
@@ -729,7 +743,7 @@ class FakeMegabox(FakeServer[RecordedRequest]):
         if first == "Y":  # README §5.1: firstAt=Y adds the calendar, brchInfo and events
             mega["movieFormDeList"] = self._calendar_list(hldy=False)
         mega.update(
-            {"crtDe": body.get("crtDe") or self.crt_de, "playDe": play_de, "firstAt": first}
+            {"crtDe": body.get("crtDe") or self.crt_de, "playDe": play_date, "firstAt": first}
         )
         if first == "Y":
             mega["brchInfo"] = self.brch_info.get(brch) or self._brch_info(brch)
@@ -979,14 +993,14 @@ _MOVIE_KEYS = (
 )
 
 
-def _synthetic_movie(movie_no: str, catalogue: Json | None, row: Row | None) -> Json:
+def _synthetic_movie(movie_id: str, catalogue: Json | None, row: Row | None) -> Json:
     if row is not None:
         return {k: row.get(k) for k in _MOVIE_KEYS}
     m = catalogue or {}
-    title = m.get("movieNm", f"영화 {movie_no}")
+    title = m.get("movieNm", f"영화 {movie_id}")
     return {
-        "movieNo": movie_no,
-        "rpstMovieNo": m.get("rpstMovieNo", movie_no),
+        "movieNo": movie_id,
+        "rpstMovieNo": m.get("rpstMovieNo", movie_id),
         "movieNm": title,
         "rpstMovieNm": title,
         "movieEngNm": "",

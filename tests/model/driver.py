@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from bot.chains.base import KST
 from bot.chains.megabox.client import MegaboxClient
-from bot.chains.megabox.models import KST
 from bot.checking.checker import Checker, Poll
 from bot.checking.fast_lane import LanePolicy
 from bot.checking.lane_runner import LaneRunner
@@ -127,7 +127,7 @@ class Driver:
 
     def _watch(self, days: str, min_seats: int, branch: str, name: str) -> Watch:
         return Watch(
-            movie_no=MOVIE,
+            movie_id=MOVIE,
             branches=(branch,),
             formats=frozenset({"MX4D"}),
             days=Days.parse(days),
@@ -149,7 +149,7 @@ class Driver:
     async def add_title_watch(self, title: str, days: str, min_seats: int, name: str) -> int:
         assert self.store is not None
         watch = replace(
-            self._watch(days, min_seats, BRANCH, name), movie_no="", awaiting=Awaited(title=title)
+            self._watch(days, min_seats, BRANCH, name), movie_id="", awaiting=Awaited(title=title)
         )
         return (await self.store.add_watch(watch, now=self.clock())).id
 
@@ -174,7 +174,7 @@ class Driver:
         assert self.store is not None
         watch = await self.store.watch(watch_id)
         assert watch is not None
-        return watch.movie_no
+        return watch.movie_id
 
     # -- paths ---------------------------------------------------------------------------
 
@@ -289,13 +289,13 @@ class Driver:
     async def openings(self) -> list[Row]:
         assert self.store is not None
         rows = await self.store._all(
-            "SELECT o.id, o.watch_id, o.play_schdl_no, o.closed_at, o.close_reason, o.alerted, "
+            "SELECT o.id, o.watch_id, o.screening_id, o.closed_at, o.close_reason, o.alerted, "
             "(SELECT count(*) FROM alerts a WHERE a.opening_id = o.id) FROM openings o ORDER BY o.id"
         )
         news: set[tuple[int, str]] = set()
         for job in await self.store.notice_jobs():
             if isinstance(job.body, NewsBody):
-                news.update((job.watch_id, s.play_schdl_no) for s in job.body.screenings)
+                news.update((job.watch_id, s.screening_id) for s in job.body.screenings)
         return [
             Row(
                 id=r[0],
@@ -311,8 +311,8 @@ class Driver:
         ]
 
 
-def _date(play_de: str) -> dt.date:
-    return dt.date(int(play_de[:4]), int(play_de[4:6]), int(play_de[6:8]))
+def _date(play_date: str) -> dt.date:
+    return dt.date(int(play_date[:4]), int(play_date[4:6]), int(play_date[6:8]))
 
 
 def _edit(changes: dict[str, object]) -> Callable[[Watch], Watch]:

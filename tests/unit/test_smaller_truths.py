@@ -11,7 +11,7 @@ from typing import Any, cast
 
 import pytest
 
-from bot.chains.megabox.models import KST
+from bot.chains.base import KST
 from bot.checking.fast_lane import Backoff, LanePolicy
 from bot.checking.report import status_line
 from bot.delivery.new_screenings import NewScreening

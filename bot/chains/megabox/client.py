@@ -17,30 +17,39 @@ import aiohttp
 import msgspec
 from aiolimiter import AsyncLimiter
 
-from bot.chains.megabox.errors import (
+from bot.chains.base import (
+    MEGABOX,
     BadShape,
     Blocked,
-    MegaboxError,
+    Branch,
+    ChainError,
+    Film,
+    Listing,
     Overloaded,
     RateLimited,
     Rejected,
+    Screening,
+    SeatMap,
     ServerError,
+    SkippedRow,
     Timeout,
     Unreachable,
+    native,
 )
+from bot.chains.megabox import site
 from bot.chains.megabox.models import (
     SEAT_ANSWER,
     BadRow,
-    BookingPage,
-    Branch,
-    CalendarDay,
-    Movie,
-    Screening,
     Seat,
     SeatAnswer,
-    SeatMap,
-    SkippedRow,
+    read_branch,
+    read_day,
+    read_film,
+    read_screening,
+    skipped_row,
 )
+from bot.chains.megabox.seats import neutral_seat_map
+from bot.chains.megabox.site import MAX_BRANCHES_PER_CALL, MAX_MOVIES_PER_CALL
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +58,6 @@ SCHEDULE_PATH = "/on/oh/ohc/Brch/schedulePage.do"
 SEATS_PATH = "/on/oh/ohz/PcntSeatChoi/selectSeatList.do"
 MOVIES_PATH = "/on/oh/oha/Movie/selectMovieList.do"
 
-#: selectBokdList.do takes at most three branch slots (README §4.1).
-MAX_BRANCHES_PER_CALL = 3
-MAX_MOVIES_PER_CALL = 3
 #: Page requests per catalogue list at most (2,000 films at 100 a page, several times what
 #: MEGABOX lists): a bound on the cost of a read, whatever `totCnt` says.
 MAX_MOVIE_PAGES = 20
@@ -63,6 +69,9 @@ _USER_AGENT = (
 
 T = TypeVar("T")
 M = TypeVar("M", Screening, Branch)
+
+#: Every listing answer names every branch (README §4.6): any one serves to read them.
+_PROBE_BRANCH = "1351"
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,39 +169,40 @@ def _parse(endpoint: str, build: Callable[[], T]) -> T:
         raise BadShape(f"unexpected field {exc}", endpoint=endpoint) from None
 
 
-def parse_booking_page(data: Mapping[str, Any], endpoint: str = "selectBokdList") -> BookingPage:
+def parse_booking_page(data: Mapping[str, Any], endpoint: str = "selectBokdList") -> Listing:
     """Rows and branch entries are read one by one: an unreadable one is skipped (and
     reported by the check), unless none at all can be read, which is a changed API."""
     rows = _rows(data, "movieFormList", endpoint)
-    screenings, skipped = _each(Screening, rows, "screening")
-    branches, skipped_branches = _each(Branch, data.get("areaBrchList") or [], "branch")
+    screenings, skipped = _each(read_screening, rows, "screening")
+    branches, skipped_branches = _each(read_branch, data.get("areaBrchList") or [], "branch")
     if rows and not screenings:
         raise BadShape(f"no readable screening: {skipped[0].reason}", endpoint=endpoint)
-    return BookingPage(
+    return Listing(
         screenings=screenings,
         calendar=_parse(
-            endpoint,
-            lambda: tuple(CalendarDay.model_validate(r) for r in data.get("movieFormDeList") or []),
+            endpoint, lambda: tuple(read_day(r) for r in data.get("movieFormDeList") or [])
         ),
         branches=branches,
         skipped=skipped + skipped_branches,
     )
 
 
-def _each(model: type[M], raws: Any, kind: str) -> tuple[tuple[M, ...], tuple[SkippedRow, ...]]:
+def _each(
+    read: Callable[[Any], M], raws: Any, kind: str
+) -> tuple[tuple[M, ...], tuple[SkippedRow, ...]]:
     if not isinstance(raws, list):
         return (), (SkippedRow(kind=kind, reason=f"{kind} list is not a list"),)
     good: list[M] = []
     bad: list[SkippedRow] = []
     for raw in raws:
         try:
-            good.append(model.model_validate(raw))
+            good.append(read(raw))
         except BadRow as exc:
-            bad.append(SkippedRow.of(kind, raw, f"{exc.key or 'row'}: {exc.message}"))
+            bad.append(skipped_row(kind, raw, f"{exc.key or 'row'}: {exc.message}"))
     return tuple(good), tuple(bad)
 
 
-def parse_seat_map(data: SeatAnswer | Mapping[str, Any], play_schdl_no: str) -> SeatMap:
+def parse_seat_map(data: SeatAnswer | Mapping[str, Any], screening_id: str) -> SeatMap:
     """The seat map from a decoded answer (`SEAT_ANSWER`, what the client uses) or plain JSON."""
     if isinstance(data, SeatAnswer):
         if data.seatListSD01 is None:
@@ -204,11 +214,11 @@ def parse_seat_map(data: SeatAnswer | Mapping[str, Any], play_schdl_no: str) -> 
     if not seats:
         # Every hall has seats: an empty map is a broken answer, not "no free seats".
         raise BadShape("the seat map has no seats", endpoint="selectSeatList")
-    return SeatMap(play_schdl_no=play_schdl_no, seats=seats)
+    return neutral_seat_map(screening_id, seats)
 
 
 def _is_transient(exc: BaseException) -> bool:
-    return isinstance(exc, MegaboxError) and exc.transient
+    return isinstance(exc, ChainError) and exc.transient
 
 
 class _WaitHonouringRetryAfter:
@@ -228,10 +238,15 @@ class _WaitHonouringRetryAfter:
 
 
 class MegaboxClient:
-    """One shared aiohttp session with a request budget, jitter and retries for transient errors.
+    """MEGABOX as a `bot.chains.base.Chain`: one shared aiohttp session with a request
+    budget, jitter and retries for transient errors.
 
     `requests_made` counts HTTP requests actually sent (retries included): the check reports it.
     """
+
+    name = MEGABOX
+    shape = site.SHAPE
+    links_to_screening = site.LINKS_TO_SCREENING
 
     def __init__(self, options: ClientOptions, session: aiohttp.ClientSession | None = None):
         self.options = options
@@ -315,6 +330,14 @@ class MegaboxClient:
         while True:
             try:
                 return await self._post_once(path, body, referer, decoder)
+            except ChainError as exc:
+                exc.chain = MEGABOX
+                if attempt > self.options.max_retries or not _is_transient(exc):
+                    raise
+                wait = self._wait(attempt, exc)
+                log.warning("MEGABOX %s; retry %d in %.1f s", exc, attempt, wait)
+                await asyncio.sleep(wait)
+                attempt += 1
             except Exception as exc:
                 if attempt > self.options.max_retries or not _is_transient(exc):
                     raise
@@ -327,7 +350,7 @@ class MegaboxClient:
 
     async def booking_page(
         self, play_de: date, branches: Sequence[str], movie_nos: Sequence[str] = ()
-    ) -> BookingPage:
+    ) -> Listing:
         """`selectBokdList.do`: one date, up to three branches, optional movie filter (§4)."""
         if not 1 <= len(branches) <= MAX_BRANCHES_PER_CALL:
             raise ValueError(f"1 to {MAX_BRANCHES_PER_CALL} branches per call, got {len(branches)}")
@@ -350,10 +373,10 @@ class MegaboxClient:
             body[f"movieNo{slot}"] = movie_nos[slot - 1] if slot <= len(movie_nos) else ""
         data = await self._post(BOKD_PATH, body, "/booking")
         page = parse_booking_page(data, "selectBokdList")
-        self._areas.update({b.brch_no: b.area_cd for b in page.branches})
+        self._areas.update({native(b.branch_id): b.region for b in page.branches})
         return page
 
-    async def schedule_page(self, play_de: date, brch_no: str) -> BookingPage:
+    async def schedule_page(self, play_de: date, brch_no: str) -> Listing:
         """`schedulePage.do`: the fallback, one branch per call, lists under `megaMap` (§5)."""
         day = play_de.strftime("%Y%m%d")
         body = {
@@ -370,35 +393,86 @@ class MegaboxClient:
             raise BadShape("'megaMap' is missing", endpoint="schedulePage")
         return parse_booking_page(mega, "schedulePage")
 
-    async def seat_map(self, play_schdl_no: str, brch_no: str) -> SeatMap:
+    async def seat_list(self, play_schdl_no: str, brch_no: str, screening_id: str = "") -> SeatMap:
         """`selectSeatList.do`: the seat map of one screening; public, no login (§6)."""
         body = {"playSchdlNo": play_schdl_no, "brchNo": brch_no}
         data = await self._post(
             SEATS_PATH, body, "/on/oh/ohz/PcntSeatChoi/selectPcntSeatChoi.do", SEAT_ANSWER
         )
-        return parse_seat_map(data, play_schdl_no)
+        return parse_seat_map(data, screening_id or f"{MEGABOX}:{play_schdl_no}")
+
+    # -- the Chain interface (qualified identities) ----------------------------------------
+
+    async def listing(
+        self, day: date, branches: Sequence[str], movies: Sequence[str] = ()
+    ) -> Listing:
+        """selectBokdList.do for these branches and films; when it fails (but not for a block
+        or a rate limit: asking another endpoint would only make it worse), schedulePage.do
+        per branch, filtered to the films (README §5)."""
+        codes = [native(b) for b in branches]
+        films = [native(m) for m in movies]
+        try:
+            return await self.booking_page(day, codes, films)
+        except (Blocked, RateLimited):
+            raise
+        except ChainError as first:
+            log.info("selectBokdList failed (%s); trying schedulePage", first.kind)
+            try:
+                pages = [await self.schedule_page(day, b) for b in codes]
+            except ChainError:
+                raise first from None
+        rows = tuple(
+            s
+            for p in pages
+            for s in p.screenings
+            if not movies or any(s.matches_movie(m) for m in movies)
+        )
+        return Listing(
+            screenings=rows,
+            calendar=pages[0].calendar if pages else (),
+            skipped=tuple(r for p in pages for r in p.skipped),
+        )
+
+    async def seat_map(self, screening: Screening) -> SeatMap:
+        return await self.seat_list(
+            native(screening.screening_id), native(screening.branch_id), screening.screening_id
+        )
+
+    async def films(self, *, upcoming: bool = False) -> list[Film]:
+        return await self.all_movies(upcoming=upcoming)
+
+    async def branches(self, today: date) -> list[Branch]:
+        return list((await self.booking_page(today, [_PROBE_BRANCH])).branches)
+
+    def booking_link(self, screening: Screening) -> str:
+        return site.booking(screening.screening_id)
+
+    def film_link(self, movie_id: str, name: str = "") -> str:
+        return site.film_booking(movie_id, name)
+
+    # -- catalogue ---------------------------------------------------------------------------
 
     async def movies(
         self, search: str = "", page: int = 1, per_page: int = 100, *, upcoming: bool = False
-    ) -> list[Movie]:
+    ) -> list[Film]:
         """`selectMovieList.do`: one page of the catalogue by booking share, or upcoming (§7)."""
         movies, _ = await self._movie_page(search, page, per_page, upcoming=upcoming)
         return movies
 
     async def all_movies(
         self, *, upcoming: bool = False, per_page: int = 100, max_pages: int = MAX_MOVIE_PAGES
-    ) -> list[Movie]:
+    ) -> list[Film]:
         """The whole list, page after page as far as its `totCnt`, at most `max_pages` requests.
 
         Entries are unique by number: the list is ranked by booking share, which can move a
         film between pages while we read them.
         """
-        found: dict[str, Movie] = {}
+        found: dict[str, Film] = {}
         for page in range(1, max_pages + 1):
             movies, total = await self._movie_page("", page, per_page, upcoming=upcoming)
             before = len(found)
             for movie in movies:
-                found.setdefault(movie.movie_no, movie)
+                found.setdefault(movie.movie_id, movie)
             if len(found) == before:
                 # Nothing new: a server that ignores the page number would loop to the cap.
                 return list(found.values())
@@ -413,7 +487,7 @@ class MegaboxClient:
 
     async def _movie_page(
         self, search: str, page: int, per_page: int, *, upcoming: bool
-    ) -> tuple[list[Movie], int | None]:
+    ) -> tuple[list[Film], int | None]:
         """One page and the list's total (`totCnt`, repeated in every row) if it is given."""
         body = {
             "currentPage": str(page),
@@ -426,7 +500,7 @@ class MegaboxClient:
         }
         data = await self._post(MOVIES_PATH, body, "/movie")
         rows = _rows(data, "movieList", "selectMovieList")
-        movies = _parse("selectMovieList", lambda: [Movie.model_validate(r) for r in rows])
+        movies = _parse("selectMovieList", lambda: [read_film(r) for r in rows])
         total = rows[0].get("totCnt") if rows and isinstance(rows[0], dict) else None
         try:
             return movies, int(total) if total is not None else None

@@ -7,14 +7,24 @@ Every quirk is absorbed here, once: HTML entities in names, numbers as strings, 
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from typing import Any, Self
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
+from typing import Any
 
 import msgspec
 
-KST = ZoneInfo("Asia/Seoul")
+from bot.chains.base import (
+    KST,
+    MEGABOX,
+    Branch,
+    Film,
+    OpenDay,
+    Screening,
+    SkippedRow,
+    parse_clock,
+    qualify,
+)
+
+__all__ = ["KST", "MX4D", "BadRow", "Seat", "SeatAnswer"]
 
 
 #: MEGABOX has no "4DX": its motion-seat format is MX4D (README §1, §9).
@@ -169,198 +179,83 @@ class _Reader:
         return value
 
 
-def parse_clock(text: str) -> tuple[int, int]:
-    """ "19:40", "1940" or "25:47" → (hours, minutes); hours may pass 24 (next day)."""
-    digits = text.strip().replace(":", "")
-    if not (3 <= len(digits) <= 4 and digits.isdigit()):
-        raise ValueError(f"not a time: {text!r}")
-    hours, minutes = int(digits[:-2]), int(digits[-2:])
-    if hours > 47 or minutes > 59:
-        raise ValueError(f"not a time: {text!r}")
-    return hours, minutes
+def _ref(code: str | None) -> str | None:
+    return qualify(MEGABOX, code) if code else None
 
 
-def at_clock(day: date, clock: str) -> datetime:
-    """The KST moment of `clock` on `day`, rolling past midnight for "24:44"-style times."""
-    hours, minutes = parse_clock(clock)
-    base = datetime.combine(day, time(0, 0), tzinfo=KST)
-    return base + timedelta(hours=hours, minutes=minutes)
+def is_mx4d(kind: str | None, play_kind: str | None, hall_name: str) -> bool:
+    """README §9: hall type, play kind or the hall name; 3D MX4D may use another code."""
+    return kind == MX4D or play_kind == MX4D_PLAY_KIND or MX4D in hall_name.upper()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Screening:
-    """One row of `movieFormList` (README §4.3)."""
-
-    play_schdl_no: str
-    play_de: date
-    start_clock: str
-    end_clock: str
-    brch_no: str
-    brch_nm: str = ""
-    brch_eng_nm: str | None = None
-    theab_no: str = ""
-    theab_nm: str = ""
+def read_screening(raw: Any) -> Screening:
+    """One row of `movieFormList` (README §4.3) as the bot's neutral screening."""
+    r = _Reader(raw)
+    hall_name = r.name("theabExpoNm", "")
     # Rows without a hall type are "unknown format", never "not MX4D" (README §13.13).
-    theab_kind_cd: str | None = None
-    theab_seat_cnt: int | None = None
-    tot_seat_cnt: int | None = None
-    rest_seat_cnt: int
-    movie_no: str
-    rpst_movie_no: str | None = None
-    movie_nm: str = ""
-    play_kind_cd: str | None = None
-    play_kind_nm: str | None = None
-    event_div_cd: str | None = None
-    bokd_able_at: str = "Y"
-    brch_bokd_unable_at: str = "N"
-
-    @classmethod
-    def model_validate(cls, raw: Any) -> Self:
-        r = _Reader(raw)
-        return cls(
-            play_schdl_no=r.code("playSchdlNo", required=True),
-            play_de=r.day("playDe"),
-            start_clock=r.clock("playStartTime"),
-            end_clock=r.clock("playEndTime"),
-            brch_no=r.code("brchNo", required=True),
-            brch_nm=r.name("brchNm", ""),
-            brch_eng_nm=r.opt_name("brchEngNm"),
-            theab_no=r.code("theabNo", ""),
-            theab_nm=r.name("theabExpoNm", ""),
-            theab_kind_cd=r.opt_code("theabKindCd"),
-            theab_seat_cnt=r.opt_count("theabSeatCnt"),
-            tot_seat_cnt=r.opt_count("totSeatCnt"),
-            rest_seat_cnt=r.count("restSeatCnt", minimum=0),
-            movie_no=r.code("movieNo", required=True),
-            rpst_movie_no=r.opt_code("rpstMovieNo"),
-            movie_nm=r.name("movieNm", ""),
-            play_kind_cd=r.opt_code("playKindCd"),
-            play_kind_nm=r.opt_name("playKindNm"),
-            event_div_cd=r.opt_code("eventDivCd"),
-            bokd_able_at=r.text("bokdAbleAt", "Y"),
-            brch_bokd_unable_at=r.text("brchBokdUnableAt", "N"),
-        )
-
-    @property
-    def start(self) -> datetime:
-        return at_clock(self.play_de, self.start_clock)
-
-    @property
-    def end(self) -> datetime:
-        return at_clock(self.play_de, self.end_clock)
-
-    @property
-    def bookable(self) -> bool:
-        """Closed (마감) or branch booking off means no seat can be had online (README §10)."""
-        return self.bokd_able_at == "Y" and self.brch_bokd_unable_at != "Y"
-
-    @property
-    def total_seats(self) -> int | None:
-        return self.tot_seat_cnt if self.tot_seat_cnt is not None else self.theab_seat_cnt
-
-    @property
-    def is_mx4d(self) -> bool:
-        """README §9: hall type, play kind or the hall name; 3D MX4D may use another code."""
-        return (
-            self.theab_kind_cd == MX4D
-            or self.play_kind_cd == MX4D_PLAY_KIND
-            or MX4D in self.theab_nm.upper()
-        )
-
-    @property
-    def format_code(self) -> str | None:
-        """MX4D wins over the hall code; None = unknown (no hall fields in the row)."""
-        if self.is_mx4d:
-            return MX4D
-        return self.theab_kind_cd or None
-
-    def matches_movie(self, movie_no: str) -> bool:
-        """Event showings and versions share the representative number (README §13.10-11)."""
-        return movie_no in (self.movie_no, self.rpst_movie_no)
+    kind = r.opt_code("theabKindCd")
+    total = r.opt_count("totSeatCnt")
+    theab_seats = r.opt_count("theabSeatCnt")
+    rpst = r.opt_code("rpstMovieNo")
+    return Screening(
+        screening_id=qualify(MEGABOX, r.code("playSchdlNo", required=True)),
+        play_date=r.day("playDe"),
+        start_clock=r.clock("playStartTime"),
+        end_clock=r.clock("playEndTime"),
+        branch_id=qualify(MEGABOX, r.code("brchNo", required=True)),
+        branch_name=r.name("brchNm", ""),
+        hall_id=r.code("theabNo", ""),
+        hall_name=hall_name,
+        # MX4D wins over the hall code; None = unknown (no hall fields in the row).
+        format_code=MX4D if is_mx4d(kind, r.opt_code("playKindCd"), hall_name) else kind or None,
+        total_seats=total if total is not None else theab_seats,
+        free_seats=r.count("restSeatCnt", minimum=0),
+        movie_id=qualify(MEGABOX, r.code("movieNo", required=True)),
+        movie_group=_ref(rpst),
+        movie_name=r.name("movieNm", ""),
+        # Closed (마감) or branch booking off: no seat can be had online (README §10).
+        bookable=r.text("bokdAbleAt", "Y") == "Y" and r.text("brchBokdUnableAt", "N") != "Y",
+    )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CalendarDay:
+def read_day(raw: Any) -> OpenDay:
     """One entry of `movieFormDeList` (README §4.4, §5.2)."""
-
-    play_de: date
-    form_at: str = "N"
-    hldy_div_at: str | None = None
-    scrdt_div_cd: str | None = None
-
-    @classmethod
-    def model_validate(cls, raw: Any) -> Self:
-        r = _Reader(raw)
-        return cls(
-            play_de=r.day("playDe"),
-            form_at=r.text("formAt", "N"),
-            hldy_div_at=r.opt_text("hldyDivAt"),
-            scrdt_div_cd=r.opt_text("scrdtDivCd"),
-        )
-
-    @property
-    def open(self) -> bool:
-        return self.form_at == "Y"
-
-    @property
-    def holiday(self) -> bool:
-        # Older pages (and schedulePage.do) say scrdtDivCd "HLDY" instead of hldyDivAt.
-        return self.hldy_div_at == "Y" or self.scrdt_div_cd == "HLDY"
+    r = _Reader(raw)
+    # Older pages (and schedulePage.do) say scrdtDivCd "HLDY" instead of hldyDivAt.
+    holiday = r.opt_text("hldyDivAt") == "Y" or r.opt_text("scrdtDivCd") == "HLDY"
+    return OpenDay(r.day("playDe"), r.text("formAt", "N") == "Y", holiday)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Branch:
+def read_branch(raw: Any) -> Branch:
     """One entry of `areaBrchList` (README §4.6)."""
-
-    brch_no: str
-    brch_nm: str
-    brch_eng_nm: str | None = None
-    area_cd: str = ""
-    area_nm: str = ""
-    bokd_unable_at: str = "N"
-
-    @classmethod
-    def model_validate(cls, raw: Any) -> Self:
-        r = _Reader(raw)
-        return cls(
-            brch_no=r.code("brchNo", required=True),
-            brch_nm=r.name("brchNm"),
-            brch_eng_nm=r.opt_name("brchEngNm"),
-            area_cd=r.code("areaCd", ""),
-            area_nm=r.name("areaCdNm", ""),
-            bokd_unable_at=r.text("brchBokdUnableAt", "N"),
-        )
+    r = _Reader(raw)
+    return Branch(
+        branch_id=qualify(MEGABOX, r.code("brchNo", required=True)),
+        branch_name=r.name("brchNm"),
+        branch_name_en=r.opt_name("brchEngNm"),
+        region=r.code("areaCd", ""),
+        region_name=r.name("areaCdNm", ""),
+        bookable=r.text("brchBokdUnableAt", "N") != "Y",
+    )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Movie:
+def read_film(raw: Any) -> Film:
     """One entry of `selectMovieList.do`'s `movieList` (README §7)."""
-
-    movie_no: str
-    rpst_movie_no: str | None = None
-    movie_nm: str
-    movie_eng_nm: str | None = None
-    release: str | None = None
-    play_time: int | None = None
-    admis_class_nm: str | None = None
-    mx4d: str | None = None
-    #: "Y" = bookable online now; upcoming films are listed before they are (README §7).
-    bokd_able_at: str | None = None
-
-    @classmethod
-    def model_validate(cls, raw: Any) -> Self:
-        r = _Reader(raw)
-        return cls(
-            movie_no=r.code("movieNo", required=True),
-            rpst_movie_no=r.opt_code("rpstMovieNo"),
-            movie_nm=r.name("movieNm"),
-            movie_eng_nm=r.opt_name("movieEngNm"),
-            release=r.opt_text("rfilmDe"),
-            play_time=r.opt_count("playTime"),
-            admis_class_nm=r.opt_name("admisClassNm", "admisClassCdNm"),
-            mx4d=r.opt_text("mx4dTheabAt"),
-            bokd_able_at=r.opt_text("bokdAbleAt", "bokdAbleYn"),
-        )
+    r = _Reader(raw)
+    mx4d = r.opt_text("mx4dTheabAt")
+    # "Y" = bookable online now; upcoming films are listed before they are (README §7).
+    sale = r.opt_text("bokdAbleAt", "bokdAbleYn")
+    return Film(
+        movie_id=qualify(MEGABOX, r.code("movieNo", required=True)),
+        movie_group=_ref(r.opt_code("rpstMovieNo")),
+        movie_name=r.name("movieNm"),
+        movie_name_en=r.opt_name("movieEngNm"),
+        release=r.opt_text("rfilmDe"),
+        minutes=r.opt_count("playTime"),
+        rating=r.opt_name("admisClassNm", "admisClassCdNm"),
+        on_sale=None if sale is None else sale == "Y",
+        motion_seats=None if mx4d is None else mx4d == "Y",
+    )
 
 
 class Seat(
@@ -422,48 +317,19 @@ class SeatAnswer(msgspec.Struct):
 SEAT_ANSWER = msgspec.json.Decoder(SeatAnswer, strict=False)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SeatMap:
-    """The parts of `selectSeatList.do` we use (README §6.2)."""
+def skipped_row(kind: str, raw: Any, reason: str) -> SkippedRow:
+    """What little is known of an entry that could not be read."""
+    fields = raw if isinstance(raw, dict) else {}
 
-    play_schdl_no: str
-    seats: tuple[Seat, ...]
+    def code(key: str) -> str | None:
+        value = _str_code(fields.get(key))
+        return value if isinstance(value, str) and value else None
 
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SkippedRow:
-    """An entry of an answer that could not be read: skipped, with what little is known, so
-    one odd row does not cost the whole listing (the check reports it as not checked)."""
-
-    kind: str  # "screening" | "branch"
-    reason: str
-    brch_no: str | None = None
-    play_de: date | None = None
-    movie_no: str | None = None
-
-    @classmethod
-    def of(cls, kind: str, raw: Any, reason: str) -> SkippedRow:
-        fields = raw if isinstance(raw, dict) else {}
-
-        def code(key: str) -> str | None:
-            value = _str_code(fields.get(key))
-            return value if isinstance(value, str) and value else None
-
-        day = _yyyymmdd(fields.get("playDe"))
-        return cls(
-            kind=kind,
-            reason=reason,
-            brch_no=code("brchNo"),
-            play_de=day if isinstance(day, date) else None,
-            movie_no=code("rpstMovieNo") or code("movieNo"),
-        )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class BookingPage:
-    """What one `selectBokdList.do` (or `schedulePage.do`) answer gives us."""
-
-    screenings: tuple[Screening, ...]
-    calendar: tuple[CalendarDay, ...] = ()
-    branches: tuple[Branch, ...] = ()
-    skipped: tuple[SkippedRow, ...] = ()
+    day = _yyyymmdd(fields.get("playDe"))
+    return SkippedRow(
+        kind=kind,
+        reason=reason,
+        branch_id=_ref(code("brchNo")),
+        play_date=day if isinstance(day, date) else None,
+        movie_id=_ref(code("rpstMovieNo") or code("movieNo")),
+    )

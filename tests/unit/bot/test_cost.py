@@ -26,7 +26,7 @@ HORIZON = 21
 
 def watch(**changes: object) -> Watch:
     base = Watch(
-        movie_no="25008000",
+        movie_id="25008000",
         branches=("1351",),
         formats=frozenset({"MX4D"}),
         days=Days.parse("weekend"),

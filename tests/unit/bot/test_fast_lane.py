@@ -5,23 +5,23 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
-from bot.chains.megabox.models import KST
+from bot.chains.base import KST
 from bot.checking.fast_lane import Backoff, LanePolicy, Plan, interval, plan
 from bot.store.history import LaneRow
 from bot.watches.watch import Days, Watch
 
 NOW = datetime(2026, 12, 3, 14, 15, tzinfo=KST)
 POLICY = LanePolicy(requests_per_hour=60)
-WATCH = Watch(movie_no="25008000", branches=("1351",), days=Days.parse("weekend"), id=1)
+WATCH = Watch(movie_id="25008000", branches=("1351",), days=Days.parse("weekend"), id=1)
 ROW = LaneRow(
-    play_schdl_no="2612051351045",
-    brch_no="1351",
-    play_de=date(2026, 12, 5),
+    screening_id="2612051351045",
+    branch_id="1351",
+    play_date=date(2026, 12, 5),
     starts_at=datetime(2026, 12, 5, 19, 40, tzinfo=KST),
-    movie_no="25008000",
-    rpst_movie_no=None,
+    movie_id="25008000",
+    movie_group=None,
     format="MX4D",
-    rest_seat_cnt=4,
+    free_seats=4,
     usable=0,
     bookable=True,
     seen_at=NOW - timedelta(hours=5),
@@ -36,26 +36,26 @@ def test_started_and_cancelled_screenings_are_never_polled() -> None:
 
 def test_hot_screenings_are_polled_fastest_and_quiet_ones_slowest() -> None:
     assert interval(ROW, 3, False, NOW, POLICY) == (POLICY.fastest, "sold out")
-    near = replace(ROW, rest_seat_cnt=6, usable=2)
+    near = replace(ROW, free_seats=6, usable=2)
     assert interval(near, 3, False, NOW, POLICY) == (POLICY.fastest, "2 of 3 seats")
     moved = replace(ROW, changed_at=NOW - timedelta(minutes=5))
     assert interval(moved, 3, False, NOW, POLICY) == (POLICY.fastest, "changed recently")
     soon = replace(ROW, starts_at=NOW + timedelta(hours=1))
     assert interval(soon, 3, False, NOW, POLICY) == (POLICY.fastest, "starts soon")
-    roomy = replace(ROW, rest_seat_cnt=9, usable=9)
+    roomy = replace(ROW, free_seats=9, usable=9)
     assert interval(roomy, 3, True, NOW, POLICY) == (POLICY.middle, "open now")
-    far = replace(ROW, rest_seat_cnt=20, usable=20)
+    far = replace(ROW, free_seats=20, usable=20)
     assert interval(far, 30, False, NOW, POLICY) == (POLICY.slowest, "quiet for hours")
 
 
 def _plan(spent: int = 0, last: datetime | None = None, budget: int = 60) -> Plan:
-    key = (("1351",), ROW.play_de)
+    key = (("1351",), ROW.play_date)
     return plan(
         now=NOW,
         chunks=[(("1351",), [WATCH])],
         rows=[ROW],
         open_screenings=set(),
-        calendars={("1351",): frozenset({ROW.play_de})},
+        calendars={("1351",): frozenset({ROW.play_date})},
         last_listing={key: last} if last else {},
         spent_last_hour=spent,
         horizon_days=21,
@@ -65,16 +65,16 @@ def _plan(spent: int = 0, last: datetime | None = None, budget: int = 60) -> Pla
 
 def test_a_due_listing_is_polled_and_a_standing_count_gets_a_seat_map_now_and_then() -> None:
     chosen = _plan(last=NOW - timedelta(minutes=3))
-    assert chosen.listings == {("1351",): frozenset({ROW.play_de})}
-    assert chosen.seat_maps == {ROW.play_schdl_no}  # not read for 5 h
+    assert chosen.listings == {("1351",): frozenset({ROW.play_date})}
+    assert chosen.seat_maps == {ROW.screening_id}  # not read for 5 h
     recent = replace(ROW, seen_at=NOW - timedelta(minutes=3))
     again = plan(
         now=NOW,
         chunks=[(("1351",), [WATCH])],
         rows=[recent],
         open_screenings=set(),
-        calendars={("1351",): frozenset({ROW.play_de})},
-        last_listing={(("1351",), ROW.play_de): NOW - timedelta(minutes=3)},
+        calendars={("1351",): frozenset({ROW.play_date})},
+        last_listing={(("1351",), ROW.play_date): NOW - timedelta(minutes=3)},
         spent_last_hour=0,
         horizon_days=21,
         policy=POLICY,

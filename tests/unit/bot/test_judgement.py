@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
-from bot.chains.megabox.models import KST
+from bot.chains.base import KST
 from bot.checking.judgement import NOT_SEEN, Sight, Sighting, decide
 from bot.seats.count import SeatCount
 from bot.watches.openings import Change, OpeningState
@@ -16,7 +16,7 @@ NOW = datetime(2026, 12, 3, 14, 0, tzinfo=KST)
 CHRISTMAS = date(2026, 12, 25)
 SATURDAY = date(2026, 12, 5)
 WATCH = Watch(
-    id=1, movie_no="25008000", branches=("1351",), days=Days.parse("weekend"), min_seats=3
+    id=1, movie_id="25008000", branches=("1351",), days=Days.parse("weekend"), min_seats=3
 )
 OPEN = OpeningState(True, None, NOW + timedelta(days=2))
 

@@ -33,8 +33,8 @@ def test_grouped_by_date_then_branch_and_hall_then_start() -> None:
         item("3", day=6), item("2", start="22:20"), item("1", start="09:00"),
         item("4", hall="2관"), item("5", start="24:10"),
     ])  # fmt: skip
-    assert [d.play_de.day for d in days] == [5, 6]
-    assert [(h.theab_nm, [s.play_schdl_no for s in h.screenings]) for h in days[0].halls] == [
+    assert [d.play_date.day for d in days] == [5, 6]
+    assert [(h.hall_name, [s.screening_id for s in h.screenings]) for h in days[0].halls] == [
         ("2관", ["4"]), ("MX4D관", ["1", "2", "5"]),
     ]  # fmt: skip
     assert days[0].count == 4

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from bot.chains.megabox.models import KST
+from bot.chains.base import KST
 from bot.delivery.outbox import (
     AlertJob,
     AlertView,
@@ -36,16 +36,16 @@ CHANNEL = 900
 AFTERNOON = QuietHours.parse("14:00-16:00")  # NOW is inside
 
 VIEW = AlertView(
-    play_schdl_no="2612051351045",
-    movie_nm="진격의 거인",
-    brch_no="1351",
-    brch_nm="코엑스",
-    theab_nm="MX4D",
+    screening_id="2612051351045",
+    movie_name="진격의 거인",
+    branch_id="1351",
+    branch_name="코엑스",
+    hall_name="MX4D",
     format="MX4D",
-    play_de=date(2026, 12, 5),
+    play_date=date(2026, 12, 5),
     start_clock="19:40",
     end_clock="22:04",
-    rest_seat_cnt=9,
+    free_seats=9,
     usable=5,
     total=192,
     best_block=3,

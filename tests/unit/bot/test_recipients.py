@@ -14,7 +14,7 @@ ALICE, BOB, CAROL = 101, 102, 103
 
 def watch(id: int = 1, **changes: object) -> Watch:
     values: dict[str, object] = {
-        "movie_no": "25008000",
+        "movie_id": "25008000",
         "branches": ("1351",),
         "days": Days.parse("weekend"),
         "id": id,

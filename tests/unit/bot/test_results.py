@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.chains.megabox.models import KST, Screening
+from bot.chains.base import KST, Screening
 from bot.checking.results import CheckError, CheckResult, NewOpening, SeenScreening
 from bot.seats.count import SeatCount
 from bot.watches.openings import Change, Transition
@@ -35,7 +35,7 @@ COUNT = SeatCount(9, 5, 3, "F", ("F6", "F7", "F8"), 192, 4, 4, True)
 
 def result() -> CheckResult:
     watches = tuple(
-        Watch(movie_no="25008000", branches=("1351",), days=Days.parse("weekend"), id=i)
+        Watch(movie_id="25008000", branches=("1351",), days=Days.parse("weekend"), id=i)
         for i in (1, 2)
     )
     both, only_two = screening("A"), screening("B")
@@ -61,7 +61,7 @@ def result() -> CheckResult:
 def test_a_member_sees_only_their_watches() -> None:
     mine = result().for_watches({1})
     assert [w.id for w in mine.watches] == [1]
-    assert [(s.screening.play_schdl_no, s.wanted_by, s.matched_by) for s in mine.screenings] == [
+    assert [(s.screening.screening_id, s.wanted_by, s.matched_by) for s in mine.screenings] == [
         ("A", (1,), (1,))
     ]
     assert [o.watch_id for o in mine.openings] == [1]

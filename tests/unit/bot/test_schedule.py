@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.chains.megabox.models import KST
+from bot.chains.base import KST
 from bot.checking.schedule import duration_text, overrun_warning, schedule_gap
 
 AFTERNOON = datetime(2026, 12, 3, 14, 15, tzinfo=KST)

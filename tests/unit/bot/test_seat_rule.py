@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from bot.chains.megabox.models import Screening
+from bot.chains.base import Screening
 from bot.checking.seat_rule import HallFacts, from_count, needs_seat_map
 from bot.seats.prefs import SeatPrefs
 from bot.watches.watch import Days, Watch
@@ -27,7 +27,7 @@ def screening(rest: int, *, bookable: bool = True, hall: str = "09") -> Screenin
 
 
 def watch(n: int) -> Watch:
-    return Watch(movie_no="25008000", branches=("1351",), days=Days.parse("weekend"), min_seats=n)
+    return Watch(movie_id="25008000", branches=("1351",), days=Days.parse("weekend"), min_seats=n)
 
 
 def test_a_count_that_could_satisfy_any_watch_needs_the_map() -> None:

@@ -8,14 +8,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.chains.megabox.catalogue import Catalogue
+from bot.chains.base import KST
+from bot.chains.catalogue import Catalogue
 from bot.chains.megabox.client import ClientOptions, MegaboxClient
-from bot.chains.megabox.models import KST
 from bot.watches.forms import QuietHours, WatchForm, build_watch, needs_baseline
 from bot.watches.watch import Days, Mention, TimeWindow, Watch
 
 BASE = Watch(
-    movie_no="25008000",
+    movie_id="25008000",
     branches=("1351", "4651"),
     formats=frozenset({"MX4D"}),
     days=Days.parse("weekend"),
@@ -30,7 +30,7 @@ BASE = Watch(
 @pytest.mark.parametrize(
     "changes",
     [
-        {"movie_no": "26018900"},
+        {"movie_id": "26018900"},
         {"branches": ("1351",)},
         {"branches": ("1351", "4651", "0052")},
         {"formats": frozenset()},

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from bot.chains.base import BadShape
 from bot.chains.megabox.client import parse_booking_page
-from bot.chains.megabox.errors import BadShape
 from tests.fakes.megabox_server import load_fixture
 
 LISTING = "selectBokdList-coex-mx4d-open.json"
@@ -21,7 +21,7 @@ def test_one_unreadable_row_is_skipped_with_what_is_known_of_it() -> None:
     assert len(page.screenings) == len(rows) - 1
     [skipped] = page.skipped
     assert skipped.kind == "screening" and "playStartTime" in skipped.reason
-    assert skipped.brch_no == rows[0]["brchNo"] and skipped.play_de is not None
+    assert skipped.branch_id == rows[0]["brchNo"] and skipped.play_date is not None
 
 
 def test_no_readable_row_at_all_is_a_bad_answer() -> None:
