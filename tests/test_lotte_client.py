@@ -444,3 +444,15 @@ def test_format_codes() -> None:
     ]
     assert format_of(12345) == "LOTTE_12345"
     assert format_of(None) is None
+
+
+async def test_request_budget_spaces_requests(lc: FakeLotte) -> None:
+    import time
+
+    async with LotteClient(fast(lc.base_url, requests_per_second=20)) as client:
+        three = await screening(client, SUPER4D_THREE)
+        started = time.monotonic()
+        for _ in range(4):
+            await client.seat_map(three)
+        elapsed = time.monotonic() - started
+    assert elapsed >= 3 / 20 * 0.9  # 4 requests at 20/s need at least 3 gaps of 50 ms
