@@ -3,6 +3,7 @@ on sale or not, seats together or not, couples, wheelchair seats) and every fail
 
 from __future__ import annotations
 
+import asyncio
 import urllib.parse
 from collections.abc import AsyncIterator, Iterable
 from datetime import date, datetime, timedelta
@@ -183,8 +184,9 @@ async def test_one_cinema_per_listing(client: LotteClient) -> None:
 async def test_ticketing_page_is_cached_and_reread_for_a_new_cinema(lc: FakeLotte) -> None:
     now = [0.0]
     async with LotteClient(fast(lc.base_url), clock=lambda: now[0]) as client:
-        await day_listing(client)
-        await client.listing(FIXTURE_DAY, ["lotte:1004"])
+        await asyncio.gather(day_listing(client), client.listing(FIXTURE_DAY, ["lotte:1004"]))
+        assert lc.count("GetTicketingPageTOBE") == 1  # one read for both
+        await asyncio.gather(day_listing(client), client.branches(FIXTURE_DAY))
         assert lc.count("GetTicketingPageTOBE") == 1
         now[0] += 601  # past the page's ten minutes
         await day_listing(client)

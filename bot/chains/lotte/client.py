@@ -3,6 +3,7 @@ typed errors of bot/chains/base.py. Reference: /work/shared/lotte/README.md."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -29,7 +30,7 @@ from bot.chains.base import (
     native,
 )
 from bot.chains.http import BROWSER_USER_AGENT, HttpOptions, PoliteSession
-from bot.chains.lotte.formats import FORMATS, code_of, unknown_format_name
+from bot.chains.lotte.formats import FORMATS, code_of, screening_zone, unknown_format_name
 from bot.chains.lotte.parse import (
     TicketingPage,
     decode_envelope,
@@ -105,6 +106,8 @@ class LotteClient:
         self._clock = clock
         self._page: TicketingPage | None = None
         self._page_read_at = 0.0
+        # Listings of several cinemas at once share one page read, not one each.
+        self._page_lock = asyncio.Lock()
         self._zones: dict[str, tuple[int, ...]] = {}
         #: Lotte's own name of each format name seen (an unknown code shows its Korean name).
         self.format_names: dict[str, str] = {}
@@ -150,12 +153,19 @@ class LotteClient:
 
     async def ticketing_page(self, *, fresh: bool = False) -> TicketingPage:
         """GetTicketingPageTOBE, reused for `page_ttl_seconds`."""
-        now = self._clock()
-        if fresh or self._page is None or now - self._page_read_at >= self.options.page_ttl_seconds:
-            data = await self._call(TICKETING_PATH, "GetTicketingPageTOBE", {})
-            self._page = parse_ticketing_page(data)
-            self._page_read_at = now
-        return self._page
+        async with self._page_lock:
+            now = self._clock()
+            if (
+                fresh
+                or self._page is None
+                or now - self._page_read_at >= self.options.page_ttl_seconds
+            ):
+                data = await self._call(TICKETING_PATH, "GetTicketingPageTOBE", {})
+                self._page = parse_ticketing_page(data)
+                self._page_read_at = now
+            page = self._page
+        assert page is not None
+        return page
 
     # -- Chain -----------------------------------------------------------------------------
 
@@ -213,7 +223,8 @@ class LotteClient:
         """GetSeats: every zone of the screen in one answer, ids sent as numbers."""
         cinema, screen, play_dt, seq = split_screening_id(native(screening.screening_id))
         zones = self._zones.get(screening.screening_id)
-        zone = zones[0] if zones else code_of(screening.format_code or "") or 100
+        # Any zone of the screen answers with all of them; the format's is the natural one.
+        zone = screening_zone(zones or ()) or code_of(screening.format_code or "") or 100
         data = await self._call(
             TICKETING_PATH,
             "GetSeats",
