@@ -28,7 +28,7 @@ from bot.chains.base import (
     parse_clock,
     qualify,
 )
-from bot.chains.lotte.formats import MOTION_FORMAT, format_of, screening_zone
+from bot.chains.lotte.formats import format_of, screening_zone
 
 #: The index of the first "Y" in `SeatBlockSet` (commas removed) that marks a wheelchair
 #: seat: 3 장애인석, 8 장애인 발받침 (reference "Wheelchair seats", M: not yet checked on a
@@ -398,10 +398,6 @@ def parse_play_sequence(
 def _clock(text: str) -> str:
     hours, minutes = parse_clock(text)
     return f"{hours:02d}:{minutes:02d}"
-
-
-def is_motion(screening: Screening) -> bool:
-    return screening.format_code == MOTION_FORMAT
 
 
 # -- seats --------------------------------------------------------------------------------
