@@ -378,7 +378,7 @@ async def test_branches_and_films(lc: FakeLotte, client: LotteClient) -> None:
     # DivisionCode 2 rows repeat cinemas under their special halls: left out.
     assert sorted(branches) == ["lotte:1003", "lotte:1004", "lotte:1009", "lotte:1016"]
     tower = branches[WORLD_TOWER]
-    assert (tower.name, tower.name_en, tower.region, tower.region_name) == (
+    assert (tower.branch_name, tower.branch_name_en, tower.region, tower.region_name) == (
         "월드타워",
         "World Tower",
         "0001",
@@ -386,7 +386,7 @@ async def test_branches_and_films(lc: FakeLotte, client: LotteClient) -> None:
     )
     on_sale = {f.movie_id: f for f in await client.films()}
     assert sorted(on_sale) == [STAR_HEIR, "lotte:24210"]
-    assert on_sale[STAR_HEIR].name == "별의 계승자" and on_sale[STAR_HEIR].on_sale
+    assert on_sale[STAR_HEIR].movie_name == "별의 계승자" and on_sale[STAR_HEIR].on_sale
     assert on_sale[STAR_HEIR].minutes == 140
     upcoming = await client.films(upcoming=True)
     assert [(f.movie_id, f.on_sale) for f in upcoming] == [("lotte:24305", False)]

@@ -168,8 +168,8 @@ class Cinema:
     def branch(self) -> Branch:
         return Branch(
             branch_id=qualify(LOTTE, self.cinema_id),
-            name=self.name,
-            name_en=self.name_en,
+            branch_name=self.name,
+            branch_name_en=self.name_en,
             region=self.region,
             region_name=self.region_name,
         )
@@ -257,8 +257,8 @@ def parse_films(rows: Iterable[Any], *, on_sale: bool | None = None) -> list[Fil
                 code,
                 Film(
                     movie_id=qualify(LOTTE, code),
-                    name=read_str(raw, "MovieNameKR", code),
-                    name_en=read_str(raw, "MovieNameUS", "") or None,
+                    movie_name=read_str(raw, "MovieNameKR", code),
+                    movie_name_en=read_str(raw, "MovieNameUS", "") or None,
                     release=read_str(raw, "ReleaseDate", "") or None,
                     minutes=minutes,
                     rating=read_str(raw, "ViewGradeNameKR", "")
