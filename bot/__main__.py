@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
 import tempfile
@@ -76,6 +77,8 @@ def healthcheck(settings: Settings) -> int:
 async def check_once(settings: Settings, *, record: bool = False) -> int:
     """One check with the configured watches; by default in a scratch database so that a
     preview never changes what the running bot remembers or alerts."""
+    from bot.chains.base import LOTTE, MEGABOX, Chain
+    from bot.chains.lotte.client import LotteClient
     from bot.chains.megabox.client import MegaboxClient
     from bot.checking.checker import Checker
     from bot.checking.report import table
@@ -93,8 +96,17 @@ async def check_once(settings: Settings, *, record: bool = False) -> int:
         if not await store.watches(include_paused=False):
             print(_("No watch configured: set WATCH_MOVIE_NO and WATCH_BRANCHES in .env."))
             return 2
-        async with MegaboxClient(settings.client_options()) as client:
-            checker = Checker.from_settings(client, store, settings)
+        async with contextlib.AsyncExitStack() as stack:
+            chains: list[Chain] = []
+            if MEGABOX in settings.enabled_chains:
+                chains.append(
+                    await stack.enter_async_context(MegaboxClient(settings.client_options()))
+                )
+            if LOTTE in settings.enabled_chains:
+                chains.append(
+                    await stack.enter_async_context(LotteClient(settings.lotte_options()))
+                )
+            checker = Checker.from_settings(chains, store, settings)
             result = await checker.run("cli")
     finally:
         await store.close()

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
     from bot.chains.catalogue import Catalogue
+    from bot.chains.lotte.client import LotteOptions
     from bot.chains.megabox.client import ClientOptions, MegaboxClient
     from bot.checking.checker import Checker
     from bot.drawing.queue import Drawing
@@ -81,7 +82,7 @@ class WatchTree(app_commands.CommandTree["WatchBot"]):
         elif isinstance(error, app_commands.CommandOnCooldown):  # before CheckFailure: a subclass
             name = interaction.command.qualified_name if interaction.command else "this"
             text = _(
-                "You ran `/{name}` a moment ago, and each one is a full MEGABOX check (one "
+                "You ran `/{name}` a moment ago, and each one is a full check of the cinemas (one "
                 "per person every {per} s). Try again {when}."
             ).format(
                 name=name,
@@ -110,6 +111,7 @@ class WatchBot(commands.Bot):
         settings: Settings,
         *,
         client_options: ClientOptions | None = None,
+        lotte_options: LotteOptions | None = None,
         clock: Callable[[], datetime] | None = None,
         extensions: tuple[str, ...] = EXTENSIONS,
         **options: Any,
@@ -140,6 +142,7 @@ class WatchBot(commands.Bot):
         self.catalogue: Catalogue
         self.scheduler: AsyncIOScheduler
         self._client_options = client_options
+        self._lotte_options = lotte_options
         self._clock = clock
         self._resources = contextlib.AsyncExitStack()
         self._background: set[asyncio.Task[Any]] = set()
@@ -219,7 +222,7 @@ class WatchBot(commands.Bot):
         """The store (migrated), the MEGABOX session, the checker and the .env watch."""
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-        from bot.chains.base import KST, Chain
+        from bot.chains.base import KST, LOTTE, MEGABOX, Chain
         from bot.chains.catalogue import Catalogue
         from bot.chains.megabox.client import MegaboxClient
         from bot.checking.checker import Checker
@@ -232,7 +235,14 @@ class WatchBot(commands.Bot):
         self._resources.push_async_callback(self.store.close)
         options = self._client_options or settings.client_options()
         self.megabox = await self._resources.enter_async_context(MegaboxClient(options))
-        self.chains: list[Chain] = [self.megabox]
+        self.chains: list[Chain] = []
+        if MEGABOX in settings.enabled_chains:
+            self.chains.append(self.megabox)
+        if LOTTE in settings.enabled_chains:
+            from bot.chains.lotte.client import LotteClient
+
+            lotte = LotteClient(self._lotte_options or settings.lotte_options())
+            self.chains.append(await self._resources.enter_async_context(lotte))
         self.checker = Checker.from_settings(self.chains, self.store, settings, self._clock)
         await sync_env_watch(self.store, settings, self.checker.clock())
         self.drawing = Drawing()
@@ -484,6 +494,7 @@ async def open_bot(
     settings: Settings,
     *,
     client_options: ClientOptions | None = None,
+    lotte_options: LotteOptions | None = None,
     clock: Callable[[], datetime] | None = None,
     **bot_options: Any,
 ) -> AsyncIterator[WatchBot]:
@@ -493,7 +504,13 @@ async def open_bot(
     `wait_until_ready` before using it. Tests hand in faster client options, a clock and
     discord.py options; production none.
     """
-    bot = WatchBot(settings, client_options=client_options, clock=clock, **bot_options)
+    bot = WatchBot(
+        settings,
+        client_options=client_options,
+        lotte_options=lotte_options,
+        clock=clock,
+        **bot_options,
+    )
     try:
         async with bot:
             yield bot

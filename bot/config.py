@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 from apscheduler.triggers.cron import CronTrigger
 
 from bot import i18n
-from bot.chains.base import KST
+from bot.chains import registry
+from bot.chains.base import CHAINS, KST, MEGABOX
 from bot.seats.prefs import RowRule, SeatPrefs, parse_centre, parse_remind
 from bot.watches.watch import (
     Days,
@@ -26,8 +27,9 @@ from bot.watches.watch import (
 )
 
 if TYPE_CHECKING:
-    # Imported where used: the MEGABOX client (aiolimiter) and the store (aiosqlite) are not
+    # Imported where used: the chains' clients (aiohttp) and the store (aiosqlite) are not
     # needed to read the .env, and the bot reads it before its login (issue 17: start-up).
+    from bot.chains.lotte.client import LotteOptions
     from bot.chains.megabox.client import ClientOptions
 
 # A small reader of its own rather than pydantic-settings: importing pydantic cost the bot
@@ -211,9 +213,25 @@ def _level(value: str) -> str:
     return level
 
 
-def _branches(value: str) -> str | None:
-    codes = [parse_branch(p) for p in value.split(",") if p.strip()]
+def _codes(value: str) -> str | None:
+    """A comma list of codes, checked with the watch's chain once that is known
+    (`Settings._check_together`)."""
+    codes = [p.strip() for p in value.split(",") if p.strip()]
     return ",".join(dict.fromkeys(codes)) or None
+
+
+def _chain(value: str) -> str:
+    chain = value.strip().lower()
+    if chain not in CHAINS:
+        raise ValueError(f"must be one of {', '.join(CHAINS)}")
+    return chain
+
+
+def _chains(value: str) -> str:
+    chains = [_chain(p) for p in value.split(",") if p.strip()]
+    if not chains:
+        raise ValueError(f"name at least one of {', '.join(CHAINS)}")
+    return ",".join(dict.fromkeys(chains))
 
 
 def _keep(parse: Callable[[str], Any]) -> Callable[[str], str]:
@@ -245,6 +263,15 @@ VARIABLES: dict[str, _Var] = {
     "megabox_timeout_seconds": _Var(float, 15.0, gt=0, le=120),
     "megabox_max_retries": _Var(int, 3, ge=0, le=10),
     "megabox_backoff_seconds": _Var(float, 2.0, ge=0, le=300),
+    # The chains the bot speaks to (their catalogues in /watch add, their watches checked).
+    "chains": _Var(str, ",".join(CHAINS), check=_chains),
+    # Lotte Cinema's politeness, as MEGABOX's above (its own client and request budget).
+    "lotte_base_url": _Var(str, "https://www.lottecinema.co.kr", check=_url),
+    "lotte_requests_per_second": _Var(float, 1.0, gt=0, le=5),
+    "lotte_jitter_seconds": _Var(float, 0.3, ge=0, le=10),
+    "lotte_timeout_seconds": _Var(float, 15.0, gt=0, le=120),
+    "lotte_max_retries": _Var(int, 3, ge=0, le=10),
+    "lotte_backoff_seconds": _Var(float, 2.0, ge=0, le=300),
     "database_url": _Var(str, DEFAULT_DATABASE_URL, check=_database),
     "check_schedule": _Var(str, "0 9-23 * * *", check=_cron),
     "horizon_days": _Var(int, 21, ge=1, le=60),
@@ -259,9 +286,12 @@ VARIABLES: dict[str, _Var] = {
     "history_cooldown_seconds": _Var(int, 30, ge=0, le=24 * 3600),
     # What one member's personal watches may cost together, in MEGABOX requests per check.
     "personal_requests_per_check": _Var(int, 60, ge=1, le=10_000),
-    "watch_movie_no": _Var(str, None, optional=True, check=parse_movie_no),
-    "watch_branches": _Var(str, None, optional=True, check=_branches),
-    "watch_formats": _Var(str, "MX4D", check=lambda v: ",".join(sorted(parse_formats(v)))),
+    # The .env watch's chain: its codes and formats are that chain's (megabox or lotte).
+    "watch_chain": _Var(str, MEGABOX, check=_chain),
+    "watch_movie_no": _Var(str, None, optional=True, check=_codes),
+    "watch_branches": _Var(str, None, optional=True, check=_codes),
+    # Unset: the chain's motion-seat format (MEGABOX's MX4D, Lotte's SUPER4D).
+    "watch_formats": _Var(str, None, optional=True, check=_codes),
     "watch_days": _Var(str, "weekend", check=_keep(Days.parse)),
     "watch_times": _Var(str, "", check=_keep(TimeWindow.parse)),
     "watch_min_seats": _Var(int, 3, ge=1, le=10),
@@ -327,6 +357,13 @@ class Settings:
     megabox_timeout_seconds: float
     megabox_max_retries: int
     megabox_backoff_seconds: float
+    chains: str
+    lotte_base_url: str
+    lotte_requests_per_second: float
+    lotte_jitter_seconds: float
+    lotte_timeout_seconds: float
+    lotte_max_retries: int
+    lotte_backoff_seconds: float
     database_url: str
     check_schedule: str
     horizon_days: int
@@ -336,9 +373,10 @@ class Settings:
     check_cooldown_seconds: int
     history_cooldown_seconds: int
     personal_requests_per_check: int
+    watch_chain: str
     watch_movie_no: str | None
     watch_branches: str | None
-    watch_formats: str
+    watch_formats: str | None
     watch_days: str
     watch_times: str
     watch_min_seats: int
@@ -381,8 +419,32 @@ class Settings:
         self._check_together()
 
     def _check_together(self) -> None:
+        chain = self.watch_chain
+        if chain not in self.enabled_chains:
+            raise ConfigError(
+                f"WATCH_CHAIN: {chain} is not in CHAINS ({self.chains}): add it there"
+            )
         if self.watch_movie_no and not self.watch_branches:
-            raise ConfigError("WATCH_BRANCHES: required when WATCH_MOVIE_NO is set (e.g. 1351)")
+            example = "1351" if chain == MEGABOX else "1016"
+            raise ConfigError(
+                f"WATCH_BRANCHES: required when WATCH_MOVIE_NO is set (e.g. {example})"
+            )
+        # Codes and formats are the watch's chain's: read them with it, naming the variable.
+        readers: tuple[tuple[str, Callable[[str], str]], ...] = (
+            ("watch_movie_no", lambda v: parse_movie_no(v, chain)),
+            ("watch_branches", lambda v: ",".join(parse_branch(p, chain) for p in v.split(","))),
+            ("watch_formats", lambda v: ",".join(sorted(parse_formats(v, chain)))),
+        )
+        for name, read in readers:
+            raw = getattr(self, name)
+            if raw is None:
+                continue
+            try:
+                setattr(self, name, read(raw))
+            except ValueError as exc:
+                raise _error(name, str(exc), raw, True) from None
+        if self.watch_formats is None:
+            self.watch_formats = registry.info(chain).motion
         ceiling = int(self.megabox_requests_per_second * 3600 / 2)
         if self.fast_lane_requests_per_hour > ceiling:
             # The scheduled checks and /check need the other half of the budget.
@@ -394,6 +456,22 @@ class Settings:
     def __repr__(self) -> str:
         shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in VARIABLES)
         return f"Settings({shown})"
+
+    @property
+    def enabled_chains(self) -> tuple[str, ...]:
+        return tuple(self.chains.split(","))
+
+    def lotte_options(self) -> LotteOptions:
+        from bot.chains.lotte.client import LotteOptions
+
+        return LotteOptions(
+            base_url=self.lotte_base_url,
+            requests_per_second=self.lotte_requests_per_second,
+            jitter_seconds=self.lotte_jitter_seconds,
+            timeout_seconds=self.lotte_timeout_seconds,
+            max_retries=self.lotte_max_retries,
+            backoff_seconds=self.lotte_backoff_seconds,
+        )
 
     def client_options(self) -> ClientOptions:
         from bot.chains.megabox.client import ClientOptions
@@ -414,7 +492,7 @@ class Settings:
         return Watch(
             movie_id=self.watch_movie_no,
             branches=tuple(self.watch_branches.split(",")),
-            formats=parse_formats(self.watch_formats),
+            formats=frozenset(self.watch_formats.split(",")) if self.watch_formats else frozenset(),
             days=Days.parse(self.watch_days),
             window=TimeWindow.parse(self.watch_times),
             min_seats=self.watch_min_seats,

@@ -72,12 +72,12 @@ class FastLane(commands.Cog):
             with i18n.using(watcher.status_language()):  # the status channel's server's
                 if done.backed_off:
                     text = _(
-                        "🐢 Fast lane paused: MEGABOX answered {answer}. It waits {wait} (longer "
+                        "🐢 Fast lane paused: a cinema answered {answer}. It waits {wait} (longer "
                         "if it happens again) and says when it works again; scheduled checks go "
                         "on as usual."
                     ).format(answer=_words(done.backed_off), wait=self.runner.backoff.wait_text())
                 elif done.recovered:
-                    text = _("✅ Fast lane resumed: MEGABOX answers its polls again.")
+                    text = _("✅ Fast lane resumed: the cinemas answer its polls again.")
                 else:
                     text = ""
             if text:
@@ -91,9 +91,7 @@ class FastLane(commands.Cog):
         now = self.bot.checker.clock()
         spent = self.runner.requests_last_hour(now)
         budget = self.runner.policy.requests_per_hour
-        head = _("{n} MEGABOX requests in the last hour (budget {budget})").format(
-            n=spent, budget=budget
-        )
+        head = _("{n} requests in the last hour (budget {budget})").format(n=spent, budget=budget)
         if self.runner.backoff.active(now):
             until = self.runner.backoff.until
             assert until is not None

@@ -43,7 +43,7 @@ class Inspect(commands.Cog):
     def __init__(self, bot: WatchBot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="check", description="Check MEGABOX now and show what is open")
+    @app_commands.command(name="check", description="Check the cinemas now and show what is open")
     @app_commands.describe(watch="Only show this watch's screenings")
     @app_commands.autocomplete(watch=watch_choices)
     # Every one asks MEGABOX about the member's watches.

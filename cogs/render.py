@@ -42,13 +42,18 @@ def where(target_kind: str, target_id: int) -> str:
     return f"<#{target_id}>"
 
 
-def booking_url(screening_id: str) -> str:
+def booking_url(screening_id: str, movie_id: str = "", movie_name: str = "") -> str:
     """The chain's booking link for a screening (Lotte's opens the film's booking page)."""
-    return registry.info(screening_id).booking(screening_id)
+    return registry.info(screening_id).booking(screening_id, movie_id, movie_name)
 
 
 def links(
-    screening_id: str, branch_id: str, play_date: date, *, booked: bool = False
+    screening_id: str,
+    branch_id: str,
+    play_date: date,
+    *,
+    booked: bool = False,
+    movie: tuple[str, str] = ("", ""),
 ) -> discord.ui.View:
     """Booking links, labelled with what they open; `booked`: with the persistent "Booked /
     not for me" button."""
@@ -59,7 +64,7 @@ def links(
         if entry.links_to_screening
         else _("{chain}: book (pick the screening)").format(chain=chain_name(screening_id))
     )
-    view.add_item(discord.ui.Button(label=book, url=booking_url(screening_id), emoji="🎟️"))
+    view.add_item(discord.ui.Button(label=book, url=booking_url(screening_id, *movie), emoji="🎟️"))
     timetable = entry.timetable(branch_id, play_date)
     if timetable is not None:
         view.add_item(discord.ui.Button(label=_("Timetable"), url=timetable))
@@ -162,7 +167,7 @@ def seats_text(view: AlertView) -> str:
         text += _(", **{n}** {where}").format(n=view.allowed, where=view.prefs.where())
     if view.from_count:
         text += "\n" + _(
-            "from the count: at least this many (MEGABOX's free seats less the hall's "
+            "from the count: at least this many (the listing's free seats less the hall's "
             "wheelchair and hidden seats); no seat map was read, so there is no seat picture"
         )
     elif not view.exact:
@@ -197,6 +202,25 @@ def closed_text(view: AlertView) -> tuple[str, str]:
     return reason, text
 
 
+def branch_text(view: AlertView) -> str:
+    """ "메가박스 코엑스 · MX4D관": the chain is named, as two chains may share a city."""
+    return f"{chain_name(view.screening_id)} {safe(view.branch_name)} · {safe(view.hall_name)}"
+
+
+def link_note(view: AlertView) -> str:
+    """What a chain's booking link opens when it cannot open the screening itself."""
+    return _(
+        "The button opens {chain}'s booking page for this film: pick {branch}, {day} {time}, "
+        "{hall} there."
+    ).format(
+        chain=chain_name(view.screening_id),
+        branch=safe(view.branch_name),
+        day=day_text(view.play_date),
+        time=view.start_clock,
+        hall=safe(view.hall_name),
+    )
+
+
 def alert_message(
     view: AlertView,
     *,
@@ -219,11 +243,13 @@ def alert_message(
     if test:
         title = _("[TEST] {title}").format(title=title)
     embed = discord.Embed(title=title[:256], description=description, colour=colour)
-    embed.add_field(name=_("Branch"), value=f"{safe(view.branch_name)} · {safe(view.hall_name)}")
+    embed.add_field(name=_("Branch"), value=branch_text(view))
     embed.add_field(name=_("Format"), value=safe(view.format or "?"))
     embed.add_field(name=_("Date"), value=day_text(view.play_date))
     embed.add_field(name=_("Time"), value=span(view))
     if view.open:
+        if not registry.info(view.screening_id).links_to_screening:
+            embed.add_field(name=_("Booking link"), value=link_note(view), inline=False)
         embed.add_field(name=_("Best block"), value=block_text(view))
         if view.prefs.active:
             embed.add_field(name=_("Your seats"), value=view.prefs.describe())
@@ -245,7 +271,13 @@ def alert_message(
     return {
         "content": content,
         "embed": embed,
-        "view": links(view.screening_id, view.branch_id, view.play_date, booked=not test),
+        "view": links(
+            view.screening_id,
+            view.branch_id,
+            view.play_date,
+            booked=not test,
+            movie=(view.movie_id, view.movie_name),
+        ),
         "allowed_mentions": allowed_mentions(mentions),
     }
 
@@ -259,7 +291,7 @@ def reminder_message(view: AlertView, after: str) -> dict[str, Any]:
         description=seats_text(view),
         colour=GREEN,
     )
-    embed.add_field(name=_("Branch"), value=f"{safe(view.branch_name)} · {safe(view.hall_name)}")
+    embed.add_field(name=_("Branch"), value=branch_text(view))
     embed.add_field(name=_("Date"), value=day_text(view.play_date))
     embed.add_field(name=_("Time"), value=span(view))
     embed.add_field(name=_("Best block"), value=block_text(view))
@@ -268,7 +300,13 @@ def reminder_message(view: AlertView, after: str) -> dict[str, Any]:
     return {
         "content": " ".join(m.to_text() for m in mentions) or None,
         "embed": embed,
-        "view": links(view.screening_id, view.branch_id, view.play_date, booked=True),
+        "view": links(
+            view.screening_id,
+            view.branch_id,
+            view.play_date,
+            booked=True,
+            movie=(view.movie_id, view.movie_name),
+        ),
         "allowed_mentions": allowed_mentions(mentions),
     }
 
@@ -289,7 +327,8 @@ def screening_line(s: SeenScreening) -> str:
     else:
         seats = _("{n} free incl. wheelchair").format(n=scr.free_seats)
     return (
-        f"[{when(s)}]({booking_url(scr.screening_id)}) · {safe(scr.branch_name)} "
+        f"[{when(s)}]({booking_url(scr.screening_id, scr.movie_id, scr.movie_name)}) · "
+        f"{safe(scr.branch_name)} "
         f"{safe(scr.hall_name)} · {seats}"
     )
 
@@ -343,9 +382,9 @@ def run_text(run: CheckRun | None) -> str:
     if run.ok:
         outcome = _("✅ ok")
     elif run.screenings_seen:
-        outcome = _("⚠️ partly failed (MEGABOX {error})").format(error=safe(run.error_kind))
+        outcome = _("⚠️ partly failed ({error})").format(error=safe(run.error_kind))
     else:
-        outcome = _("❌ failed (MEGABOX {error})").format(error=safe(run.error_kind))
+        outcome = _("❌ failed ({error})").format(error=safe(run.error_kind))
     took = duration_text(run.finished_at - run.started_at)
     return _("{when} · took {took} · {outcome} ({trigger})").format(
         when=f"<t:{int(run.finished_at.timestamp())}:R>",
@@ -470,9 +509,9 @@ def watch_embed(
     state = _("paused") if watch.paused else _("active")
     if watch.awaiting is not None:
         state += " · " + _(
-            "waiting for the film ({title}): one look at MEGABOX's film list per check; when "
+            "waiting for the film ({title}): one look at {chain}'s film list per check; when "
             "it is on sale the watch says so and its first screenings come as new screenings"
-        ).format(title=safe(watch.awaiting.describe()))
+        ).format(title=safe(watch.awaiting.describe()), chain=chain_name(watch.chain))
     if watch.fast_lane:
         state += " · " + _("fast lane: re-checked between scheduled checks")
     if watch.baseline_pending and watch.awaiting is None:

@@ -28,14 +28,15 @@ FIELD_NAME = 256
 TOTAL = 6000 - 200
 
 
-def line(item: NewScreening) -> str:
-    """ "✅ [19:40–22:04](booking) · **5** usable of 192": ✅ when it has the watch's seats."""
+def line(item: NewScreening, movie: tuple[str, str] = ("", "")) -> str:
+    """ "✅ [19:40–22:04](booking) · **5** usable of 192": ✅ when it has the watch's seats;
+    `movie` (id, title) for a chain that books by film."""
     # MEGABOX writes ends as "22:04", "2204" or past midnight "24:40" (README §13.6).
     hours, minutes = parse_clock(item.end_clock)
     end = f"{hours % 24:02d}:{minutes:02d}"
     if hours >= 24:
         end = _("{time} (+1)").format(time=end)
-    when = f"[{item.start_clock}–{end}]({booking_url(item.screening_id)})"
+    when = f"[{item.start_clock}–{end}]({booking_url(item.screening_id, *movie)})"
     if not item.bookable:
         seats = _("not bookable yet")
     elif item.usable is not None:
@@ -73,7 +74,9 @@ def news_embed(body: NewsBody) -> discord.Embed:
     for day in days:
         for hall in day.halls:
             name = f"{day_text(day.play_date)} · {safe(hall.branch_name)} · {safe(hall.hall_name)}"
-            for value, count in _values([line(s) for s in hall.screenings]):
+            for value, count in _values(
+                [line(s, (body.movie_id, body.movie_name)) for s in hall.screenings]
+            ):
                 field_name = name[:FIELD_NAME]
                 full = len(embed.fields) >= MAX_FIELDS - 1
                 if full or size + len(field_name) + len(value) > TOTAL:
@@ -105,10 +108,8 @@ def _more(embed: discord.Embed, left: int) -> discord.Embed:
     embed.add_field(
         name=_("…and more"),
         value=ngettext(
-            "{n} more new screening: see MEGABOX's booking page (the title links to it) or "
-            "`/check`.",
-            "{n} more new screenings: see MEGABOX's booking page (the title links to it) or "
-            "`/check`.",
+            "{n} more new screening: see the booking page (the title links to it) or `/check`.",
+            "{n} more new screenings: see the booking page (the title links to it) or `/check`.",
             left,
         ).format(n=left),
         inline=False,
@@ -121,11 +122,12 @@ def bound_embed(body: BoundBody) -> discord.Embed:
     embed = discord.Embed(
         title=_("🎬 On sale now: {movie}").format(movie=safe(body.movie_name))[:256],
         description=_(
-            "Watch {watch} was waiting for {awaited}: MEGABOX now sells **{movie}** ({no}). "
+            "Watch {watch} was waiting for {awaited}: {chain} now sells **{movie}** ({no}). "
             "From now on it watches it like any watch; its first screenings come as new "
             "screenings."
         ).format(
             watch=safe(body.watch_label),
+            chain=chain_name(body.movie_id),
             awaited=safe(body.awaited),
             movie=safe(body.movie_name),
             no=body.movie_id,

@@ -27,7 +27,7 @@ from discord.utils import escape_markdown
 from bot import i18n
 from bot.chains.base import KST
 from bot.checking.checker import CheckResult
-from bot.checking.report import status_line
+from bot.checking.report import failure_kind, status_line
 from bot.delivery import outbox
 from bot.delivery.outbox import AlertJob, Failure, FailureKind, GiveUp, Posted
 from bot.drawing.queue import DrawingBusy
@@ -444,13 +444,13 @@ class Watcher(commands.Cog):
         threshold = self.bot.settings.failure_alert_threshold
         if failures >= threshold and not reported:
             err = result.errors[0] if result.errors else None
-            detail = f"{err.kind}: {err.message}" if err else _("see the lines above")
+            detail = f"{failure_kind(err)}: {err.message}" if err else _("see the lines above")
             await self.status(
                 ngettext(
-                    "🚨 MEGABOX checks have failed {n} time in a row ({detail}). Openings can be "
+                    "🚨 Checks have failed {n} time in a row ({detail}). Openings can be "
                     "missed until this recovers; I keep trying on schedule and will say when it "
                     "works again.",
-                    "🚨 MEGABOX checks have failed {n} times in a row ({detail}). Openings can be "
+                    "🚨 Checks have failed {n} times in a row ({detail}). Openings can be "
                     "missed until this recovers; I keep trying on schedule and will say when it "
                     "works again.",
                     failures,
@@ -458,7 +458,7 @@ class Watcher(commands.Cog):
             )
             await store.set_value(_FAILURE_REPORTED_KEY, "1")
         elif failures == 0 and reported:
-            await self.status(_("✅ Recovered: MEGABOX checks work again."))
+            await self.status(_("✅ Recovered: checks work again."))
             await store.set_value(_FAILURE_REPORTED_KEY, "0")
 
     async def status(self, text: str) -> None:

@@ -52,6 +52,8 @@ def make_settings(megabox: FakeMegabox, db_url: str, tmp_path: Path, **changes: 
         "status_channel_id": STATUS_CHANNEL,
         "discord_guild_id": GUILD_ID,
         "megabox_base_url": megabox.base_url,
+        # Lotte only where a test serves a fake Lotte (tests/test_lotte_e2e.py): no network.
+        "chains": "megabox",
         "database_url": db_url,
         "watch_movie_no": "25008000",
         "watch_branches": "1351",

@@ -3,12 +3,13 @@ the words people type for them, and its public links. One entry per chain."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
 from bot.chains.base import CHAINS, LOTTE, MEGABOX, RequestShape, chain_of
+from bot.chains.lotte import formats as lotte_formats
+from bot.chains.lotte import site as lotte_site
 from bot.chains.megabox import formats as megabox_formats
 from bot.chains.megabox import site as megabox_site
 
@@ -19,9 +20,9 @@ class ChainInfo:
     #: The chain's own name per language ("메가박스", "MEGABOX").
     names: Mapping[str, str]
     formats: Mapping[str, str]  # code → readable name
-    aliases: Mapping[str, str]  # what people type (spaces, "|", "_" and "-" removed) → code
+    find_format: Callable[[str], str | None]  # what people type → a code, if any
     motion: str  # the motion-seat format people call "4DX"
-    booking: Callable[[str], str]  # screening id → booking link
+    booking: Callable[[str, str, str], str]  # screening id, movie id, title → booking link
     timetable: Callable[[str, date], str | None]  # branch id, date → timetable link
     film_booking: Callable[[str, str], str]  # movie id, title → its booking page
     film_page: Callable[[str], str | None]  # movie id → the film's own page, if any
@@ -34,9 +35,7 @@ class ChainInfo:
 
     def parse_format(self, text: str) -> str | None:
         """The format code meant by `text` ("4dx" → "MX4D"); None when this chain has none."""
-        key = re.sub(r"[\s|_-]+", "", text).upper()
-        code = self.aliases.get(key, key)
-        return code if code in self.formats else None
+        return self.find_format(text)
 
 
 _INFO: dict[str, ChainInfo] = {
@@ -44,7 +43,7 @@ _INFO: dict[str, ChainInfo] = {
         name=MEGABOX,
         names={"ko": "메가박스", "en": "MEGABOX"},
         formats=megabox_formats.FORMATS,
-        aliases=megabox_formats.ALIASES,
+        find_format=megabox_formats.find_format,
         motion=megabox_formats.MOTION,
         booking=megabox_site.booking,
         timetable=megabox_site.timetable,
@@ -52,6 +51,19 @@ _INFO: dict[str, ChainInfo] = {
         film_page=megabox_site.film_page,
         links_to_screening=megabox_site.LINKS_TO_SCREENING,
         shape=megabox_site.SHAPE,
+    ),
+    LOTTE: ChainInfo(
+        name=LOTTE,
+        names={"ko": "롯데시네마", "en": "Lotte Cinema"},
+        formats={f.name: f.name_kr for f in lotte_formats.FORMATS.values()},
+        find_format=lotte_formats.find_format,
+        motion=lotte_formats.MOTION_FORMAT,
+        booking=lotte_site.booking,
+        timetable=lotte_site.timetable,
+        film_booking=lotte_site.film_booking,
+        film_page=lotte_site.film_page,
+        links_to_screening=lotte_site.LINKS_TO_SCREENING,
+        shape=lotte_site.SHAPE,
     ),
 }
 

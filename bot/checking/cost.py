@@ -83,7 +83,7 @@ class Cost:
         return self.per_check + self.lane
 
     def describe(self) -> str:
-        text = _("about {n} MEGABOX requests per check ({listings} and about {seat_maps})").format(
+        text = _("about {n} requests per check ({listings} and about {seat_maps})").format(
             n=self.per_check,
             listings=ngettext("{n} listing", "{n} listings", self.listings).format(n=self.listings),
             seat_maps=ngettext("{n} seat map", "{n} seat maps", self.seat_maps).format(

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 from bot import i18n
 from bot.chains.base import KST
-from bot.checking.results import CheckResult, SeenScreening
-from bot.i18n import _, ngettext
+from bot.checking.results import CheckError, CheckResult, SeenScreening
+from bot.i18n import _, chain_name, ngettext
 from bot.seats.count import SeatCount
 from bot.store.runs import CheckRun
 
@@ -32,9 +32,9 @@ def status_line(result: CheckResult) -> str:
     if result.failed:
         err = result.errors[0]
         return _(
-            "⚠️ Check failed: MEGABOX {kind} ({message}). Nothing was checked, so this is not "
+            "⚠️ Check failed: {kind} ({message}). Nothing was checked, so this is not "
             "a 'no seats' result. {requests}, {took}."
-        ).format(kind=err.kind, message=err.message, requests=reqs, took=took)
+        ).format(kind=failure_kind(err), message=err.message, requests=reqs, took=took)
     n_screenings, n_dates = len(result.screenings), len(result.dates_checked)
     checked = ngettext(
         "Checked {n} screening on {dates}", "Checked {n} screenings on {dates}", n_screenings
@@ -68,7 +68,8 @@ def status_line(result: CheckResult) -> str:
         mark="⚠️" if result.errors else "✅", checked=checked, found=found, requests=reqs, took=took
     )
     if result.errors:
-        kinds = sorted({e.kind for e in result.errors})
+        # Which chain failed is named: the other chain's results above stand.
+        kinds = sorted({failure_kind(e) for e in result.errors})
         n_parts = len(result.errors)
         line += " " + ngettext(
             "Not checked: {n} part ({kinds}).", "Not checked: {n} parts ({kinds}).", n_parts
@@ -76,6 +77,11 @@ def status_line(result: CheckResult) -> str:
     if result.warnings:
         line += " " + " ".join(w.message for w in result.warnings) + "."
     return line
+
+
+def failure_kind(err: CheckError) -> str:
+    """ "메가박스 blocked", "Lotte Cinema timeout": the chain that failed, and how."""
+    return f"{chain_name(err.chain)} {err.kind}" if err.chain else err.kind
 
 
 def when(s: SeenScreening) -> str:

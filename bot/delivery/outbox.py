@@ -55,6 +55,8 @@ class AlertView:
     #: Usable seats the preferences allow (None: the watch has none, or no seat map).
     allowed: int | None = None
     best_seats: tuple[str, ...] = ()
+    #: The film (qualified): a chain without a link to one screening books by film (Lotte).
+    movie_id: str = ""
     #: No seat map was read: restSeatCnt alone proved `usable` (a lower bound) enough.
     from_count: bool = False
 

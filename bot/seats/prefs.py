@@ -51,9 +51,9 @@ class RowRule:
             bounds = [p.strip() for p in part.split("-")]
             if not all(len(b) == 1 and b in _LETTERS for b in bounds) or len(bounds) > 2:
                 raise ValueError(
-                    _(
-                        "{value} is not a row or range of MEGABOX row letters A-Z (e.g. {examples})"
-                    ).format(value=repr(raw.strip()), examples=ROW_EXAMPLES)
+                    _("{value} is not a row or range of row letters A-Z (e.g. {examples})").format(
+                        value=repr(raw.strip()), examples=ROW_EXAMPLES
+                    )
                 )
             first, last = bounds[0], bounds[-1]
             if first > last:

@@ -54,6 +54,7 @@ def alert_view(
     play_date = row["play_date"]
     return AlertView(
         screening_id=row["screening_id"],
+        movie_id=row["movie_id"],
         movie_name=row["movie_name"],
         branch_id=row["branch_id"],
         branch_name=row["branch_name"],

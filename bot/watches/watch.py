@@ -231,7 +231,7 @@ class TimeWindow:
             # §4.3), so "18:00-25:30" could never match past 23:59. Say so instead.
             raise ValueError(
                 _(
-                    "time window {value} goes past midnight: MEGABOX lists shows after "
+                    "time window {value} goes past midnight: cinemas list shows after "
                     "midnight under the next day (00:00-01:30), so use a window up to 23:59 and "
                     "add a second watch for the next day's early shows"
                 ).format(value=repr(text))

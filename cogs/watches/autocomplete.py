@@ -1,5 +1,6 @@
-"""Autocomplete for the `/watch` options: MEGABOX's own movie and branch lists, formats by
-readable name, day words and the next weekend dates."""
+"""Autocomplete for the `/watch` options: the chains' own movie and branch lists (both
+chains' branches in one list, films of the chosen branches' chain), formats by readable
+name, day words and the next weekend dates."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from typing import TYPE_CHECKING
 import discord
 from discord.app_commands import Choice
 
-from bot.chains.base import Film
+from bot.chains.base import Branch, Film, chain_of
 from bot.chains.catalogue import describe_branch, describe_movie
-from bot.i18n import N_, _
+from bot.i18n import N_, _, chain_name
 from bot.seats.prefs import parse_remind, remind_text
 from bot.watches.forms import format_choices
 from bot.watches.titles import on_sale
@@ -32,19 +33,37 @@ async def _catalogue_ready(bot: WatchBot) -> bool:
     return catalogue.loaded
 
 
+def _chosen_chain(interaction: Interaction) -> str | None:
+    """The chain of the branches already given in this command (None: none given yet)."""
+    branches = getattr(interaction.namespace, "branches", None)
+    first = str(branches).split(",")[0].strip() if branches else ""
+    if not first:
+        return None
+    found = interaction.client.catalogue.resolve_branch(first)
+    return found.chain if isinstance(found, Branch) else chain_of(first) if ":" in first else None
+
+
 async def movie_autocomplete(interaction: Interaction, current: str) -> list[Choice[str]]:
     if not await _catalogue_ready(interaction.client):
         return []
+    chain = _chosen_chain(interaction)
     # A film not on sale yet can be watched too: the watch waits for it (bot/watches/titles.py).
     return [
-        Choice(name=_movie_label(m)[:100], value=m.movie_id)
-        for m in interaction.client.catalogue.search_movies(current)
+        Choice(name=_movie_label(m, chain is None)[:100], value=m.movie_id)
+        for m in interaction.client.catalogue.search_movies(current, chain=chain)
     ]
 
 
-def _movie_label(movie: Film) -> str:
+def _movie_label(movie: Film, with_chain: bool = False) -> str:
     label = describe_movie(movie)
+    if with_chain:
+        label = f"{chain_name(movie.movie_id)} · {label}"
     return label if on_sale(movie) else _("{movie} · upcoming").format(movie=label)
+
+
+def branch_label(branch: Branch) -> str:
+    """ "메가박스 코엑스 COEX (서울) · 1351", "롯데시네마 월드타워 (서울) · 1016"."""
+    return f"{chain_name(branch.branch_id)} {describe_branch(branch)}"
 
 
 async def branches_autocomplete(interaction: Interaction, current: str) -> list[Choice[str]]:
@@ -55,23 +74,27 @@ async def branches_autocomplete(interaction: Interaction, current: str) -> list[
     picked = [p.strip() for p in head.split(",") if p.strip()]
     catalogue = interaction.client.catalogue
     prefix = catalogue.branch_names(picked)
+    # A watch is of one chain: once a branch is picked, only its chain's are offered.
+    first = catalogue.resolve_branch(picked[0]) if picked else None
+    chain = first.chain if isinstance(first, Branch) else None
     choices = []
-    for branch in catalogue.search_branches(last.strip()):
+    for branch in catalogue.search_branches(last.strip(), chain=chain):
         if branch.branch_id in picked:
             continue
         value = ",".join([*picked, branch.branch_id])
-        name = f"{prefix} + {describe_branch(branch)}" if prefix else describe_branch(branch)
+        name = f"{prefix} + {branch_label(branch)}" if prefix else branch_label(branch)
         choices.append(Choice(name=name[:100], value=value[:100]))
     return choices
 
 
 async def formats_autocomplete(interaction: Interaction, current: str) -> list[Choice[str]]:
-    """MEGABOX's formats by readable name ("4DX" finds MX4D); several as a comma list."""
+    """The chosen branches' chain's formats by readable name ("4DX" finds MX4D at MEGABOX,
+    SUPER4D at Lotte); both chains' while no branch is given; several as a comma list."""
     head, _, last = current.rpartition(",")
     picked = [p.strip().upper() for p in head.split(",") if p.strip()]
     typed = last.strip().casefold()
     choices = []
-    for label, code in format_choices():
+    for label, code in format_choices(_chosen_chain(interaction)):
         if code in picked or (picked and code == "any"):
             continue
         if typed and typed not in f"{label} {code}".casefold():

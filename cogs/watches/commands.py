@@ -66,7 +66,7 @@ DELIVERY_CHOICES = [
 WATCH_OPTION_HELP = {
     "movie": "Movie (type part of the Korean title)",
     "branches": "Branch, or several separated by commas (type a name: 코엑스, COEX…)",
-    "format": "Hall format(s), comma-separated, or any; 4DX is MEGABOX's MX4D",
+    "format": "Hall format(s), comma-separated, or any; 4DX finds MEGABOX's MX4D and Lotte's SUPER4D",
     "days": "weekend, weekdays, all, days like sat,sun, or dates like 2026-12-05",
     "min_seats": "How many free seats (not wheelchair seats) are needed",
     "together": "The seats must be next to each other (same row and seat block)",
@@ -102,7 +102,9 @@ def _mention_text(role: discord.Role | None) -> str | None:
 
 class Watches(commands.Cog):
     watch = app_commands.Group(
-        name="watch", description="Choose what this server watches on MEGABOX", guild_only=True
+        name="watch",
+        description="Choose what this server watches at MEGABOX and Lotte Cinema",
+        guild_only=True,
     )
 
     def __init__(self, bot: WatchBot) -> None:
@@ -133,7 +135,7 @@ class Watches(commands.Cog):
 
     # -- /watch add ------------------------------------------------------------------------
 
-    @watch.command(name="add", description="Watch a movie at MEGABOX branches for free seats")
+    @watch.command(name="add", description="Watch a movie at cinema branches for free seats")
     @app_commands.describe(
         **WATCH_OPTION_HELP,
         times="Only screenings starting in this window, e.g. 18:00-23:30",

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
-from urllib.parse import quote, urlencode
 
 import aiohttp
 
@@ -23,13 +22,13 @@ from bot.chains.base import (
     Film,
     Listing,
     Rejected,
-    RequestShape,
     Screening,
     SeatMap,
     chain_of,
     native,
 )
 from bot.chains.http import BROWSER_USER_AGENT, HttpOptions, PoliteSession
+from bot.chains.lotte import site
 from bot.chains.lotte.formats import FORMATS, code_of, screening_zone, unknown_format_name
 from bot.chains.lotte.parse import (
     TicketingPage,
@@ -45,7 +44,7 @@ from bot.chains.lotte.parse import (
 TICKETING_PATH = "/LCWS/Ticketing/TicketingData.aspx"
 MOVIE_PATH = "/LCWS/Movie/MovieData.aspx"
 #: The site the requests say they come from, whatever base_url a test points at.
-LOTTE_SITE = "https://www.lottecinema.co.kr"
+LOTTE_SITE = site.SITE
 #: Remembered zone codes of listed screenings (GetSeats wants one): a bound, not a cache policy.
 _MAX_ZONES = 20_000
 
@@ -90,8 +89,8 @@ class LotteClient:
     cinema and one date with every film (the movie filter is applied here)."""
 
     name = LOTTE
-    shape = RequestShape(branches_per_listing=1, movies_per_listing=None)
-    links_to_screening = False
+    shape = site.SHAPE
+    links_to_screening = site.LINKS_TO_SCREENING
 
     def __init__(
         self,
@@ -263,13 +262,10 @@ class LotteClient:
 
     def booking_link(self, screening: Screening) -> str:
         # No per-screening link is known: the film's booking page (the alert names the rest).
-        return self.film_link(screening.movie_id, screening.movie_name)
+        return site.booking(screening.screening_id, screening.movie_id, screening.movie_name)
 
     def film_link(self, movie_id: str, name: str = "") -> str:
-        query = {"movieCd": native(movie_id)}
-        if name:
-            query["movieName"] = name
-        return f"{self.base_url}/NLCHS/ticketing?{urlencode(query, quote_via=quote)}"
+        return site.film_booking(movie_id, name)
 
 
 def _own(ref: str) -> str:

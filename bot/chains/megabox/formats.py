@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.chains.megabox.models import MX4D
 
 FORMATS: dict[str, str] = {
@@ -43,3 +45,10 @@ ALIASES: dict[str, str] = {
 }
 #: The motion-seat format ("4DX" to most people).
 MOTION = MX4D
+
+
+def find_format(text: str) -> str | None:
+    """The hall type meant by `text` ("4dx", "돌비 시네마"); None when MEGABOX has none."""
+    key = re.sub(r"[\s|_-]+", "", text).upper()
+    code = ALIASES.get(key, key)
+    return code if code in FORMATS else None

@@ -19,7 +19,8 @@ SITE = "https://www.megabox.co.kr"
 LINKS_TO_SCREENING = True
 
 
-def booking(screening_id: str) -> str:
+def booking(screening_id: str, movie_id: str = "", movie_name: str = "") -> str:
+    del movie_id, movie_name  # the screening's own number opens it
     return f"{SITE}/booking?playSchdlNo={native(screening_id)}"
 
 
