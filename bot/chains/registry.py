@@ -29,6 +29,10 @@ class ChainInfo:
     #: The booking link opens the screening itself; False: the film's booking page only.
     links_to_screening: bool
     shape: RequestShape  # how its listing requests are cut (planner, cost)
+    #: Its listing's free count may settle a watch without a seat map (the count rule). Not
+    #: Lotte's: the reference asks every map to be checked against the listing, and a stale
+    #: listing would otherwise alert seats that are not there.
+    count_settles: bool
 
     def display(self, language: str) -> str:
         return self.names.get(language, self.names["en"])
@@ -51,6 +55,7 @@ _INFO: dict[str, ChainInfo] = {
         film_page=megabox_site.film_page,
         links_to_screening=megabox_site.LINKS_TO_SCREENING,
         shape=megabox_site.SHAPE,
+        count_settles=True,
     ),
     LOTTE: ChainInfo(
         name=LOTTE,
@@ -64,6 +69,7 @@ _INFO: dict[str, ChainInfo] = {
         film_page=lotte_site.film_page,
         links_to_screening=lotte_site.LINKS_TO_SCREENING,
         shape=lotte_site.SHAPE,
+        count_settles=False,
     ),
 }
 

@@ -134,7 +134,8 @@ def _seat_maps(watches: Sequence[Watch]) -> int:
     else:
         halls = len(formats)
     per_hall = min(SCREENINGS_PER_HALL_DAY, sum(_screenings_per_hall(w.window) for w in watches))
-    if not any(placed(w) for w in watches):
+    # Only where the chain lets its count settle a watch (not Lotte: every map is its check).
+    if not any(placed(w) for w in watches) and registry.info(watches[0].chain).count_settles:
         per_hall = min(per_hall, NEAR_BOUND_PER_HALL_DAY)  # the rest settle from their count
     return halls * per_hall
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
+from bot.chains import registry
 from bot.chains.base import Screening
 from bot.seats.count import SeatCount, estimate
 from bot.watches.watch import Watch
@@ -25,9 +26,9 @@ Hall = tuple[str, str]
 #: Wheelchair seats per hall from MEGABOX's seat maps of 2026-08-17 (README §6.5), used until
 #: this bot has read the hall's own seat map.
 KNOWN_WHEELCHAIR_SEATS: dict[Hall, int] = {
-    ("1351", "09"): 4,  # COEX MX4D, A13-A16
-    ("4651", "06"): 0,  # Hanam Starfield MX4D
-    ("0052", "04"): 0,  # Suwon AK Plaza MX4D
+    ("megabox:1351", "09"): 4,  # COEX MX4D, A13-A16
+    ("megabox:4651", "06"): 0,  # Hanam Starfield MX4D
+    ("megabox:0052", "04"): 0,  # Suwon AK Plaza MX4D
 }
 
 
@@ -37,9 +38,12 @@ def placed(watch: Watch) -> bool:
 
 
 def certain(screening: Screening, watch: Watch, unusable: int | None) -> bool:
-    """Usable ≥ N follows from the count alone (`unusable`: see `HallFacts.unusable`)."""
+    """Usable ≥ N follows from the count alone (`unusable`: see `HallFacts.unusable`), at a
+    chain whose listing count is checked against its maps (not Lotte's: every map is its
+    cross-check, so a stale count is caught, never alerted)."""
     return (
         not placed(watch)
+        and registry.info(screening.screening_id).count_settles
         and unusable is not None
         and screening.bookable
         and screening.free_seats - unusable >= watch.min_seats
