@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 from discord.ext import commands
 
 from bot import i18n
-from bot.chains.base import KST
+from bot.chains.base import KST, native
 from bot.checking.fast_lane import LanePolicy
 from bot.checking.lane_runner import LaneRunner, Tick
-from bot.i18n import _
+from bot.i18n import _, chain_name
 from cogs.common import watcher_cog
 
 if TYPE_CHECKING:
@@ -117,7 +117,7 @@ class FastLane(commands.Cog):
                 "• "
                 + _("{when} at {branch}: every {every} ({why})").format(
                     when=i18n.short_day_time(start.date(), f"{start:%H:%M}"),
-                    branch=close.branch_id,
+                    branch=f"{chain_name(close.branch_id)} {native(close.branch_id)}",
                     every=_minutes(close.every * plan.stretch),
                     why=close.why,
                 )

@@ -18,7 +18,7 @@ from bot.checking.checker import CheckBusy, CheckResult, SeenScreening
 from bot.checking.report import when
 from bot.checking.schedule import overrun_warning, schedule_gap
 from bot.drawing.queue import DrawingBusy
-from bot.i18n import _
+from bot.i18n import _, chain_name
 from bot.seats.picture import picture
 from bot.watches.watch import Watch
 from cogs.common import (
@@ -184,7 +184,9 @@ async def match_pictures(
         name = picture_name(s.screening.screening_id)
         files.append(discord.File(io.BytesIO(png), filename=name))
         embed = discord.Embed(
-            title=f"{when(s)} · {safe(s.screening.branch_name)} {safe(s.screening.hall_name)}"[:256]
+            title=f"{when(s)} · {chain_name(s.screening.screening_id)} {safe(s.screening.branch_name)} {safe(s.screening.hall_name)}"[
+                :256
+            ]
         )
         embeds.append(embed.set_image(url=f"attachment://{name}"))
     return embeds, files

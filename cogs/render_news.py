@@ -73,7 +73,7 @@ def news_embed(body: NewsBody) -> discord.Embed:
     shown = 0
     for day in days:
         for hall in day.halls:
-            name = f"{day_text(day.play_date)} · {safe(hall.branch_name)} · {safe(hall.hall_name)}"
+            name = f"{day_text(day.play_date)} · {chain_name(hall.branch_id)} {safe(hall.branch_name)} · {safe(hall.hall_name)}"
             for value, count in _values(
                 [line(s, (body.movie_id, body.movie_name)) for s in hall.screenings]
             ):

@@ -594,6 +594,12 @@ class _Run:
         scope = f"{chain} {day:%m-%d} at {', '.join(native(b) for b in chunk.branches)}"
         branches = frozenset(chunk.branches)
         self._yield_if_asked()
+        if chain not in self.c.chains:
+            # A watch of a chain the settings turned off (CHAINS): not checked, and said so.
+            self.errors.append(
+                CheckError("chain-off", f"{chain} is not in CHAINS", scope, branches, chain)
+            )
+            return None
         stopped = self._stopped_for(chain)
         if stopped is not None:
             self.errors.append(

@@ -6,7 +6,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from bot import i18n
-from bot.chains.base import KST
+from bot.chains.base import KST, native
 from bot.checking.results import CheckError, CheckResult, SeenScreening
 from bot.i18n import _, chain_name, ngettext
 from bot.seats.count import SeatCount
@@ -159,7 +159,7 @@ def table(result: CheckResult) -> str:
                 f"{scr.play_date:%Y-%m-%d} {i18n.weekday(scr.play_date)}",
                 f"{scr.start_clock}-{scr.end_clock}"
                 + (_(" (+1d)") if end.date() > scr.play_date else ""),
-                f"{scr.branch_name} {scr.branch_id}",
+                f"{scr.branch_name} {native(scr.branch_id)}",
                 scr.hall_name,
                 scr.format_code or "?",
                 f"{scr.free_seats}/{usable}/{total}",
