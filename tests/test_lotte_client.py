@@ -404,7 +404,11 @@ async def test_links_open_the_films_booking_page(lc: FakeLotte, client: LotteCli
         "movieCd": ["24128"],
         "movieName": ["별의 계승자"],
     }
-    assert client.film_link(STAR_HEIR) == f"{lc.base_url}/NLCHS/ticketing?movieCd=24128"
+    # Members go to Lotte's public site, whatever LOTTE_BASE_URL points the client at.
+    assert parsed.netloc == "www.lottecinema.co.kr"
+    assert (
+        client.film_link(STAR_HEIR) == "https://www.lottecinema.co.kr/NLCHS/ticketing?movieCd=24128"
+    )
 
 
 def test_chain_shape() -> None:

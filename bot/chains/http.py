@@ -141,15 +141,19 @@ class PoliteSession:
         data: Callable[[], Any],
         headers: Mapping[str, str],
         decode: Callable[[bytes, str], T],
+        screen: Callable[[bytes], None] | None = None,
     ) -> T:
         """POST `data()` (made anew per attempt: a multipart form is read once) and return
-        `decode(body, content_type)` of a 200 answer; transient errors are retried."""
+        `decode(body, content_type)` of a 200 answer; transient errors are retried.
+        `screen(body)` runs first, whatever the status: a chain's own error page may come with
+        any status (MEGABOX's "Workload is so high")."""
         # A plain loop, not tenacity: its per-call machinery was a tenth of a check's CPU.
         attempt = 1
         while True:
             try:
-                return await self._post_once(url, endpoint, data(), headers, decode)
+                return await self._post_once(url, endpoint, data(), headers, decode, screen)
             except ChainError as exc:
+                exc.chain = exc.chain or self.chain
                 if attempt > self.options.max_retries or not exc.transient:
                     raise
                 wait = self._wait(attempt, exc)
@@ -164,6 +168,7 @@ class PoliteSession:
         data: Any,
         headers: Mapping[str, str],
         decode: Callable[[bytes, str], T],
+        screen: Callable[[bytes], None] | None,
     ) -> T:
         if self._session is None:
             self.open()
@@ -181,6 +186,8 @@ class PoliteSession:
                 timeout=aiohttp.ClientTimeout(total=self.options.timeout_seconds),
             ) as response:
                 raw = await response.read()
+                if screen is not None:
+                    screen(raw)
                 error = status_error(self.chain, endpoint, response.status, response.headers)
                 if error is not None:
                     raise error

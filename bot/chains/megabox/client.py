@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import codecs
 import json
 import logging
-import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -15,7 +13,6 @@ from typing import Any, Self, TypeVar
 
 import aiohttp
 import msgspec
-from aiolimiter import AsyncLimiter
 
 from bot.chains.base import (
     MEGABOX,
@@ -32,10 +29,9 @@ from bot.chains.base import (
     SeatMap,
     ServerError,
     SkippedRow,
-    Timeout,
-    Unreachable,
     native,
 )
+from bot.chains.http import BROWSER_USER_AGENT, HttpOptions, PoliteSession
 from bot.chains.megabox import site
 from bot.chains.megabox.models import (
     SEAT_ANSWER,
@@ -62,10 +58,6 @@ MOVIES_PATH = "/on/oh/oha/Movie/selectMovieList.do"
 #: MEGABOX lists): a bound on the cost of a read, whatever `totCnt` says.
 MAX_MOVIE_PAGES = 20
 
-_USER_AGENT = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
-    "(KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36"
-)
 
 T = TypeVar("T")
 M = TypeVar("M", Screening, Branch)
@@ -84,11 +76,21 @@ class ClientOptions:
     backoff_seconds: float = 2.0
     backoff_max_seconds: float = 60.0
 
+    def http(self) -> HttpOptions:
+        return HttpOptions(
+            requests_per_second=self.requests_per_second,
+            jitter_seconds=self.jitter_seconds,
+            timeout_seconds=self.timeout_seconds,
+            max_retries=self.max_retries,
+            backoff_seconds=self.backoff_seconds,
+            backoff_max_seconds=self.backoff_max_seconds,
+        )
+
 
 def browser_headers(base_url: str, referer_path: str) -> dict[str, str]:
     """The header set the site's own AJAX sends; leaving some out can earn a 403 (README §2)."""
     return {
-        "User-Agent": _USER_AGENT,
+        "User-Agent": BROWSER_USER_AGENT,
         "Accept": "application/json, text/javascript, */*; q=0.01",
         "Accept-Language": "ko-KR,ko;q=0.9",
         "Content-Type": "application/json;charset=UTF-8",
@@ -103,6 +105,16 @@ def browser_headers(base_url: str, referer_path: str) -> dict[str, str]:
 _JSON = msgspec.json.Decoder()
 
 
+def _head(raw: bytes) -> str:
+    return raw[:400].decode("utf-8-sig", errors="replace").lstrip("\ufeff")[:160].strip()
+
+
+def _overloaded(endpoint: str, raw: bytes, head: str | None = None) -> None:
+    """Overload comes as plain text, mostly with HTTP 200, sometimes with an error status."""
+    if "workload is so high" in (head if head is not None else _head(raw)).lower():
+        raise Overloaded("MEGABOX says its workload is too high", endpoint=endpoint)
+
+
 def decode_body(
     endpoint: str,
     status: int,
@@ -113,10 +125,8 @@ def decode_body(
     """Turn one HTTP answer into JSON (or what `decoder` makes of it: `SEAT_ANSWER`) or the
     typed error it really is (README §13)."""
     # Only the start is decoded for the checks below; the JSON parser reads the bytes.
-    head = raw[:400].decode("utf-8-sig", errors="replace").lstrip("\ufeff")[:160].strip()
-    # Overload comes as plain text, mostly with HTTP 200, sometimes with an error status.
-    if "workload is so high" in head.lower():
-        raise Overloaded("MEGABOX says its workload is too high", endpoint=endpoint)
+    head = _head(raw)
+    _overloaded(endpoint, raw, head)
     if status == 403:
         raise Blocked("HTTP 403: MEGABOX refused us (bot protection?)", endpoint=endpoint)
     if status == 429:
@@ -217,26 +227,6 @@ def parse_seat_map(data: SeatAnswer | Mapping[str, Any], screening_id: str) -> S
     return neutral_seat_map(screening_id, seats)
 
 
-def _is_transient(exc: BaseException) -> bool:
-    return isinstance(exc, ChainError) and exc.transient
-
-
-class _WaitHonouringRetryAfter:
-    """Capped exponential backoff with jitter (initial x 2^(n-1) + up to `initial` more,
-    at most `maximum`), but never shorter than a 429's Retry-After."""
-
-    def __init__(self, initial: float, maximum: float) -> None:
-        self._initial = initial
-        self._maximum = maximum
-
-    def __call__(self, attempt: int, exc: BaseException) -> float:
-        backoff = self._initial * 2.0 ** (attempt - 1) + random.uniform(0, self._initial)
-        wait = max(min(backoff, self._maximum), 0.0)
-        if isinstance(exc, RateLimited) and exc.retry_after:
-            wait = max(wait, min(exc.retry_after, self._maximum))
-        return wait
-
-
 class MegaboxClient:
     """MEGABOX as a `bot.chains.base.Chain`: one shared aiohttp session with a request
     budget, jitter and retries for transient errors.
@@ -251,21 +241,16 @@ class MegaboxClient:
     def __init__(self, options: ClientOptions, session: aiohttp.ClientSession | None = None):
         self.options = options
         self.base_url = options.base_url.rstrip("/")
-        self._own_session = session is None
-        self._session = session
         # A leaky bucket of one request: evenly spaced, never a burst (README §2 "Rates").
-        period = 1.0 / options.requests_per_second if options.requests_per_second > 0 else 0.0
-        self._limiter = AsyncLimiter(1, period) if period > 0 else None
-        self.requests_made = 0
-        self._wait = _WaitHonouringRetryAfter(options.backoff_seconds, options.backoff_max_seconds)
+        self._http = PoliteSession(MEGABOX, options.http(), session)
         self._areas: dict[str, str] = {}
 
+    @property
+    def requests_made(self) -> int:
+        return self._http.requests_made
+
     async def __aenter__(self) -> Self:
-        if self._session is None:
-            self._session = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(total=self.options.timeout_seconds),
-                raise_for_status=False,
-            )
+        self._http.open()
         return self
 
     async def __aexit__(
@@ -274,49 +259,9 @@ class MegaboxClient:
         await self.close()
 
     async def close(self) -> None:
-        if self._own_session and self._session is not None:
-            await self._session.close()
-            self._session = None
+        await self._http.close()
 
     # -- transport -------------------------------------------------------------------------
-
-    async def _post_once(
-        self,
-        path: str,
-        body: Mapping[str, Any],
-        referer: str,
-        decoder: msgspec.json.Decoder[Any] = _JSON,
-    ) -> Any:
-        assert self._session is not None, "use `async with MegaboxClient(...)`"
-        endpoint = path.rsplit("/", 1)[-1].removesuffix(".do")
-        if self._limiter is not None:
-            await self._limiter.acquire()
-        if self.options.jitter_seconds > 0:
-            await asyncio.sleep(random.uniform(0, self.options.jitter_seconds))
-        self.requests_made += 1
-        try:
-            async with self._session.post(
-                f"{self.base_url}{path}",
-                data=json.dumps(body, ensure_ascii=False).encode(),
-                headers=browser_headers(self.base_url, referer),
-                timeout=aiohttp.ClientTimeout(total=self.options.timeout_seconds),
-            ) as response:
-                raw = await response.read()
-                try:
-                    return decode_body(
-                        endpoint, response.status, response.content_type, raw, decoder
-                    )
-                except RateLimited as exc:
-                    exc.retry_after = _retry_after(response.headers.get("Retry-After"))
-                    raise
-        except TimeoutError:
-            raise Timeout(
-                f"no answer within {self.options.timeout_seconds:g} s", endpoint=endpoint
-            ) from None
-        except aiohttp.ClientError as exc:
-            raise Unreachable(
-                f"connection failed: {exc.__class__.__name__}", endpoint=endpoint
-            ) from None
 
     async def _post(
         self,
@@ -325,26 +270,16 @@ class MegaboxClient:
         referer: str,
         decoder: msgspec.json.Decoder[Any] = _JSON,
     ) -> Any:
-        # A plain loop, not tenacity: its per-call machinery was a tenth of a check's CPU.
-        attempt = 1
-        while True:
-            try:
-                return await self._post_once(path, body, referer, decoder)
-            except ChainError as exc:
-                exc.chain = MEGABOX
-                if attempt > self.options.max_retries or not _is_transient(exc):
-                    raise
-                wait = self._wait(attempt, exc)
-                log.warning("MEGABOX %s; retry %d in %.1f s", exc, attempt, wait)
-                await asyncio.sleep(wait)
-                attempt += 1
-            except Exception as exc:
-                if attempt > self.options.max_retries or not _is_transient(exc):
-                    raise
-                wait = self._wait(attempt, exc)
-                log.warning("MEGABOX %s; retry %d in %.1f s", exc, attempt, wait)
-                await asyncio.sleep(wait)
-                attempt += 1
+        endpoint = path.rsplit("/", 1)[-1].removesuffix(".do")
+        data = json.dumps(body, ensure_ascii=False).encode()
+        return await self._http.post(
+            f"{self.base_url}{path}",
+            endpoint,
+            data=lambda: data,
+            headers=browser_headers(self.base_url, referer),
+            decode=lambda raw, content_type: decode_body(endpoint, 200, content_type, raw, decoder),
+            screen=lambda raw: _overloaded(endpoint, raw),
+        )
 
     # -- endpoints -------------------------------------------------------------------------
 
@@ -506,10 +441,3 @@ class MegaboxClient:
             return movies, int(total) if total is not None else None
         except (TypeError, ValueError):
             return movies, None
-
-
-def _retry_after(value: str | None) -> float | None:
-    try:
-        return float(value) if value else None
-    except ValueError:
-        return None
