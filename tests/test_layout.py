@@ -68,3 +68,35 @@ def test_every_package_has_its_layer() -> None:
     packages = {p.name for p in (ROOT / "bot").iterdir() if p.is_dir() and p.name != "__pycache__"}
     modules = {p.stem for p in (ROOT / "bot").glob("*.py") if p.stem != "__init__"}
     assert packages | modules == set(LAYERS)
+
+
+#: The provider seam (bot/chains/base.py): a chain's package knows the seam and the shared
+#: HTTP plumbing, never another chain; only the registry (names, formats, links) and the
+#: catalogue see every chain, and the bot above them sees a chain only through those.
+CHAIN_PACKAGES = sorted(
+    p.name for p in (ROOT / "bot" / "chains").iterdir() if (p / "__init__.py").is_file()
+)
+
+
+@pytest.mark.parametrize("chain", CHAIN_PACKAGES)
+def test_a_chain_knows_only_the_seam(chain: str) -> None:
+    allowed = ("bot.chains.base", "bot.chains.http", f"bot.chains.{chain}")
+    for path in (ROOT / "bot" / "chains" / chain).rglob("*.py"):
+        for target in _imports(path):
+            if target.startswith("bot."):
+                assert target.startswith(allowed), f"{path.relative_to(ROOT)} imports {target}"
+
+
+def test_the_bot_sees_a_chain_only_through_the_seam() -> None:
+    """Above bot/chains only the app and the CLI build a chain's client (and the settings
+    name its options); everything else, the cogs too, speaks of chains by name
+    (bot.chains.base, registry, catalogue)."""
+    builders = {"bot/app.py", "bot/__main__.py", "bot/config.py"}
+    for path in [*MODULES, *sorted((ROOT / "cogs").rglob("*.py"))]:
+        rel = str(path.relative_to(ROOT))
+        if rel.startswith("bot/chains/") or rel in builders:
+            continue
+        for target in _imports(path):
+            assert not target.startswith(tuple(f"bot.chains.{c}" for c in CHAIN_PACKAGES)), (
+                f"{rel} imports {target}"
+            )
