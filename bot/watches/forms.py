@@ -267,6 +267,12 @@ def _branches(text: str, catalogue: Catalogue) -> list[Branch]:
             hint = (
                 " " + _("Did you mean: {names}?").format(names="; ".join(branch)) if branch else ""
             )
+            missing = [c for c in catalogue.errors if not catalogue.loaded_for(c)]
+            if missing:
+                # Not "no such branch": that chain's list is not there to say.
+                hint += " " + _(
+                    "({chain}'s list could not be loaded yet: try again in a minute.)"
+                ).format(chain=chain_name(missing[0]))
             raise FormError(
                 _("No cinema has a branch matching {branch}.{hint}").format(
                     branch=repr(part), hint=hint
