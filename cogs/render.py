@@ -170,6 +170,12 @@ def seats_text(view: AlertView) -> str:
             "from the count: at least this many (the listing's free seats less the hall's "
             "wheelchair and hidden seats); no seat map was read, so there is no seat picture"
         )
+    elif not view.exact and view.layout is not None:
+        # A map was read, but it and the listing disagree (Lotte's cross-check).
+        text += "\n" + _(
+            "⚠️ estimate: the seat map and the listing's count disagree, so the seats may have "
+            "changed since; check them on the booking page"
+        )
     elif not view.exact:
         text += "\n" + _("⚠️ estimate: the seat map could not be read, so there is no seat picture")
     return text
