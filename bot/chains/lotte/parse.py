@@ -446,8 +446,8 @@ def _raw_seat(raw: Any) -> _RawSeat:
 
 def _broken_bundles(seats: Sequence[_RawSeat]) -> set[str]:
     """SeatNos of bundled seats (couples, private boxes) that cannot be bought now: a bundle
-    counts only whole (docs/lotte-notes.md, decided for this project), so a free member whose partner is not
-    free (or not usable, or not in the map) is not free either."""
+    counts only whole (docs/lotte-notes.md, decided for this project), so a free member
+    whose partner is not free (or not usable, or not in the map) is not free either."""
     parent: dict[str, str] = {}
 
     def find(a: str) -> str:
