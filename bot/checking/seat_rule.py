@@ -19,15 +19,15 @@ from bot.chains.base import Screening
 from bot.seats.count import SeatCount, estimate
 from bot.watches.watch import Watch
 
-#: (branch, hall)
+#: (branch, hall): the branch qualified ("megabox:1351"), as screenings carry it
 Hall = tuple[str, str]
 
 #: Wheelchair seats per hall from MEGABOX's seat maps of 2026-08-17 (README §6.5), used until
 #: this bot has read the hall's own seat map.
 KNOWN_WHEELCHAIR_SEATS: dict[Hall, int] = {
-    ("1351", "09"): 4,  # COEX MX4D, A13-A16
-    ("4651", "06"): 0,  # Hanam Starfield MX4D
-    ("0052", "04"): 0,  # Suwon AK Plaza MX4D
+    ("megabox:1351", "09"): 4,  # COEX MX4D, A13-A16
+    ("megabox:4651", "06"): 0,  # Hanam Starfield MX4D
+    ("megabox:0052", "04"): 0,  # Suwon AK Plaza MX4D
 }
 
 

@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.chains.base import Film
+from bot.chains.base import Film, qualified
 from bot.i18n import _
 
 #: An event version's title prefix, e.g. "[무대인사] " (README §4.3 movieNm).
@@ -41,6 +41,10 @@ class Awaited:
     def __post_init__(self) -> None:
         if not (self.title and norm_title(self.title)) and not self.movie_id:
             raise ValueError("a waiting watch needs a title or a movie number")
+        # Like Watch: a bare number (stored before there were two chains) is MEGABOX's, and
+        # films carry qualified numbers.
+        if self.movie_id and ":" not in self.movie_id:
+            object.__setattr__(self, "movie_id", qualified(self.movie_id))
 
     @classmethod
     def parse(cls, text: str) -> Awaited:
