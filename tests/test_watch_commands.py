@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from bot.chains.base import OpenDay
+from bot.chains.megabox.models import read_day
 from bot.checking.planner import minimum_listing_requests
 from tests.conftest import ALERT_CHANNEL, COEX_MX4D_1940, FIXTURE_NOW, THREE_TOGETHER
 from tests.e2e import (
@@ -330,7 +331,7 @@ async def test_watches_of_two_guilds_coalesce_into_the_minimum(run: Running) -> 
     for n in range(21):
         day = FIXTURE_NOW.date().fromordinal(FIXTURE_NOW.date().toordinal() + n)
         key = f"{day:%Y%m%d}"
-        calendar[day] = OpenDay.model_validate(
+        calendar[day] = read_day(
             {"playDe": key, "formAt": "Y" if run.megabox.is_open(key) else "N"}
         )
     minimum = minimum_listing_requests(watches, calendar, FIXTURE_NOW.date(), 21)

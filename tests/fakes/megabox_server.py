@@ -391,6 +391,7 @@ class FakeMegabox(FakeServer[RecordedRequest]):
 
         Wheelchair seats stay free unless keep_wheelchair_free=False. restSeatCnt follows.
         """
+        screening_id = _native(screening_id)
         seat_list = self._materialize(screening_id)["seatListSD01"]
         names = {f"{s['rowNm']}{s['seatNo']}" for s in seat_list}
         free, hold = set(seats), set(held)
