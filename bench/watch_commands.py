@@ -25,7 +25,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from bot.chains.base import KST, OpenDay
+from bot.chains.base import KST
 from bot.chains.megabox.models import read_day
 from bot.checking.planner import minimum_listing_requests
 from bot.watches.watch import Days, Watch

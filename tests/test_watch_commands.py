@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from bot.chains.base import OpenDay
 from bot.chains.megabox.models import read_day
 from bot.checking.planner import minimum_listing_requests
 from tests.conftest import ALERT_CHANNEL, COEX_MX4D_1940, FIXTURE_NOW, THREE_TOGETHER
