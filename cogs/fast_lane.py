@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from discord.ext import commands
 
 from bot import i18n
-from bot.chains.base import KST
+from bot.chains.base import KST, native
 from bot.checking.fast_lane import LanePolicy
 from bot.checking.lane_runner import LaneRunner, Tick
 from bot.i18n import _
@@ -119,7 +119,7 @@ class FastLane(commands.Cog):
                 "• "
                 + _("{when} at {branch}: every {every} ({why})").format(
                     when=i18n.short_day_time(start.date(), f"{start:%H:%M}"),
-                    branch=close.branch_id,
+                    branch=native(close.branch_id),  # the chain's own code, as elsewhere
                     every=_minutes(close.every * plan.stretch),
                     why=close.why,
                 )

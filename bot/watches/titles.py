@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.chains.base import Film, qualified
+from bot.chains.base import Film, native, qualified
 from bot.i18n import _
 
 #: An event version's title prefix, e.g. "[무대인사] " (README §4.3 movieNm).
@@ -59,9 +59,10 @@ class Awaited:
         return ";".join(parts)
 
     def describe(self) -> str:
+        no = native(self.movie_id or "")  # the chain's own number, as MEGABOX shows it
         if self.title and self.movie_id:
-            return _("“{title}” (upcoming, {no})").format(title=self.title, no=self.movie_id)
-        return f"“{self.title}”" if self.title else _("movie {no}").format(no=self.movie_id)
+            return _("“{title}” (upcoming, {no})").format(title=self.title, no=no)
+        return f"“{self.title}”" if self.title else _("movie {no}").format(no=no)
 
     def matches(self, movie: Film) -> bool:
         """A film picked by number is that number only (or an event version of it: its
