@@ -41,7 +41,6 @@ from bench._fake_megabox import BenchMegabox, build, synthetic_dates
 from bot.chains.base import KST, OpenDay, Screening
 from bot.chains.megabox.client import (
     BOKD_PATH,
-    SEAT_ANSWER,
     SEATS_PATH,
     ClientOptions,
     MegaboxClient,
@@ -49,6 +48,7 @@ from bot.chains.megabox.client import (
     parse_booking_page,
     parse_seat_map,
 )
+from bot.chains.megabox.models import SEAT_ANSWER, read_screening
 from bot.checking.checker import Checker, CheckResult
 from bot.checking.planner import make_chunks, minimum_listing_requests
 from bot.memory import settle_after_start
@@ -227,7 +227,7 @@ def seat_map_minimum(
         entry = calendar.get(s.play_date)
         if entry is None or not entry.open or not today <= s.play_date <= last:
             continue
-        wanting = [w for w in watches if w.wants(s, entry.holiday)]
+        wanting = [w for w in watches if w.wants(s, bool(entry.holiday))]
         if wanting and s.bookable and s.free_seats >= min(w.min_seats for w in wanting):
             candidates += 1
     return SeatMapMinimum(candidates)
@@ -276,7 +276,7 @@ async def run_pass(
     mode: str,  # "timing" | "profile" | "memory"
 ) -> Pass:
     await fake.set_latency(latency)
-    rows = [Screening.model_validate(r) for r in mirror.rows()]
+    rows = [read_screening(r) for r in mirror.rows()]
     out = Pass()
     proc = psutil.Process()
     with tempfile.TemporaryDirectory(prefix="bench-check-") as tmp:
@@ -482,13 +482,13 @@ async def hot_spots(
     fake: FakeProcess, mirror: BenchMegabox, codes: Sequence[str], calendar: dict[date, OpenDay]
 ) -> HotSpots:
     await fake.set_latency(0)
-    rows = [Screening.model_validate(r) for r in mirror.rows()]
+    rows = [read_screening(r) for r in mirror.rows()]
     watches = make_watches(codes, synthetic_dates(FIRST_DATE, DAYS))
     holiday = {d: e.holiday for d, e in calendar.items()}
 
     def match() -> None:
         for s in rows:
-            [w for w in watches if w.wants(s, holiday.get(s.play_date, False))]
+            [w for w in watches if w.wants(s, bool(holiday.get(s.play_date)))]
 
     async with aiohttp.ClientSession() as http:
         body = {"playDe": f"{FIRST_DATE:%Y%m%d}", "brchNoListCnt": 3, "arrMovieNo": ""}

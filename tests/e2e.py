@@ -67,7 +67,7 @@ def make_settings(megabox: FakeMegabox, db_url: str, tmp_path: Path, **changes: 
         "history_cooldown_seconds": 0,  # tests draw several charts; one test sets it
     }
     values.update(changes)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 @dataclass

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TypeVar
 
-from bot.chains.base import KST, Branch, Chain, ChainError, Film, chain_of, native
+from bot.chains.base import KST, Branch, Chain, ChainError, Film, chain_of, native, qualified
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +32,12 @@ class Catalogue:
 
     def __init__(
         self,
-        chains: Sequence[Chain],
+        chains: Chain | Sequence[Chain],
         *,
         ttl_seconds: float = 6 * 3600,
         clock: Callable[[], datetime] = lambda: datetime.now(KST),
     ) -> None:
-        self.chains = tuple(chains)
+        self.chains = tuple(chains) if isinstance(chains, Sequence) else (chains,)
         self.ttl_seconds = ttl_seconds
         self.clock = clock
         self.movies: dict[str, Film] = {}
@@ -183,8 +183,10 @@ class Catalogue:
         return owners[0] if len(owners) == 1 else None
 
     def branch_names(self, codes: Sequence[str]) -> str:
+        # A code as typed may be bare ("1351"): MEGABOX's, as a Watch reads it.
+        found = [self.branches.get(qualified(c)) for c in codes]
         return ", ".join(
-            self.branches[c].branch_name if c in self.branches else native(c) for c in codes
+            b.branch_name if b else native(c) for b, c in zip(found, codes, strict=True)
         )
 
 
