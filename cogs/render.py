@@ -170,6 +170,9 @@ def seats_text(view: AlertView) -> str:
             "from the count: at least this many (the listing's free seats less the hall's "
             "wheelchair and hidden seats); no seat map was read, so there is no seat picture"
         )
+    elif not view.exact and view.layout is not None:
+        # A map was read and pictured, but the chain's own count disagrees with it (Lotte).
+        text += "\n" + _("⚠️ estimate: the seat map disagrees with the listing's free seats")
     elif not view.exact:
         text += "\n" + _("⚠️ estimate: the seat map could not be read, so there is no seat picture")
     return text

@@ -98,7 +98,14 @@ async def command(run: Running, name: str, options: dict[str, Any], sub: str) ->
 
 async def autocomplete(run: Running, options: dict[str, Any], focused: str) -> list[dict[str, Any]]:
     interaction = await run.discord.send_autocomplete(
-        GUILD_ID, GENERAL_CHANNEL, ADMIN, "watch", options, focused=focused, subcommand="add"
+        GUILD_ID,
+        GENERAL_CHANNEL,
+        ADMIN,
+        "watch",
+        options,
+        focused=focused,
+        subcommand="add",
+        locale="ko",
     )
     callback = await run.discord.wait_for_callback(interaction)
     assert callback["type"] == 8
@@ -215,7 +222,10 @@ async def test_an_inverted_count_is_flagged_and_never_alerted_as_the_listing_say
         [alert] = run.alerts()
         description = alert.embeds[0]["description"]
         assert "**4**석" in description
-        assert "추정" in description
+        assert "⚠️ 추정치: 좌석도가 상영시간표의 잔여석 수와 달라요" in description
+        # The map was read: its picture is there (not "could not be read, no picture").
+        assert alert.embeds[0]["image"]["url"].startswith("attachment://")
+        assert "읽지 못해서" not in description
         text = str(alert.embeds)
         assert "108" not in text and "104" not in text
 
@@ -299,3 +309,55 @@ async def test_a_lotte_failure_leaves_megaboxs_results_intact(
         await run.scheduled_check()
         assert len(megabox_alerts(run)) == 1
         assert len(lotte_alerts(run)) == 1
+
+
+async def test_watch_add_offers_both_chains_and_refuses_a_mixed_watch(
+    fake: FakeDiscord, megabox: FakeMegabox, lotte: FakeLotte, db_url: str, tmp_path: Path
+) -> None:
+    settings = lotte_settings(megabox, lotte, db_url, tmp_path)
+    async with running_bot(fake, megabox, settings, lotte=lotte) as run:
+        assert await run.bot.catalogue.refresh()
+        # One list of branches, each labelled with its chain.
+        names = [c["name"] for c in await autocomplete(run, {"branches": ""}, "branches")]
+        assert any(n.startswith("롯데시네마 월드타워") for n in names), names
+        assert any(n.startswith("메가박스 코엑스") for n in names), names
+        [tower] = await autocomplete(run, {"branches": "월드"}, "branches")
+        assert tower["name"].startswith("롯데시네마 월드타워") and tower["value"] == "lotte:1016"
+        [coex] = await autocomplete(run, {"branches": "코엑스"}, "branches")
+        assert coex["name"].startswith("메가박스 코엑스") and coex["value"] == "megabox:1351"
+        # Once a branch is picked, only its chain's branches are offered for the next one.
+        more = await autocomplete(run, {"branches": "lotte:1016, "}, "branches")
+        assert more and all(c["value"].startswith("lotte:") for c in more), more
+
+        # Films follow the chosen branches' chain.
+        films = await autocomplete(run, {"branches": "lotte:1016", "movie": ""}, "movie")
+        assert "lotte:24128" in [c["value"] for c in films]
+        assert any(FILM in c["name"] for c in films)
+        assert all(c["value"].startswith("lotte:") for c in films), films
+        films = await autocomplete(run, {"branches": "1351", "movie": ""}, "movie")
+        assert "megabox:25008000" in [c["value"] for c in films]
+        assert all(c["value"].startswith("megabox:") for c in films), films
+
+        # A watch of branches of two chains is refused, saying why; nothing is stored.
+        for branches in ("lotte:1016,1351", "코엑스, 월드타워"):
+            answer = await command(
+                run,
+                "watch",
+                {"movie": "lotte:24128", "branches": branches, "format": "4DX"},
+                sub="add",
+            )
+            assert "알림 하나는 한 영화관 체인만 볼 수 있어요" in answer, answer
+            assert "롯데시네마" in answer and "메가박스" in answer
+        assert [w.source for w in await run.bot.store.watches()] == ["env"]
+
+        # One chain's branches: added, as Lotte's film in Lotte's 수퍼 4D.
+        added = await command(
+            run,
+            "watch",
+            {"movie": "lotte:24128", "branches": "월드타워", "format": "4DX"},
+            sub="add",
+        )
+        assert "#2" in added, added
+        watch = await run.bot.store.watch(2)
+        assert watch is not None
+        assert watch.branches == ("lotte:1016",) and watch.formats == frozenset({"SUPER4D"})
