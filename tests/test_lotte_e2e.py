@@ -229,6 +229,22 @@ async def test_an_inverted_count_is_flagged_and_never_alerted_as_the_listing_say
         text = str(alert.embeds)
         assert "108" not in text and "104" not in text
 
+        # The map now shows none free, the listing still 108: still an estimate, which never
+        # closes an alert (neither count can be trusted).
+        key = lotte.moved(SUPER4D_INVERTED)
+        lotte.sell(key, ["E6", "E7", "G11", "G12"])
+        lotte.set_listing_count(key, 108)
+        run.clock.advance(hours=1)
+        await run.scheduled_check()
+        assert "disagree with the listing's count" in run.status_lines()[-1]
+        assert alert.edits == [] and len(run.alerts()) == 1
+        # Once map and listing agree again (sold out), the alert is closed.
+        lotte.set_listing_count(key, 0)
+        run.clock.advance(hours=1)
+        await run.scheduled_check()
+        assert "disagree" not in run.status_lines()[-1]
+        assert len(alert.edits) == 1 and "다시 매진" in alert.edits[0]["embeds"][0]["title"]
+
 
 async def add_megabox_watch(run: Running) -> None:
     """The original job as a watch added in Discord, alerting what is open now."""
@@ -361,3 +377,40 @@ async def test_watch_add_offers_both_chains_and_refuses_a_mixed_watch(
         watch = await run.bot.store.watch(2)
         assert watch is not None
         assert watch.branches == ("lotte:1016",) and watch.formats == frozenset({"SUPER4D"})
+
+
+@pytest.mark.parametrize("failing", ["megabox", "lotte"])
+async def test_a_failing_chain_closes_nothing_while_the_other_chain_is_read_as_usual(
+    fake: FakeDiscord,
+    megabox: FakeMegabox,
+    lotte: FakeLotte,
+    db_url: str,
+    tmp_path: Path,
+    failing: str,
+) -> None:
+    keep_on_sale(lotte, SUPER4D_THREE)
+    megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)
+    settings = lotte_settings(megabox, lotte, db_url, tmp_path)
+    async with running_bot(fake, megabox, settings, lotte=lotte) as run:
+        assert await run.bot.catalogue.refresh()
+        await add_megabox_watch(run)
+        await run.scheduled_check()
+        [mb_alert], [lc_alert] = megabox_alerts(run), lotte_alerts(run)
+
+        # Both sell out; one chain cannot be read. Only the chain that was read closes.
+        megabox.sell_out(COEX_MX4D_1940)
+        lotte.sell_out(lotte.moved(SUPER4D_THREE))
+        if failing == "megabox":
+            megabox.fail_always(None, "403")
+            unread, read, unread_name = mb_alert, lc_alert, "메가박스"
+        else:
+            lotte.fail_always(None, "503")
+            unread, read, unread_name = lc_alert, mb_alert, "롯데시네마"
+        run.clock.advance(hours=1)
+        await run.scheduled_check()
+        assert unread.edits == []  # a failure is never "no seats"
+        assert len(read.edits) == 1
+        assert "다시 매진" in read.edits[0]["embeds"][0]["title"]
+        line = run.status_lines()[-1]
+        assert f"확인 못 함: 1건 ({unread_name} " in line, line
+        assert len(run.alerts()) == 2  # nothing new either
