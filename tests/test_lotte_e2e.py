@@ -8,6 +8,7 @@ keeps only the 4관 screenings it is about on sale (tests/fixtures/lotte/README.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -414,3 +415,20 @@ async def test_a_failing_chain_closes_nothing_while_the_other_chain_is_read_as_u
         line = run.status_lines()[-1]
         assert f"확인 못 함: 1건 ({unread_name} " in line, line
         assert len(run.alerts()) == 2  # nothing new either
+
+
+async def test_the_env_lotte_watch_is_shown_with_its_chain(
+    fake: FakeDiscord, megabox: FakeMegabox, lotte: FakeLotte, db_url: str, tmp_path: Path
+) -> None:
+    settings = lotte_settings(megabox, lotte, db_url, tmp_path)
+    async with running_bot(fake, megabox, settings, lotte=lotte) as run:
+        assert await run.bot.catalogue.refresh()
+        shown = await command(run, "watch", {"watch": "1"}, sub="show")
+        assert f"영화: {FILM} · lotte:24128" in shown, shown
+        assert "지점: 월드타워 (lotte:1016)" in shown
+        assert "포맷: SUPER4D" in shown  # "4DX" in .env found Lotte's 수퍼 4D
+        assert "좌석: 3석, 장애인석 제외" in shown
+        # Its cost in Lotte's request shape: one listing per branch and date.
+        assert re.search(r"요청 약 \d+건 \(상영시간표 \d+회, 좌석배치도 약 \d+회\)", shown), shown
+        listed = await command(run, "watch", {}, sub="list")
+        assert "롯데시네마 24128 @ 1016 · SUPER4D" in listed, listed
