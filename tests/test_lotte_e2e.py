@@ -20,6 +20,7 @@ from tests.conftest import COEX_MX4D_1940, FIXTURE_NOW, THREE_TOGETHER
 from tests.e2e import ADMIN, GENERAL_CHANNEL, GUILD_ID, Running, make_settings, running_bot
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.lotte_server import (
+    SUPER4D_ACROSS_AISLE,
     SUPER4D_INVERTED,
     SUPER4D_THREE,
     SUPER4D_WHEELCHAIR_ONLY,
@@ -432,3 +433,30 @@ async def test_the_env_lotte_watch_is_shown_with_its_chain(
         assert re.search(r"요청 약 \d+건 \(상영시간표 \d+회, 좌석배치도 약 \d+회\)", shown), shown
         listed = await command(run, "watch", {}, sub="list")
         assert "롯데시네마 24128 @ 1016 · SUPER4D" in listed, listed
+
+
+async def test_seats_together_come_from_the_map_not_from_seat_numbers(
+    fake: FakeDiscord, megabox: FakeMegabox, lotte: FakeLotte, db_url: str, tmp_path: Path
+) -> None:
+    # 23:00: D3 D4 | D5, numbered in a row but across an aisle (2 together); 14:50: F5-F7.
+    keep_on_sale(lotte, SUPER4D_THREE, SUPER4D_ACROSS_AISLE)
+    settings = lotte_settings(megabox, lotte, db_url, tmp_path, watch_formats="SUPERPLEX")
+    async with running_bot(fake, megabox, settings, lotte=lotte) as run:
+        added = await command(
+            run,
+            "watch",
+            {
+                "movie": "lotte:24128",
+                "branches": "lotte:1016",
+                "format": "4DX",
+                "min_seats": 3,
+                "together": True,
+                "alert_now": True,
+            },
+            sub="add",
+        )
+        assert "#2" in added, added
+        await run.scheduled_check()
+        [alert] = run.alerts()
+        assert fields(alert)["시간"].startswith("14:50")
+        assert fields(alert)["최대 연석"] == "연석 3석 (F열)"
