@@ -11,7 +11,7 @@ from discord.utils import escape_markdown, escape_mentions
 
 from bot import i18n
 from bot.chains import registry
-from bot.chains.base import at_clock, native, qualified
+from bot.chains.base import at_clock, qualified
 from bot.chains.catalogue import Catalogue
 from bot.checking.checker import CheckResult, SeenScreening
 from bot.checking.report import shown_count, status_line, when
@@ -171,18 +171,16 @@ def seats_text(view: AlertView) -> str:
             "wheelchair and hidden seats); no seat map was read, so there is no seat picture"
         )
     elif not view.exact and view.layout is not None:
-        # A map was read, but it and the listing disagree (Lotte's cross-check).
-        text += "\n" + _(
-            "⚠️ estimate: the seat map and the listing's count disagree, so the seats may have "
-            "changed since; check them on the booking page"
-        )
+        # A map was read and pictured, but the chain's own count disagrees with it (Lotte).
+        text += "\n" + _("⚠️ estimate: the seat map disagrees with the listing's free seats")
     elif not view.exact:
         text += "\n" + _("⚠️ estimate: the seat map could not be read, so there is no seat picture")
     return text
 
 
 def block_text(view: AlertView) -> str:
-    if not view.best_block or not view.best_row:
+    # An estimate proves no seats together, even from a map read (one that disagrees).
+    if not view.exact or not view.best_block or not view.best_row:
         return _("unknown") if not view.exact or view.from_count else _("none")
     return _("{n} together in row {row}").format(n=view.best_block, row=view.best_row)
 
@@ -334,7 +332,7 @@ def screening_line(s: SeenScreening) -> str:
         seats = _("{n} free incl. wheelchair").format(n=scr.free_seats)
     return (
         f"[{when(s)}]({booking_url(scr.screening_id, scr.movie_id, scr.movie_name)}) · "
-        f"{chain_name(scr.screening_id)} {safe(scr.branch_name)} "
+        f"{safe(scr.branch_name)} "
         f"{safe(scr.hall_name)} · {seats}"
     )
 
@@ -470,15 +468,16 @@ def watch_embed(
     if watch.awaiting is not None:
         film = _("⏳ waiting for the film: {title}").format(title=safe(watch.awaiting.describe()))
     else:
-        film = f"{safe(movie.movie_name) if movie else '?'} · {native(watch.movie_id)}"
+        film = f"{safe(movie.movie_name) if movie else '?'} · {watch.movie_id}"
     embed.add_field(name=_("Movie"), value=film, inline=False)
-    names = ", ".join(
-        f"{safe(catalogue.branches[b].branch_name)} ({native(b)})"
-        if b in catalogue.branches
-        else native(b)
-        for b in watch.branches
+    embed.add_field(
+        name=_("Branches"),
+        value=", ".join(
+            f"{safe(catalogue.branches[b].branch_name)} ({b})" if b in catalogue.branches else b
+            for b in watch.branches
+        ),
+        inline=False,
     )
-    embed.add_field(name=_("Branches"), value=f"{chain_name(watch.chain)} · {names}", inline=False)
     embed.add_field(name=_("Format"), value="/".join(sorted(watch.formats)) or _("any"))
     embed.add_field(name=_("Days"), value=watch.days.describe())
     embed.add_field(

@@ -14,10 +14,12 @@ import discord
 
 from bot.app import WatchBot, open_bot
 from bot.chains.base import KST
+from bot.chains.lotte.client import LotteOptions
 from bot.config import Settings
 from cogs.watcher import JOB_ID, Watcher
 from tests.conftest import ALERT_CHANNEL, Clock, fast_options, quiet_schedule
 from tests.fakes.discord_server import FakeChannel, FakeDiscord, FakeGuild, FakeMember, FakeRole
+from tests.fakes.lotte_server import FakeLotte
 from tests.fakes.megabox_server import FakeMegabox
 
 GUILD_ID = 1_500_000_000_000_000_001
@@ -78,6 +80,7 @@ class Running:
     clock: Clock
     task: asyncio.Task[None]
     seen_status: int = field(default=0)
+    lotte: FakeLotte | None = None
 
     @property
     def watcher(self) -> Watcher:
@@ -118,15 +121,36 @@ class Running:
         return self.discord.messages_in(ALERT_CHANNEL)
 
 
+def fast_lotte_options(base_url: str) -> LotteOptions:
+    """Lotte's client as fast_options has MEGABOX's: no budget, no jitter, quick backoff."""
+    return LotteOptions(
+        base_url=base_url,
+        requests_per_second=0,
+        jitter_seconds=0,
+        timeout_seconds=1.0,
+        max_retries=2,
+        backoff_seconds=0.001,
+        backoff_max_seconds=0.01,
+    )
+
+
 @contextlib.asynccontextmanager
 async def running_bot(
-    fake: FakeDiscord, megabox: FakeMegabox, settings: Settings, clock: Clock | None = None
+    fake: FakeDiscord,
+    megabox: FakeMegabox,
+    settings: Settings,
+    clock: Clock | None = None,
+    *,
+    lotte: FakeLotte | None = None,
 ) -> AsyncIterator[Running]:
+    """The bot logged in to `fake`; with `lotte`, its Lotte client speaks to that fake (the
+    settings must enable the chain: make_settings(..., chains="megabox,lotte"))."""
     clock = clock or Clock()
     with fake.patch_client():
         async with open_bot(
             settings,
             client_options=fast_options(megabox.base_url),
+            lotte_options=fast_lotte_options(lotte.base_url) if lotte else None,
             clock=clock,
             guild_ready_timeout=0.05,
         ) as bot:
@@ -143,7 +167,7 @@ async def running_bot(
                 raise AssertionError("bot did not become ready")
             await beat  # the first heartbeat file is written once the gateway is up
             try:
-                yield Running(bot, fake, megabox, clock, task)
+                yield Running(bot, fake, megabox, clock, task, lotte=lotte)
             finally:
                 await bot.shutdown()
                 await asyncio.wait_for(task, timeout=10)
