@@ -424,11 +424,6 @@ class Settings:
             raise ConfigError(
                 f"WATCH_CHAIN: {chain} is not in CHAINS ({self.chains}): add it there"
             )
-        if self.watch_movie_no and not self.watch_branches:
-            example = "1351" if chain == MEGABOX else "1016"
-            raise ConfigError(
-                f"WATCH_BRANCHES: required when WATCH_MOVIE_NO is set (e.g. {example})"
-            )
         # Codes and formats are the watch's chain's: read them with it, naming the variable.
         readers: tuple[tuple[str, Callable[[str], str]], ...] = (
             ("watch_movie_no", lambda v: parse_movie_no(v, chain)),
@@ -445,6 +440,12 @@ class Settings:
                 raise _error(name, str(exc), raw, True) from None
         if self.watch_formats is None:
             self.watch_formats = registry.info(chain).motion
+        if self.watch_movie_no and not self.watch_branches:
+            example = "1351" if chain == MEGABOX else "1016"
+            raise ConfigError(
+                f"WATCH_BRANCHES: required when WATCH_MOVIE_NO is set (e.g. {example})"
+            )
+
         ceiling = int(self.megabox_requests_per_second * 3600 / 2)
         if self.fast_lane_requests_per_hour > ceiling:
             # The scheduled checks and /check need the other half of the budget.

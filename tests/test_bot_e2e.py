@@ -67,7 +67,7 @@ async def test_opening_alerts_exactly_once_across_runs_and_restarts(
         embed = alert.embeds[0]
         assert embed["title"] == "🎟️ Seats open: 진격의 거인 완결편 더 라스트 어택"
         fields = {f["name"]: f["value"] for f in embed["fields"]}
-        assert fields["Branch"] == "코엑스 · MEGA \\| MX4D관"
+        assert fields["Branch"] == "MEGABOX 코엑스 · MEGA \\| MX4D관"  # the chain is named
         assert fields["Format"] == "MX4D"
         assert fields["Date"] == "Sat 2026-12-05"
         assert fields["Time"] == "19:40–22:04"

@@ -73,7 +73,7 @@ async def test_one_unreadable_row_costs_only_itself(world: World) -> None:
     assert [o.screening.screening_id for o in result.openings] == [COEX_MX4D_2220]
     assert {e.kind for e in result.errors} == {"unreadable-row"}
     line = status_line(result)
-    assert "Not checked: 1 part (unreadable-row)" in line and "none with" not in line
+    assert "Not checked: 1 part (MEGABOX unreadable-row)" in line and "none with" not in line
     assert (await world.store.last_runs())[0].ok is False  # partial, not "all fine"
 
 

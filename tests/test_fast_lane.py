@@ -162,7 +162,7 @@ async def test_status_shows_the_lanes_cadence_requests_and_what_it_watches(
     assert text.startswith("every 2 min")
     assert "requests in the last hour (budget 240)" in text
     # The fixture's screenings are all sold out: each is looked at every two minutes.
-    assert "• Sat 12-05 09:00 at 1351: every 2 min (sold out)" in text
+    assert "• Sat 12-05 09:00 at MEGABOX 1351: every 2 min (sold out)" in text
 
 
 async def test_history_answers_with_a_png_chart_or_says_there_is_no_data(

@@ -332,7 +332,7 @@ def test_answers_render_within_discords_limits(language: str) -> None:
         catalogue = Catalogue(None)  # type: ignore[arg-type]  # never asked: nothing loaded
         shown = render.watch_embed(
             watch, catalogue, default_channel=1, open_now=[{"play_date": SAT, "start_clock": "19:35",
-            "branch_name": "코엑스", "usable": 5}] * 30, cost="about 4 MEGABOX requests per check"
+            "branch_name": "코엑스", "usable": 5}] * 30, cost="about 4 requests per check"
         )  # fmt: skip
         _embed_ok(shown)
 

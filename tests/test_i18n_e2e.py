@@ -57,7 +57,7 @@ async def test_a_korean_server_hears_korean_and_each_member_their_own_language(
         assert localised(options["min_seats"]) == "최소좌석"
         assert options["min_seats"]["description_localizations"]["ko"].startswith("필요한 잔여석")
         assert "ko" not in by_name["check"].get("description_localizations", {}) or (
-            by_name["check"]["description"] == "Check MEGABOX now and show what is open"
+            by_name["check"]["description"] == "Check the cinemas now and show what is open"
         )
 
         # The alert, in Korean.
@@ -109,7 +109,7 @@ async def test_a_korean_server_hears_korean_and_each_member_their_own_language(
         assert news.embeds[0]["title"] == f"🆕 새 상영: {MOVIE}"
         assert "1개 날짜에 새 상영 6회" in news.embeds[0]["description"]
         [(name, _value)] = fields(news).items()
-        assert name.startswith("12월 19일 (토) · 코엑스")
+        assert name.startswith("12월 19일 (토) · 메가박스 코엑스")
 
 
 async def test_language_is_set_per_server_by_someone_who_manages_it(

@@ -77,7 +77,7 @@ async def test_a_date_opening_sends_one_grouped_message_and_no_seat_alerts(
         assert message.payload["allowed_mentions"] == {"parse": ["everyone"]}
         assert "6 new screenings on 1 date" in message.embeds[0]["description"]
         [(name, value)] = fields(message).items()  # one date, one branch and hall
-        assert name == "Sat 2026-12-19 · 코엑스 · MEGA \\| MX4D관"
+        assert name == "Sat 2026-12-19 · MEGABOX 코엑스 · MEGA \\| MX4D관"
         lines = value.split("\n")
         assert [line.split("[")[1][:5] for line in lines] == [
             "09:00", "11:40", "14:20", "17:00", "19:40", "22:20",
@@ -116,7 +116,7 @@ async def test_shows_added_to_a_known_date_are_grouped_the_same_way(
         [message] = run.alerts()
         assert "2 new screenings on 1 date" in message.embeds[0]["description"]
         [(name, value)] = fields(message).items()
-        assert name == "Sat 2026-12-05 · 코엑스 · MEGA \\| MX4D관"
+        assert name == "Sat 2026-12-05 · MEGABOX 코엑스 · MEGA \\| MX4D관"
         first, second = value.split("\n")
         assert first.startswith("[08:10–10:34](") and "2 free" in first  # < 3: no seat map
         assert second.startswith("✅ [23:30–01:54 (+1)](") and "2612051351047" in second
@@ -229,7 +229,7 @@ async def test_a_title_watch_binds_when_the_film_appears_and_alerts_its_first_sc
         assert "the last voyage" in found.embeds[0]["description"]
         assert grouped.embeds[0]["title"] == "🆕 New screenings: 마지막 항해"
         [(name, value)] = fields(grouped).items()
-        assert name == "Sat 2026-12-12 · 코엑스 · MEGA \\| MX4D관"
+        assert name == "Sat 2026-12-12 · MEGABOX 코엑스 · MEGA \\| MX4D관"
         assert ["2612121351072" in value.split("\n")[0], "2612121351071" in value] == [True, True]
         assert seat_alerts(run) == []
         shown = await command(run, {"watch": "2"}, "show")

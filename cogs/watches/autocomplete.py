@@ -49,7 +49,7 @@ async def movie_autocomplete(interaction: Interaction, current: str) -> list[Cho
     chain = _chosen_chain(interaction)
     # A film not on sale yet can be watched too: the watch waits for it (bot/watches/titles.py).
     return [
-        Choice(name=_movie_label(m, chain is None)[:100], value=m.movie_id)
+        Choice(name=_movie_label(m, chain is None and _two_chains(interaction))[:100], value=m.movie_id)
         for m in interaction.client.catalogue.search_movies(current, chain=chain)
     ]
 
@@ -61,9 +61,15 @@ def _movie_label(movie: Film, with_chain: bool = False) -> str:
     return label if on_sale(movie) else _("{movie} · upcoming").format(movie=label)
 
 
-def branch_label(branch: Branch) -> str:
+def _two_chains(interaction: Interaction) -> bool:
+    """Both chains are offered: labels name the chain of each branch and film."""
+    return len(interaction.client.catalogue.chains) > 1
+
+
+def branch_label(branch: Branch, with_chain: bool = True) -> str:
     """ "메가박스 코엑스 COEX (서울) · 1351", "롯데시네마 월드타워 (서울) · 1016"."""
-    return f"{chain_name(branch.branch_id)} {describe_branch(branch)}"
+    label = describe_branch(branch)
+    return f"{chain_name(branch.branch_id)} {label}" if with_chain else label
 
 
 async def branches_autocomplete(interaction: Interaction, current: str) -> list[Choice[str]]:
@@ -82,7 +88,8 @@ async def branches_autocomplete(interaction: Interaction, current: str) -> list[
         if branch.branch_id in picked:
             continue
         value = ",".join([*picked, branch.branch_id])
-        name = f"{prefix} + {branch_label(branch)}" if prefix else branch_label(branch)
+        label = branch_label(branch, _two_chains(interaction))
+        name = f"{prefix} + {label}" if prefix else label
         choices.append(Choice(name=name[:100], value=value[:100]))
     return choices
 

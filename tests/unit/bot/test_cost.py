@@ -103,7 +103,7 @@ def test_a_member_over_budget_is_refused_with_what_it_costs_and_what_is_left() -
     assert spend.others == cost(watch())
     assert spend.left == 60 - cost(watch()).total
     text = refusal(spend, wide)
-    assert f"about {cost(wide).total} MEGABOX requests per check" in text
+    assert f"about {cost(wide).total} requests per check" in text
     assert f"leaves {spend.left}" in text
     assert "fewer branches" in text and "start-time window" in text and "one format" in text
     assert "Nothing was saved" in text
@@ -113,7 +113,7 @@ def test_within_budget_is_accepted_and_the_confirmation_says_so() -> None:
     spend = personal_spend(watch(), [], budget=60, today=TODAY, horizon_days=HORIZON)
     assert not spend.refused
     text = summary(spend.watch, spend)
-    assert f"costs about {cost(watch()).total} MEGABOX requests per check" in text
+    assert f"costs about {cost(watch()).total} requests per check" in text
     assert f"about {cost(watch()).total} of your 60" in text
 
 
