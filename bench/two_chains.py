@@ -359,6 +359,9 @@ def report(
             "client": run.client_requests[chain],
             "est_listings": est.listings,
             "est_seats": est.seat_maps,
+            # The model counts every date of the horizon; the fakes open the first DAYS.
+            "est_open_listings": cost.estimate(mine, today, DAYS).listings,
+            "est_open_seats": cost.estimate(mine, today, DAYS).seat_maps,
             "errors": _chain_errors(r, chain),
             "openings": sum(1 for o in r.openings if o.screening.chain == chain),
             "time": f["total"] / RATE[chain],
@@ -384,6 +387,8 @@ def report(
             per[c]["est_listings"] + per[c]["est_seats"] for c in CHAINS
         )],
     )  # fmt: skip
+    row(f"  listings, the {DAYS} open dates only", both("est_open_listings"))
+    row(f"  seat maps, the {DAYS} open dates only", both("est_open_seats"))
     row("default budget (requests per second)", [RATE[MEGABOX], RATE[LOTTE], "-"])
     row(
         "time at that budget (requests / rate)",
