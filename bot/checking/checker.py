@@ -583,7 +583,16 @@ class _Run:
             # Without the calendar, every date of these branches is unknown.
             self.gaps.append(_Gap(frozenset(chunk.branches), None))
         else:
-            calendar = {entry.play_date: entry for entry in page.calendar}
+            # A chain that does not say which dates are holidays (Lotte) plans with the flags
+            # this run already knows, the ones `_judge` applies to its rows: else every plain
+            # weekday is asked for a weekend watch, "in case it is a holiday", and then
+            # judged not wanted (bench/two_chains.py: 17 of 280 Lotte listings).
+            calendar = {
+                entry.play_date: entry
+                if entry.holiday is not None or entry.play_date not in self.holidays
+                else replace(entry, holiday=self.holidays[entry.play_date])
+                for entry in page.calendar
+            }
             for day in chunk.dates_to_fetch(calendar, self.today, self.c.horizon_days):
                 if day != probe and await self._fetch(chunk, day) is None:
                     self.gaps.append(_Gap(frozenset(chunk.branches), day))

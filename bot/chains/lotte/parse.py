@@ -27,6 +27,7 @@ from bot.chains.base import (
     SkippedRow,
     parse_clock,
     qualify,
+    shared_seat,
 )
 from bot.chains.lotte.formats import format_of, screening_zone
 
@@ -522,7 +523,9 @@ def parse_seat_map(screening: Screening, rows: Sequence[Any]) -> SeatMap:
     for i, s in enumerate(seats):
         row = f"{s.floor}F {s.show_row}" if two_floors else s.show_row
         out.append(
-            Seat(
+            # Shared with every other map of the hall, as MEGABOX's are (issue 17): a
+            # check held ~36,000 seats of Lotte maps as separate objects (bench.two_chains).
+            shared_seat(
                 row=row,
                 label=f"{s.show_row}{s.show_col}",
                 x=s.x / x_unit,
