@@ -49,7 +49,9 @@ async def movie_autocomplete(interaction: Interaction, current: str) -> list[Cho
     chain = _chosen_chain(interaction)
     # A film not on sale yet can be watched too: the watch waits for it (bot/watches/titles.py).
     return [
-        Choice(name=_movie_label(m, chain is None and _two_chains(interaction))[:100], value=m.movie_id)
+        Choice(
+            name=_movie_label(m, chain is None and _two_chains(interaction))[:100], value=m.movie_id
+        )
         for m in interaction.client.catalogue.search_movies(current, chain=chain)
     ]
 
