@@ -218,7 +218,8 @@ async def test_an_inverted_count_is_flagged_and_never_alerted_as_the_listing_say
     async with running_bot(fake, megabox, settings, lotte=lotte) as run:
         await run.scheduled_check()
         line = run.status_lines()[-1]
-        assert "disagree with the listing's count" in line, line
+        # In the server's language (Korean), naming the chain whose map disagrees.
+        assert "롯데시네마 좌석배치도 1개가 상영시간표의 잔여석 수와 달라요" in line, line
         assert "108" not in line and "104" not in line
         # The map's 4 free seats may alert, marked as an estimate; never the listing's 108.
         [alert] = run.alerts()
@@ -238,7 +239,7 @@ async def test_an_inverted_count_is_flagged_and_never_alerted_as_the_listing_say
         lotte.set_listing_count(key, 108)
         run.clock.advance(hours=1)
         await run.scheduled_check()
-        assert "disagree with the listing's count" in run.status_lines()[-1]
+        assert "상영시간표의 잔여석 수와 달라요" in run.status_lines()[-1]
         assert alert.edits == [] and len(run.alerts()) == 1
         # Once map and listing agree again (sold out), the alert is closed.
         lotte.set_listing_count(key, 0)

@@ -501,17 +501,20 @@ class _Run:
                     f"{len(self.seat_errors)} seat map(s) unreadable: counts are estimates",
                     "seat maps",
                     frozenset(self.seat_errors.values()),
+                    count=len(self.seat_errors),
                 )
             )
-        if self.disagreements:
-            chains = sorted({chain_of(no) for no in self.disagreements})
+        for chain in sorted({chain_of(no) for no in self.disagreements}):
+            mine = [no for no in self.disagreements if chain_of(no) == chain]
             self.warnings.append(
                 CheckError(
                     "map-disagrees",
-                    f"{len(self.disagreements)} seat map(s) of {', '.join(chains)} disagree with "
-                    "the listing's count: counts there are estimates",
+                    f"{len(mine)} seat map(s) of {chain} disagree with the listing's count: "
+                    "counts there are estimates",
                     "seat maps",
-                    frozenset(self.rows[no].branch_id for no in self.disagreements),
+                    frozenset(self.rows[no].branch_id for no in mine),
+                    chain,
+                    count=len(mine),
                 )
             )
         if self.skipped_branches:
@@ -520,6 +523,7 @@ class _Run:
                     "unreadable-row",
                     f"{self.skipped_branches} unreadable branch entr(ies) skipped",
                     "branch list",
+                    count=self.skipped_branches,
                 )
             )
 

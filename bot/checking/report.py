@@ -75,8 +75,31 @@ def status_line(result: CheckResult) -> str:
             "Not checked: {n} part ({kinds}).", "Not checked: {n} parts ({kinds}).", n_parts
         ).format(n=n_parts, kinds=", ".join(kinds))
     if result.warnings:
-        line += " " + " ".join(w.message for w in result.warnings) + "."
+        line += " " + " ".join(warning_text(w) for w in result.warnings) + "."
     return line
+
+
+def warning_text(w: CheckError) -> str:
+    """A warning of the status line in the reader's language; a chain's own text as is."""
+    n = w.count
+    if w.kind == "seat-map":
+        return ngettext(
+            "{n} seat map could not be read: its counts are estimates",
+            "{n} seat maps could not be read: their counts are estimates",
+            n,
+        ).format(n=n)
+    if w.kind == "map-disagrees":
+        return ngettext(
+            "{n} seat map of {chain} disagrees with the listing's count: its counts are estimates",
+            "{n} seat maps of {chain} disagree with the listing's count: their counts are "
+            "estimates",
+            n,
+        ).format(n=n, chain=chain_name(w.chain))
+    if w.kind == "unreadable-row":
+        return ngettext(
+            "{n} unreadable branch entry skipped", "{n} unreadable branch entries skipped", n
+        ).format(n=n)
+    return w.message
 
 
 def failure_kind(err: CheckError) -> str:

@@ -24,6 +24,8 @@ class CheckError:
     branches: frozenset[str] = frozenset()
     #: The chain that failed ("" when no chain did: the store, a film list of several).
     chain: str = ""
+    #: How many of a kind a warning counts (seat maps, entries); the status line says it.
+    count: int = 0
 
 
 @dataclass(frozen=True, slots=True)
