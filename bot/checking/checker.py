@@ -18,6 +18,7 @@ from typing import Protocol
 from bot.chains.base import KST, Chain, ChainError, Listing, Screening, chain_of, native
 from bot.checking.judgement import NOT_SEEN, Sight, Sighting, decide, verdict
 from bot.checking.planner import Chunk, make_chunks
+from bot.checking.public_holidays import public_holiday
 from bot.checking.report import run_row
 from bot.checking.results import CheckError, CheckResult, NewOpening, SeenScreening
 from bot.checking.seat_rule import KNOWN_WHEELCHAIR_SEATS, HallFacts, from_count, needs_seat_map
@@ -633,8 +634,16 @@ class _Run:
             e.play_date for e in page.calendar if e.open
         ) | self.calendars.get(chunk.branches, frozenset())
         # Every calendar read tells every path which dates are holidays (stored per part);
-        # a chain that does not say (Lotte) leaves them to the others.
+        # where a chain does not say (Lotte), what another chain said stands, else Korea's
+        # public holidays (bot/checking/public_holidays.py) decide.
         holidays = {e.play_date: e.holiday for e in page.calendar if e.holiday is not None}
+        holidays |= {
+            e.play_date: flag
+            for e in page.calendar
+            if e.holiday is None
+            and e.play_date not in self.holidays
+            and (flag := public_holiday(e.play_date)) is not None
+        }
         self.holidays.update(holidays)
         self.read_holidays.update(holidays)
         for row in page.screenings:
