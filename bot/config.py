@@ -7,13 +7,13 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from apscheduler.triggers.cron import CronTrigger
 
 from bot import i18n
 from bot.chains import registry
-from bot.chains.base import CHAINS, KST, MEGABOX
+from bot.chains.base import CHAINS, KST, MEGABOX, whole_number
 from bot.seats.prefs import RowRule, SeatPrefs, parse_centre, parse_remind
 from bot.watches.watch import (
     Days,
@@ -26,9 +26,21 @@ from bot.watches.watch import (
     parse_notify,
 )
 
+Opts = TypeVar("Opts", bound="HttpOptions")
+#: The politeness variables every chain has, as `<CHAIN>_<NAME>`.
+_CHAIN_OPTIONS = (
+    "base_url",
+    "requests_per_second",
+    "jitter_seconds",
+    "timeout_seconds",
+    "max_retries",
+    "backoff_seconds",
+)
+
 if TYPE_CHECKING:
     # Imported where used: the chains' clients (aiohttp) and the store (aiosqlite) are not
     # needed to read the .env, and the bot reads it before its login (issue 17: start-up).
+    from bot.chains.http import HttpOptions
     from bot.chains.lotte.client import LotteOptions
     from bot.chains.megabox.client import ClientOptions
 
@@ -80,18 +92,10 @@ _FALSE = {"0", "false", "no", "off", "n", "f"}
 
 
 def _as_int(value: Any) -> int:
-    if isinstance(value, bool):
+    number = whole_number(value)
+    if number is None:
         raise _Bad("must be a whole number")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            pass
-    raise _Bad("must be a whole number")
+    return number
 
 
 def _as_float(value: Any) -> float:
@@ -465,26 +469,16 @@ class Settings:
     def lotte_options(self) -> LotteOptions:
         from bot.chains.lotte.client import LotteOptions
 
-        return LotteOptions(
-            base_url=self.lotte_base_url,
-            requests_per_second=self.lotte_requests_per_second,
-            jitter_seconds=self.lotte_jitter_seconds,
-            timeout_seconds=self.lotte_timeout_seconds,
-            max_retries=self.lotte_max_retries,
-            backoff_seconds=self.lotte_backoff_seconds,
-        )
+        return self._chain_options(LotteOptions, "lotte")
 
     def client_options(self) -> ClientOptions:
         from bot.chains.megabox.client import ClientOptions
 
-        return ClientOptions(
-            base_url=self.megabox_base_url,
-            requests_per_second=self.megabox_requests_per_second,
-            jitter_seconds=self.megabox_jitter_seconds,
-            timeout_seconds=self.megabox_timeout_seconds,
-            max_retries=self.megabox_max_retries,
-            backoff_seconds=self.megabox_backoff_seconds,
-        )
+        return self._chain_options(ClientOptions, "megabox")
+
+    def _chain_options(self, kind: type[Opts], prefix: str) -> Opts:
+        """A chain's options from its `<PREFIX>_*` variables (the rest keep their defaults)."""
+        return kind(**{name: getattr(self, f"{prefix}_{name}") for name in _CHAIN_OPTIONS})
 
     def default_watch(self) -> Watch | None:
         """The watch from WATCH_* (the original job), or None when WATCH_MOVIE_NO is unset."""

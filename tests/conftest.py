@@ -13,11 +13,14 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import aiohttp
 import pytest
 
 from bot.chains.base import KST
+from bot.chains.http import HttpOptions
+from bot.chains.lotte.client import LotteOptions
 from bot.chains.megabox.client import ClientOptions, MegaboxClient
 from bot.checking.checker import Checker
 from bot.store.repo import Store
@@ -85,8 +88,20 @@ def quiet_schedule() -> str:
     return f"{(datetime.now(KST).minute + 30) % 60} * * * *"
 
 
+Opts = TypeVar("Opts", bound=HttpOptions)
+
+
 def fast_options(base_url: str, **changes: float) -> ClientOptions:
     """No budget, no jitter, millisecond backoff: the same code paths, without waiting."""
+    return _fast(ClientOptions, base_url, changes)
+
+
+def fast_lotte_options(base_url: str, **changes: float) -> LotteOptions:
+    """Lotte's client as `fast_options` has MEGABOX's."""
+    return _fast(LotteOptions, base_url, changes)
+
+
+def _fast(kind: type[Opts], base_url: str, changes: dict[str, float]) -> Opts:
     values: dict[str, float] = {
         "requests_per_second": 0,
         "jitter_seconds": 0,
@@ -99,7 +114,7 @@ def fast_options(base_url: str, **changes: float) -> ClientOptions:
         "backoff_max_seconds": 0.01,
     }
     values.update(changes)
-    return ClientOptions(
+    return kind(
         base_url=base_url,
         requests_per_second=values["requests_per_second"],
         jitter_seconds=values["jitter_seconds"],

@@ -14,10 +14,9 @@ import discord
 
 from bot.app import WatchBot, open_bot
 from bot.chains.base import KST
-from bot.chains.lotte.client import LotteOptions
 from bot.config import Settings
 from cogs.watcher import JOB_ID, Watcher
-from tests.conftest import ALERT_CHANNEL, Clock, fast_options, quiet_schedule
+from tests.conftest import ALERT_CHANNEL, Clock, fast_lotte_options, fast_options, quiet_schedule
 from tests.fakes.discord_server import FakeChannel, FakeDiscord, FakeGuild, FakeMember, FakeRole
 from tests.fakes.lotte_server import FakeLotte
 from tests.fakes.megabox_server import FakeMegabox
@@ -119,19 +118,6 @@ class Running:
 
     def alerts(self) -> list[Any]:
         return self.discord.messages_in(ALERT_CHANNEL)
-
-
-def fast_lotte_options(base_url: str) -> LotteOptions:
-    """Lotte's client as fast_options has MEGABOX's: no budget, no jitter, quick backoff."""
-    return LotteOptions(
-        base_url=base_url,
-        requests_per_second=0,
-        jitter_seconds=0,
-        timeout_seconds=1.0,
-        max_retries=2,
-        backoff_seconds=0.001,
-        backoff_max_seconds=0.01,
-    )
 
 
 @contextlib.asynccontextmanager

@@ -12,10 +12,10 @@ import pytest
 
 from bot.chains import base
 from bot.chains.base import KST, Listing, Screening, Seat, SeatMap
-from bot.chains.lotte.client import LotteClient, LotteOptions
+from bot.chains.lotte.client import LotteClient
 from bot.chains.lotte.formats import find_format, format_of
 from bot.seats.layout import LayoutSeat, runs
-from tests.conftest import SHORT_TIMEOUT
+from tests.conftest import SHORT_TIMEOUT, fast_lotte_options
 from tests.fakes.lotte_server import (
     CHARLOTTE_CLOSED,
     CHARLOTTE_COUPLES,
@@ -35,20 +35,6 @@ WORLD_TOWER = "lotte:1016"
 STAR_HEIR = "lotte:24128"  # its 수퍼 4D prints carry MovieCode 24131
 
 
-def fast(base_url: str, **changes: float) -> LotteOptions:
-    """No budget, no jitter, millisecond backoff: the same code paths, without waiting."""
-    values: dict[str, float] = {
-        "requests_per_second": 0,
-        "jitter_seconds": 0,
-        "timeout_seconds": 1.0,
-        "max_retries": 2,
-        "backoff_seconds": 0.001,
-        "backoff_max_seconds": 0.01,
-    }
-    values.update(changes)
-    return LotteOptions(base_url=base_url, **values)  # type: ignore[arg-type]
-
-
 def sid(key: Key) -> str:
     cinema, screen, play_dt, seq = key
     return f"lotte:{cinema}-{screen}-{play_dt}-{seq}"
@@ -62,7 +48,7 @@ async def lc() -> AsyncIterator[FakeLotte]:
 
 @pytest.fixture
 async def client(lc: FakeLotte) -> AsyncIterator[LotteClient]:
-    async with LotteClient(fast(lc.base_url)) as c:
+    async with LotteClient(fast_lotte_options(lc.base_url)) as c:
         yield c
 
 
@@ -183,7 +169,7 @@ async def test_one_cinema_per_listing(client: LotteClient) -> None:
 
 async def test_ticketing_page_is_cached_and_reread_for_a_new_cinema(lc: FakeLotte) -> None:
     now = [0.0]
-    async with LotteClient(fast(lc.base_url), clock=lambda: now[0]) as client:
+    async with LotteClient(fast_lotte_options(lc.base_url), clock=lambda: now[0]) as client:
         await asyncio.gather(day_listing(client), client.listing(FIXTURE_DAY, ["lotte:1004"]))
         assert lc.count("GetTicketingPageTOBE") == 1  # one read for both
         await asyncio.gather(day_listing(client), client.branches(FIXTURE_DAY))
@@ -289,7 +275,10 @@ async def test_an_empty_seat_map_is_an_error(lc: FakeLotte, client: LotteClient)
 
 async def test_a_moved_scenario_reads_the_same() -> None:
     today = datetime.now(KST).date()  # CI also runs this +30 and +400 days on
-    async with FakeLotte(today=today) as moved, LotteClient(fast(moved.base_url)) as client:
+    async with (
+        FakeLotte(today=today) as moved,
+        LotteClient(fast_lotte_options(moved.base_url)) as client,
+    ):
         seat_map = await seats_of(client, moved.moved(SUPER4D_THREE))
     assert usable(seat_map) == ["F5", "F6", "F7"]
 
@@ -327,7 +316,9 @@ async def test_is_ok_false_is_an_error_never_an_empty_listing(
 async def test_every_failure_is_typed(
     lc: FakeLotte, mode: str, error: type[base.ChainError]
 ) -> None:
-    options = fast(lc.base_url, **({"timeout_seconds": SHORT_TIMEOUT} if mode == "timeout" else {}))
+    options = fast_lotte_options(
+        lc.base_url, **({"timeout_seconds": SHORT_TIMEOUT} if mode == "timeout" else {})
+    )
     async with LotteClient(options) as client:
         await client.ticketing_page()
         lc.fail_always("GetPlaySequence", mode)
@@ -455,7 +446,7 @@ def test_format_codes() -> None:
 async def test_request_budget_spaces_requests(lc: FakeLotte) -> None:
     import time
 
-    async with LotteClient(fast(lc.base_url, requests_per_second=20)) as client:
+    async with LotteClient(fast_lotte_options(lc.base_url, requests_per_second=20)) as client:
         three = await screening(client, SUPER4D_THREE)
         started = time.monotonic()
         for _ in range(4):

@@ -13,8 +13,7 @@ from bot.checking.checker import Checker
 from bot.checking.public_holidays import public_holiday
 from bot.store.repo import Store
 from bot.watches.watch import Days, Mention, Watch
-from tests.conftest import ALERT_CHANNEL, Clock
-from tests.e2e import fast_lotte_options
+from tests.conftest import ALERT_CHANNEL, Clock, fast_lotte_options
 from tests.fakes.lotte_server import SUPER4D_THREE, FakeLotte
 
 #: A fixed week (the clock is injected, so this holds on any real date): Mon 2026-09-21;

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from bot.chains.base import KST, LOTTE
-from bot.chains.lotte.client import LotteClient, LotteOptions
+from bot.chains.lotte.client import LotteClient
 from bot.chains.megabox.client import MegaboxClient
 from bot.checking.checker import Checker
 from bot.store.repo import Store
 from bot.watches.watch import Days, Mention, Watch
-from tests.conftest import ALERT_CHANNEL, Clock, fast_options
+from tests.conftest import ALERT_CHANNEL, Clock, fast_lotte_options, fast_options
 from tests.fakes.lotte_server import FakeLotte
 from tests.fakes.megabox_server import FakeMegabox
 
@@ -25,18 +25,6 @@ from tests.fakes.megabox_server import FakeMegabox
 def next_monday() -> date:
     today = datetime.now(KST).date()
     return today + timedelta(days=7 - today.weekday())
-
-
-def lotte_options(base_url: str) -> LotteOptions:
-    return LotteOptions(
-        base_url=base_url,
-        requests_per_second=0,
-        jitter_seconds=0,
-        timeout_seconds=1.0,
-        max_retries=2,
-        backoff_seconds=0.001,
-        backoff_max_seconds=0.01,
-    )
 
 
 @dataclass
@@ -72,7 +60,7 @@ async def both(tmp_path: Path) -> AsyncIterator[Both]:
             mb,
             lc,
             MegaboxClient(fast_options(mb.base_url)) as mbc,
-            LotteClient(lotte_options(lc.base_url)) as lcc,
+            LotteClient(fast_lotte_options(lc.base_url)) as lcc,
         ):
             checker = Checker(
                 [mbc, lcc], store, horizon_days=7, default_channel_id=ALERT_CHANNEL, clock=clock

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 KST = ZoneInfo("Asia/Seoul")
@@ -48,6 +48,40 @@ def native(ref: str) -> str:
 def qualified(ref: str) -> str:
     """An identity with its chain prefix (old MEGABOX ones gain `megabox:`)."""
     return qualify(chain_of(ref), native(ref))
+
+
+# -- numbers as the chains write them ------------------------------------------------------
+
+
+def whole_number(value: Any) -> int | None:
+    """An integer however it came ("144", 144, 144.0); None when it is not one (a bool, a
+    fraction, text, nothing): each caller says what that means for its field."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def real_number(value: Any) -> float | None:
+    """A number however it came ("1509.5", 1509); None when it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return None
+    return None
 
 
 # -- time ---------------------------------------------------------------------------------

@@ -37,10 +37,13 @@ BROWSER_USER_AGENT = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class HttpOptions:
-    """Politeness and patience; the same meaning for every chain."""
+    """Where a chain is and the politeness and patience its client keeps; the same meaning
+    for every chain (each chain's options set its own defaults). Not slotted: subclasses
+    change defaults."""
 
+    base_url: str = ""
     requests_per_second: float = 1.0
     jitter_seconds: float = 0.3
     timeout_seconds: float = 15.0

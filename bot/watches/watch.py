@@ -59,24 +59,31 @@ _MOVIE_CODES = {MEGABOX: r"\d{8}", LOTTE: r"\d{4,8}"}
 
 def parse_branch(text: str, chain: str = MEGABOX) -> str:
     """A chain's branch code as typed → its qualified identity ("megabox:1372")."""
-    code = text.strip()
-    if not re.fullmatch(_BRANCH_CODES[chain], code):
-        example = "1372" if chain == MEGABOX else "1016"
-        raise ValueError(
-            _("{value} is not a branch code of {chain} (digits only, e.g. {example})").format(
-                value=repr(code), chain=registry.info(chain).display("en"), example=example
-            )
-        )
-    return qualify(chain, code)
+    return _code(
+        text,
+        chain,
+        _BRANCH_CODES,
+        N_("{value} is not a branch code of {chain} (digits only, e.g. {example})"),
+        "1372" if chain == MEGABOX else "1016",
+    )
 
 
 def parse_movie_no(text: str, chain: str = MEGABOX) -> str:
     """A chain's film number as typed → its qualified identity ("lotte:24128")."""
+    return _code(
+        text,
+        chain,
+        _MOVIE_CODES,
+        N_("{value} is not a film number of {chain} (digits only, e.g. {example})"),
+        "25012300" if chain == MEGABOX else "24128",
+    )
+
+
+def _code(text: str, chain: str, pattern: dict[str, str], message: str, example: str) -> str:
     code = text.strip()
-    if not re.fullmatch(_MOVIE_CODES[chain], code):
-        example = "25012300" if chain == MEGABOX else "24128"
+    if not re.fullmatch(pattern[chain], code):
         raise ValueError(
-            _("{value} is not a film number of {chain} (digits only, e.g. {example})").format(
+            _(message).format(
                 value=repr(code), chain=registry.info(chain).display("en"), example=example
             )
         )

@@ -49,28 +49,16 @@ LOTTE_SITE = site.SITE
 _MAX_ZONES = 20_000
 
 
-@dataclass(frozen=True, slots=True)
-class LotteOptions:
+@dataclass(frozen=True)
+class LotteOptions(HttpOptions):
+    """Lotte's site and politeness (reference "Transport": well-behaved clients crawl one
+    request at a time, 80-120 ms apart; we go slower)."""
+
     base_url: str = LOTTE_SITE
     requests_per_second: float = 1.0
-    jitter_seconds: float = 0.3
-    timeout_seconds: float = 15.0
-    max_retries: int = 3
-    backoff_seconds: float = 2.0
-    backoff_max_seconds: float = 60.0
     #: How long the ticketing page (calendar, cinemas and their regions, films on sale) is
     #: reused; an unknown cinema re-reads it at once.
     page_ttl_seconds: float = 600.0
-
-    def http(self) -> HttpOptions:
-        return HttpOptions(
-            requests_per_second=self.requests_per_second,
-            jitter_seconds=self.jitter_seconds,
-            timeout_seconds=self.timeout_seconds,
-            max_retries=self.max_retries,
-            backoff_seconds=self.backoff_seconds,
-            backoff_max_seconds=self.backoff_max_seconds,
-        )
 
 
 def request_headers() -> dict[str, str]:
@@ -101,7 +89,7 @@ class LotteClient:
     ) -> None:
         self.options = options or LotteOptions()
         self.base_url = self.options.base_url.rstrip("/")
-        self._http = PoliteSession(LOTTE, self.options.http(), session)
+        self._http = PoliteSession(LOTTE, self.options, session)
         self._clock = clock
         self._page: TicketingPage | None = None
         self._page_read_at = 0.0

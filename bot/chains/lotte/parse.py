@@ -27,7 +27,9 @@ from bot.chains.base import (
     SkippedRow,
     parse_clock,
     qualify,
+    real_number,
     shared_seat,
+    whole_number,
 )
 from bot.chains.lotte.formats import format_of, screening_zone
 
@@ -65,32 +67,18 @@ def read_int(row: Mapping[str, Any], key: str, default: int | None = None) -> in
         if default is not None:
             return default
         raise BadField(f"{key} is missing")
-    if isinstance(value, bool):
+    number = whole_number(value)
+    if number is None:
         raise BadField(f"{key}: {value!r}")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            pass
-    raise BadField(f"{key}: {value!r}")
+    return number
 
 
 def read_float(row: Mapping[str, Any], key: str) -> float:
     value = row.get(key)
-    if isinstance(value, bool):
-        raise BadField(f"{key}: {value!r}")
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value.strip())
-        except ValueError:
-            pass
-    raise BadField(f"{key}: {value!r}" if value is not None else f"{key} is missing")
+    number = real_number(value)
+    if number is None:
+        raise BadField(f"{key}: {value!r}" if value is not None else f"{key} is missing")
+    return number
 
 
 def read_str(row: Mapping[str, Any], key: str, default: str | None = None) -> str:

@@ -66,25 +66,12 @@ M = TypeVar("M", Screening, Branch)
 _PROBE_BRANCH = "1351"
 
 
-@dataclass(frozen=True, slots=True)
-class ClientOptions:
+@dataclass(frozen=True)
+class ClientOptions(HttpOptions):
+    """MEGABOX's site and politeness (README §2 "Rates": one request every two seconds)."""
+
     base_url: str = "https://www.megabox.co.kr"
     requests_per_second: float = 0.5
-    jitter_seconds: float = 0.3
-    timeout_seconds: float = 15.0
-    max_retries: int = 3
-    backoff_seconds: float = 2.0
-    backoff_max_seconds: float = 60.0
-
-    def http(self) -> HttpOptions:
-        return HttpOptions(
-            requests_per_second=self.requests_per_second,
-            jitter_seconds=self.jitter_seconds,
-            timeout_seconds=self.timeout_seconds,
-            max_retries=self.max_retries,
-            backoff_seconds=self.backoff_seconds,
-            backoff_max_seconds=self.backoff_max_seconds,
-        )
 
 
 def browser_headers(base_url: str, referer_path: str) -> dict[str, str]:
@@ -242,7 +229,7 @@ class MegaboxClient:
         self.options = options
         self.base_url = options.base_url.rstrip("/")
         # A leaky bucket of one request: evenly spaced, never a burst (README §2 "Rates").
-        self._http = PoliteSession(MEGABOX, options.http(), session)
+        self._http = PoliteSession(MEGABOX, options, session)
         self._areas: dict[str, str] = {}
 
     @property

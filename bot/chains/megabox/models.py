@@ -22,6 +22,7 @@ from bot.chains.base import (
     SkippedRow,
     parse_clock,
     qualify,
+    real_number,
 )
 
 __all__ = ["KST", "MX4D", "BadRow", "Seat", "SeatAnswer"]
@@ -155,14 +156,10 @@ class _Reader:
         value = self.raw.get(key)
         if value is None or isinstance(value, bool):
             return None if value is None else float(value)
-        if isinstance(value, int | float):
-            return float(value)
-        if isinstance(value, str):
-            try:
-                return float(value.strip())
-            except ValueError:
-                pass
-        raise BadRow(key, f"not a number: {value!r}")
+        number = real_number(value)
+        if number is None:
+            raise BadRow(key, f"not a number: {value!r}")
+        return number
 
     def day(self, key: str) -> date:
         value = _yyyymmdd(self._get(key, _REQUIRED))
