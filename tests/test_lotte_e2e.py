@@ -267,67 +267,51 @@ async def add_megabox_watch(run: Running) -> None:
     assert "#2" in added, added
 
 
-@pytest.mark.parametrize("mode", ["403", "overload"])
-async def test_a_megabox_failure_leaves_lottes_results_intact(
+#: (the chain that fails, how, its Korean name, the other's, the other's matching branch)
+FAILURES = [
+    ("megabox", "403", "메가박스", "롯데시네마", "월드타워"),
+    ("megabox", "overload", "메가박스", "롯데시네마", "월드타워"),
+    ("lotte", "503", "롯데시네마", "메가박스", "코엑스"),
+    ("lotte", "error", "롯데시네마", "메가박스", "코엑스"),
+]
+
+
+@pytest.mark.parametrize(("failing", "mode", "failed_name", "other_name", "other_branch"), FAILURES)
+async def test_one_chains_failure_leaves_the_others_results_intact(
     fake: FakeDiscord,
     megabox: FakeMegabox,
     lotte: FakeLotte,
     db_url: str,
     tmp_path: Path,
+    failing: str,
     mode: str,
+    failed_name: str,
+    other_name: str,
+    other_branch: str,
 ) -> None:
     keep_on_sale(lotte, SUPER4D_THREE)
     megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)
     settings = lotte_settings(megabox, lotte, db_url, tmp_path)
+    broken, alerts_of = (megabox, megabox_alerts) if failing == "megabox" else (lotte, lotte_alerts)
+    other_alerts = lotte_alerts if failing == "megabox" else megabox_alerts
     async with running_bot(fake, megabox, settings, lotte=lotte) as run:
         assert await run.bot.catalogue.refresh()
         await add_megabox_watch(run)
-        megabox.fail_always(None, mode)
+        broken.fail_always(None, mode)
         await run.scheduled_check()
-        assert len(lotte_alerts(run)) == 1
-        assert megabox_alerts(run) == []
+        assert len(other_alerts(run)) == 1
+        assert alerts_of(run) == []
         line = run.status_lines()[-1]
-        # MEGABOX is named as not checked (not as "no seats"); Lotte is not named as failed.
-        assert line.startswith("⚠️") and "확인 못 함: 1건 (메가박스 " in line, line
-        assert "롯데시네마" not in line
-        assert "조건에 맞는 상영 1회: 월드타워" in line
+        # The failing chain is named as not checked (not as "no seats"); the other is not.
+        assert line.startswith("⚠️") and f"확인 못 함: 1건 ({failed_name} " in line, line
+        assert other_name not in line
+        assert f"조건에 맞는 상영 1회: {other_branch}" in line
 
-        megabox.recover()  # MEGABOX back: its alert now, Lotte's not again
+        broken.recover()  # back: its alert now, the other's not again
         run.clock.advance(hours=1)
         await run.scheduled_check()
-        assert len(lotte_alerts(run)) == 1
-        assert len(megabox_alerts(run)) == 1
-
-
-@pytest.mark.parametrize("mode", ["503", "error"])
-async def test_a_lotte_failure_leaves_megaboxs_results_intact(
-    fake: FakeDiscord,
-    megabox: FakeMegabox,
-    lotte: FakeLotte,
-    db_url: str,
-    tmp_path: Path,
-    mode: str,
-) -> None:
-    keep_on_sale(lotte, SUPER4D_THREE)
-    megabox.set_seat_map(COEX_MX4D_1940, THREE_TOGETHER)
-    settings = lotte_settings(megabox, lotte, db_url, tmp_path)
-    async with running_bot(fake, megabox, settings, lotte=lotte) as run:
-        assert await run.bot.catalogue.refresh()
-        await add_megabox_watch(run)
-        lotte.fail_always(None, mode)
-        await run.scheduled_check()
-        assert len(megabox_alerts(run)) == 1
-        assert lotte_alerts(run) == []
-        line = run.status_lines()[-1]
-        assert line.startswith("⚠️") and "확인 못 함: 1건 (롯데시네마 " in line, line
-        assert "메가박스" not in line
-        assert "조건에 맞는 상영 1회: 코엑스" in line
-
-        lotte.recover()
-        run.clock.advance(hours=1)
-        await run.scheduled_check()
-        assert len(megabox_alerts(run)) == 1
-        assert len(lotte_alerts(run)) == 1
+        assert len(other_alerts(run)) == 1
+        assert len(alerts_of(run)) == 1
 
 
 async def test_watch_add_offers_both_chains_and_refuses_a_mixed_watch(

@@ -205,3 +205,26 @@ class PoliteSession:
             raise Unreachable(
                 f"connection failed: {exc.__class__.__name__}", endpoint=endpoint, chain=self.chain
             ) from None
+
+
+class PoliteClient:
+    """What every chain client shares around its `PoliteSession`: the request count and
+    the session's life (`async with`)."""
+
+    _http: PoliteSession
+
+    @property
+    def requests_made(self) -> int:
+        return self._http.requests_made
+
+    async def __aenter__(self) -> Self:
+        self._http.open()
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        await self._http.close()

@@ -9,8 +9,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
@@ -27,7 +26,7 @@ from bot.chains.base import (
     chain_of,
     native,
 )
-from bot.chains.http import BROWSER_USER_AGENT, HttpOptions, PoliteSession
+from bot.chains.http import BROWSER_USER_AGENT, HttpOptions, PoliteClient, PoliteSession
 from bot.chains.lotte import site
 from bot.chains.lotte.formats import FORMATS, code_of, screening_zone, unknown_format_name
 from bot.chains.lotte.parse import (
@@ -72,7 +71,7 @@ def request_headers() -> dict[str, str]:
     }
 
 
-class LotteClient:
+class LotteClient(PoliteClient):
     """Lotte Cinema behind the `bot.chains.base.Chain` seam. One listing request covers one
     cinema and one date with every film (the movie filter is applied here)."""
 
@@ -98,22 +97,6 @@ class LotteClient:
         self._zones: dict[str, tuple[int, ...]] = {}
         #: Lotte's own name of each format name seen (an unknown code shows its Korean name).
         self.format_names: dict[str, str] = {}
-
-    @property
-    def requests_made(self) -> int:
-        return self._http.requests_made
-
-    async def __aenter__(self) -> Self:
-        self._http.open()
-        return self
-
-    async def __aexit__(
-        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        await self._http.close()
 
     # -- transport -------------------------------------------------------------------------
 

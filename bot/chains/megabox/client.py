@@ -8,8 +8,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, TypeVar
 
 import aiohttp
 import msgspec
@@ -31,7 +30,7 @@ from bot.chains.base import (
     SkippedRow,
     native,
 )
-from bot.chains.http import BROWSER_USER_AGENT, HttpOptions, PoliteSession
+from bot.chains.http import BROWSER_USER_AGENT, HttpOptions, PoliteClient, PoliteSession
 from bot.chains.megabox import site
 from bot.chains.megabox.models import (
     SEAT_ANSWER,
@@ -214,7 +213,7 @@ def parse_seat_map(data: SeatAnswer | Mapping[str, Any], screening_id: str) -> S
     return neutral_seat_map(screening_id, seats)
 
 
-class MegaboxClient:
+class MegaboxClient(PoliteClient):
     """MEGABOX as a `bot.chains.base.Chain`: one shared aiohttp session with a request
     budget, jitter and retries for transient errors.
 
@@ -231,22 +230,6 @@ class MegaboxClient:
         # A leaky bucket of one request: evenly spaced, never a burst (README §2 "Rates").
         self._http = PoliteSession(MEGABOX, options, session)
         self._areas: dict[str, str] = {}
-
-    @property
-    def requests_made(self) -> int:
-        return self._http.requests_made
-
-    async def __aenter__(self) -> Self:
-        self._http.open()
-        return self
-
-    async def __aexit__(
-        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        await self._http.close()
 
     # -- transport -------------------------------------------------------------------------
 
