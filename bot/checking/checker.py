@@ -281,6 +281,10 @@ class Checker:
             requests=self.requests_made - requests_before,
         )
 
+    def spent_by_chain(self) -> dict[str, int]:
+        """Requests each chain has sent so far."""
+        return {name: chain.requests_made for name, chain in self.chains.items()}
+
     async def _prepare(
         self,
         run: _Run,
@@ -321,6 +325,7 @@ class _Run:
         interrupt: Callable[[], bool] = lambda: False,
     ) -> None:
         self.c = checker
+        self.spent_before = checker.spent_by_chain()
         self.watches = watches
         self.poll = poll
         self._interrupt = interrupt
@@ -805,6 +810,12 @@ class _Run:
         )
 
     def result(self, trigger: str, *, finished_at: datetime, requests: int) -> CheckResult:
+        spent = self.c.spent_by_chain()
+        by_chain = tuple(
+            (name, n - self.spent_before.get(name, 0))
+            for name, n in spent.items()
+            if n > self.spent_before.get(name, 0)
+        )
         return CheckResult(
             trigger=trigger,
             started_at=self.now,
@@ -818,6 +829,7 @@ class _Run:
             errors=tuple(self.errors),
             warnings=tuple(self.warnings),
             requests=requests,
+            requests_by_chain=by_chain,
             seat_maps=self.seat_maps,
             covered=self._covered(),
         )

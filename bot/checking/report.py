@@ -27,6 +27,9 @@ def status_line(result: CheckResult) -> str:
     """One concise line per check: what was checked, what matched, how long, or the error."""
     took = _("{seconds} s").format(seconds=f"{result.duration.total_seconds():.1f}")
     reqs = ngettext("{n} request", "{n} requests", result.requests).format(n=result.requests)
+    if len(result.requests_by_chain) > 1:
+        # Each chain has its own budget: say what each was asked.
+        reqs += " (" + ", ".join(f"{chain_name(c)} {n}" for c, n in result.requests_by_chain) + ")"
     if not result.watches:
         return _("No active watches: nothing to check.")
     if result.failed:

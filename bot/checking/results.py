@@ -81,6 +81,8 @@ class CheckResult:
     errors: tuple[CheckError, ...] = ()  # parts that could not be checked
     warnings: tuple[CheckError, ...] = ()  # checked, but with estimated seat counts
     requests: int = 0
+    #: The requests per chain that was asked (each chain has its own budget).
+    requests_by_chain: tuple[tuple[str, int], ...] = ()
     seat_maps: int = 0
     #: Watches for which this check saw everything they need (their branches × dates).
     covered: frozenset[int] = frozenset()
