@@ -25,7 +25,8 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from bot.chains.base import KST, OpenDay
+from bot.chains.base import KST
+from bot.chains.megabox.models import read_day
 from bot.checking.planner import minimum_listing_requests
 from bot.watches.watch import Days, Watch
 from tests.conftest import Clock
@@ -116,7 +117,7 @@ async def main(runs: int) -> None:
                 wall = time.perf_counter() - started
                 watches = await run.bot.store.watches()
                 calendar = {
-                    d: OpenDay.model_validate(
+                    d: read_day(
                         {
                             "playDe": f"{d:%Y%m%d}",
                             "formAt": "Y" if mb.is_open(f"{d:%Y%m%d}") else "N",

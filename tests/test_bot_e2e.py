@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.chains.base import native
 from tests.conftest import ALERT_CHANNEL, COEX_MX4D_1940, THREE_TOGETHER
 from tests.e2e import (
     ADMIN,
@@ -74,7 +75,8 @@ async def test_opening_alerts_exactly_once_across_runs_and_restarts(
         assert "**5** usable free seats of 192" in embed["description"]
         buttons = alert.payload["components"][0]["components"]
         assert (
-            buttons[0]["url"] == f"https://www.megabox.co.kr/booking?playSchdlNo={COEX_MX4D_1940}"
+            buttons[0]["url"]
+            == f"https://www.megabox.co.kr/booking?playSchdlNo={native(COEX_MX4D_1940)}"
         )
         assert (
             buttons[1]["url"]
@@ -149,7 +151,7 @@ async def test_check_command_defers_then_answers_privately(
         assert followup["flags"] & 64  # ephemeral
         embed = followup["embeds"][0]
         assert "Matching (1)" in [f["name"] for f in embed["fields"]]
-        assert COEX_MX4D_1940 in embed["fields"][0]["value"]
+        assert native(COEX_MX4D_1940) in embed["fields"][0]["value"]
         await run.discord.wait_for_messages(ALERT_CHANNEL, 1)  # the alert still goes there
         await fake.wait_for_messages(STATUS_CHANNEL, 1)
 

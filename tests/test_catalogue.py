@@ -38,8 +38,8 @@ async def test_a_film_past_the_first_page_can_be_picked(megabox: FakeMegabox) ->
         assert await catalogue.refresh()
     found = catalogue.resolve_movie("백오십번째")
     assert isinstance(found, Film), found
-    assert (found.movie_id, found.movie_name) == ("26900150", FAR_DOWN)
-    assert [m.movie_id for m in catalogue.search_movies("백오십")] == ["26900150"]
+    assert (found.movie_id, found.movie_name) == ("megabox:26900150", FAR_DOWN)
+    assert [m.movie_id for m in catalogue.search_movies("백오십")] == ["megabox:26900150"]
     assert len(catalogue.movies) == 160
     # Two pages of 100 for the 160 released films (totCnt says so), one for upcoming ones.
     assert movie_pages(megabox) == [
@@ -77,5 +77,5 @@ async def test_a_failed_page_keeps_the_catalogue_it_had(megabox: FakeMegabox) ->
         assert await catalogue.refresh(force=True)  # what it had is still usable
     # Page 1 alone is not taken for the whole list: the film at 150 is still there.
     assert isinstance(catalogue.resolve_movie("백오십번째"), Film)
-    assert "26999999" not in catalogue.movies
+    assert "megabox:26999999" not in catalogue.movies
     assert catalogue.last_error is not None and catalogue.last_error.kind == "rejected"

@@ -93,7 +93,7 @@ async def test_a_partial_check_claims_nothing_about_the_rest(
     assert code == 3, out  # checked, with parts missing
     assert "(no screening matched in the parts that could be checked)" in out
     assert "no screening matched the watches'" not in out
-    assert f"not checked: {second:%m-%d} at" in out
+    assert f"not checked: megabox {second:%m-%d} at" in out
 
 
 async def test_bad_env_is_one_line(megabox: FakeMegabox, tmp_path: Path) -> None:
@@ -154,8 +154,8 @@ async def test_preview_leaves_an_older_schema_alone(megabox: FakeMegabox, tmp_pa
     try:
         running.execute("PRAGMA journal_mode=WAL")
         running.execute("PRAGMA wal_autocheckpoint=0")  # the watch stays in the -wal file
-        running.execute(
-            "INSERT INTO watches (movie_id, branches, formats, days, min_seats, channel_id, "
+        running.execute(  # the first schema's column names (0010 renamed movie_no)
+            "INSERT INTO watches (movie_no, branches, formats, days, min_seats, channel_id, "
             "created_at, updated_at) VALUES ('25008000', '4651', 'MX4D', ?, 3, 1, ?, ?)",
             (Days.parse(f"{megabox.fixture_day}").to_text(), created, created),
         )

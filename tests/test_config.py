@@ -28,7 +28,7 @@ def test_original_job_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     watch = s.default_watch()
     assert watch is not None
     assert watch.formats == frozenset({"MX4D"})
-    assert watch.branches == ("1351",)
+    assert watch.branches == ("megabox:1351",)
     assert watch.channel_id == 111111111111111111
     assert watch.mention == Mention("here")
     assert s.status_channel_id is None
@@ -43,8 +43,8 @@ def test_original_job_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
         ({"WATCH_MIN_SEATS": "many"}, "WATCH_MIN_SEATS"),
         ({"WATCH_FORMATS": "IMAX"}, "WATCH_FORMATS: unknown format 'IMAX'"),
         ({"WATCH_DAYS": "someday"}, "WATCH_DAYS: not a day"),
-        ({"WATCH_BRANCHES": "COEX"}, "WATCH_BRANCHES: branch codes have 4 digits"),
-        ({"WATCH_MOVIE_NO": "abc"}, "WATCH_MOVIE_NO: movie numbers have 8 digits"),
+        ({"WATCH_BRANCHES": "COEX"}, "WATCH_BRANCHES: 'COEX' is not a branch code of MEGABOX"),
+        ({"WATCH_MOVIE_NO": "abc"}, "WATCH_MOVIE_NO: 'abc' is not a film number of MEGABOX"),
         ({"WATCH_MOVIE_NO": "25008000"}, "WATCH_BRANCHES: required when WATCH_MOVIE_NO"),
         ({"WATCH_TIMES": "late"}, "WATCH_TIMES: time window must look like"),
         (

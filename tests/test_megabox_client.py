@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from bot.chains.base import KST
+from bot.chains.base import KST, native
 from bot.chains.megabox import errors
 from bot.chains.megabox.client import MegaboxClient
 from tests.conftest import COEX_MX4D_1940, COEX_MX4D_2220, SHORT_TIMEOUT, fast_options
@@ -24,18 +24,21 @@ async def test_listing_parses_bom_entities_late_end_and_string_numbers(
     async with MegaboxClient(fast_options(megabox.base_url)) as client:
         page = await client.booking_page(SAT, MX4D_BRANCHES, ("25008000",))
     assert megabox.last("bokd").body["brchNo3"] == "0052"  # leading zero kept
-    rows = {s.screening_id: s for s in page.screenings}
+    rows = {native(s.screening_id): s for s in page.screenings}
     assert len(rows) == 18
-    late = rows[COEX_MX4D_2220]
+    late = rows[native(COEX_MX4D_2220)]
     assert late.end == datetime(2026, 12, 6, 0, 44, tzinfo=KST)  # "24:44"
     assert late.format_code == "MX4D"
     recliner = rows["2612051351028"]
     assert recliner.hall_name == "르 리클라이너 5관(마이어사운드)"  # &#40; &#41; unescaped
     assert rows["2612050052026"].bookable is False  # bokdAbleAt N
     assert rows["2612054651035"].free_seats == 7
-    assert any(s.matches_movie("25008000") and s.movie_id == "25008001" for s in rows.values())
+    assert any(
+        s.matches_movie("megabox:25008000") and s.movie_id == "megabox:25008001"
+        for s in rows.values()
+    )
     assert {c.play_date for c in page.calendar if c.holiday} == {date(2026, 12, 25)}
-    assert {b.branch_id for b in page.branches} >= set(MX4D_BRANCHES)
+    assert {native(b.branch_id) for b in page.branches} >= set(MX4D_BRANCHES)
 
 
 async def test_not_open_date_is_an_empty_list_not_an_error(megabox: FakeMegabox) -> None:
@@ -47,12 +50,12 @@ async def test_not_open_date_is_an_empty_list_not_an_error(megabox: FakeMegabox)
 
 async def test_seat_map_and_catalogue(megabox: FakeMegabox) -> None:
     async with MegaboxClient(fast_options(megabox.base_url)) as client:
-        seat_map = await client.seat_map(COEX_MX4D_1940, "1351")
+        seat_map = await client.seat_list(native(COEX_MX4D_1940), "1351")
         movies = await client.movies()
         schedule = await client.schedule_page(SAT, "1351")
     assert len(seat_map.seats) == 192
-    assert {m.movie_id for m in movies} == {"26073500", "26018900", "25008000"}
-    assert {s.branch_id for s in schedule.screenings} == {"1351"}
+    assert {native(m.movie_id) for m in movies} == {"26073500", "26018900", "25008000"}
+    assert {s.branch_id for s in schedule.screenings} == {"megabox:1351"}
     assert megabox.last("seats").headers["X-Requested-With"] == "XMLHttpRequest"
 
 
@@ -103,6 +106,6 @@ async def test_request_budget_spaces_requests(megabox: FakeMegabox) -> None:
     async with MegaboxClient(options) as client:
         started = time.monotonic()
         for _ in range(4):
-            await client.seat_map(COEX_MX4D_1940, "1351")
+            await client.seat_list(native(COEX_MX4D_1940), "1351")
         elapsed = time.monotonic() - started
     assert elapsed >= 3 / 20 * 0.9  # 4 requests at 20/s need at least 3 gaps of 50 ms

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from bot.chains.base import native
 from tests.conftest import ALERT_CHANNEL, COEX_MX4D_1940, THREE_TOGETHER
 from tests.e2e import (
     ADMIN,
@@ -96,7 +97,7 @@ async def test_a_date_opening_sends_one_grouped_message_and_no_seat_alerts(
         megabox.set_seat_map(opened, THREE_TOGETHER)
         await next_check(run)
         [alert] = seat_alerts(run)
-        assert f"playSchdlNo={opened}" in str(alert.payload["components"])
+        assert f"playSchdlNo={native(opened)}" in str(alert.payload["components"])
         assert len(news(run)) == 1
 
 
@@ -138,7 +139,7 @@ async def test_a_watch_set_to_seats_gets_no_grouped_message(
         await next_check(run)
         [alert] = run.alerts()
         assert "Seats open" in alert.embeds[0]["title"]
-        assert f"playSchdlNo={opened}" in str(alert.payload["components"])
+        assert f"playSchdlNo={native(opened)}" in str(alert.payload["components"])
         assert news(run) == []
         assert db_rows(db_url, "SELECT count(*) FROM notices") == [(0,)]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from bot.chains.base import OpenDay
+from bot.chains.megabox.models import read_day
 from bot.checking.planner import make_chunks, minimum_listing_requests
 from bot.watches.watch import Days
 from cogs.render import screening_line
@@ -18,7 +19,7 @@ def fixture_calendar(world: World) -> dict[date, OpenDay]:
     for n in range(25):
         day = TODAY + timedelta(days=n)
         key = f"{day:%Y%m%d}"
-        days[day] = OpenDay.model_validate(
+        days[day] = read_day(
             {
                 "playDe": key,
                 "formAt": "Y" if world.megabox.is_open(key) else "N",
@@ -42,8 +43,7 @@ async def test_original_job_asks_each_open_weekend_date_once(world: World) -> No
     )
     assert len(listing_dates(world)) == minimum == 4
     # Seat maps only where restSeatCnt could give 3 usable seats: 19:40 (4) and 22:20 (6).
-    seat_maps = [r.body["playSchdlNo"] for r in world.megabox.requests if r.endpoint == "seats"]
-    assert sorted(seat_maps) == [COEX_MX4D_1940, "2612051351046"]
+    assert maps_read(world) == [COEX_MX4D_1940, "megabox:2612051351046"]
     assert result.requests == 6
 
     # Next hour nothing moved, yet both candidates are read again: at an equal count a
@@ -52,9 +52,7 @@ async def test_original_job_asks_each_open_weekend_date_once(world: World) -> No
     world.clock.advance(hours=1)
     again = await world.checker.run()
     assert len(listing_dates(world)) == 4
-    assert sorted(r.body["playSchdlNo"] for r in world.megabox.requests if r.endpoint == "seats") == [
-        COEX_MX4D_1940, "2612051351046"
-    ]  # fmt: skip
+    assert maps_read(world) == [COEX_MX4D_1940, "megabox:2612051351046"]
     assert again.requests == world.megabox.count()
 
 
@@ -100,7 +98,9 @@ async def test_paused_watches_cost_nothing(world: World) -> None:
 
 
 def maps_read(world: World) -> list[str]:
-    return sorted(r.body["playSchdlNo"] for r in world.megabox.requests if r.endpoint == "seats")
+    return sorted(
+        f"megabox:{r.body['playSchdlNo']}" for r in world.megabox.requests if r.endpoint == "seats"
+    )
 
 
 async def test_a_seat_map_is_read_only_where_the_count_cannot_settle_it(world: World) -> None:
@@ -109,7 +109,7 @@ async def test_a_seat_map_is_read_only_where_the_count_cannot_settle_it(world: W
     # Hanam MX4D: 15:50 has 7 free, 21:10 has 18; both could give 3 seats. The hall has
     # never been read, so the first map is read; it tells the hall's wheelchair and hidden
     # seats (none), which settle 21:10 from its count in the same check.
-    assert maps_read(world) == ["2612054651035"]
+    assert maps_read(world) == ["megabox:2612054651035"]
     assert len(first.matches) == 2
     world.megabox.reset_log()
     world.clock.advance(hours=1)
@@ -127,7 +127,7 @@ async def test_a_seat_map_is_read_only_where_the_count_cannot_settle_it(world: W
     world.clock.advance(hours=1)
     third = await world.checker.run()
     assert maps_read(world) == []
-    assert [s.screening.screening_id for s in third.matches] == ["2612054651037"]  # 21:10
+    assert [s.screening.screening_id for s in third.matches] == ["megabox:2612054651037"]  # 21:10
 
 
 async def test_a_together_watch_has_the_map_read_and_a_count_only_watch_shares_it(

@@ -54,7 +54,9 @@ async def test_a_fast_poll_after_a_restart_keeps_a_holiday_opening_open(world: W
     watch, screening = await open_on_holiday(world)
     await world.restart()  # nothing held in memory: the calendar is stored
     world.clock.advance(minutes=10)
-    poll = Poll(frozenset({watch.id}), {("1351",): frozenset({date(2026, 12, 4)})}, frozenset())
+    poll = Poll(
+        frozenset({watch.id}), {("megabox:1351",): frozenset({date(2026, 12, 4)})}, frozenset()
+    )
     polled = await world.checker.poll(poll)
     assert polled is not None and polled.result.requests
     assert changes(polled.result, (watch.id, screening)) == []
@@ -83,7 +85,7 @@ async def test_the_fast_lane_polls_holiday_dates(world: World) -> None:
     watch, screening = await open_on_holiday(world)
     world.megabox.reset_log()
     runner = LaneRunner(world.checker, LanePolicy(requests_per_hour=240))
-    runner.calendars[("1351",)] = frozenset({date(2026, 12, 4), date(2026, 12, 5)})
+    runner.calendars[("megabox:1351",)] = frozenset({date(2026, 12, 4), date(2026, 12, 5)})
     world.clock.advance(minutes=20)
     tick = await runner.tick()
     assert tick.result is not None
@@ -160,7 +162,7 @@ def test_a_title_binds_to_the_whole_title_only() -> None:
     assert find_film(Awaited(title="Up"), on_sale) is None
     assert find_film(Awaited(title="Her"), on_sale) is None
     found = find_film(Awaited(title="미션임파서블 파이널레코닝"), on_sale)
-    assert found is not None and found.movie_id == "4"
+    assert found is not None and found.movie_id == "megabox:4"
 
 
 def test_a_film_picked_by_number_binds_to_that_number_only() -> None:
@@ -170,9 +172,9 @@ def test_a_film_picked_by_number_binds_to_that_number_only() -> None:
     picked = Awaited(title="아바타", movie_id="9")
     assert find_film(picked, [older]) is None
     found = find_film(picked, [older, event])
-    assert found is not None and found.movie_id == "10"
+    assert found is not None and found.movie_id == "megabox:10"
     found = find_film(picked, [older, newer])
-    assert found is not None and found.movie_id == "9"
+    assert found is not None and found.movie_id == "megabox:9"
 
 
 # -- 5. a waiting watch in the fast lane ------------------------------------------------------

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from bot.chains.base import OpenDay
+from bot.chains.base import native
+from bot.chains.megabox.models import read_day
 from bot.checking.planner import minimum_listing_requests
 from tests.conftest import ALERT_CHANNEL, COEX_MX4D_1940, FIXTURE_NOW, THREE_TOGETHER
 from tests.e2e import (
@@ -121,13 +122,14 @@ async def autocomplete(
 async def test_autocomplete_from_the_megabox_catalogue(run: Running) -> None:
     # Answered from the catalogue in memory; bench/ measures the time (~1 ms).
     movies = await autocomplete(run, {"movie": "진격"}, "movie")
-    assert [c["value"] for c in movies] == ["25008000"]
+    assert [c["value"] for c in movies] == ["megabox:25008000"]
     assert "2025.03.13" in movies[0]["name"]
     coex = await autocomplete(run, {"movie": "25008000", "branches": "coex"}, "branches")
-    assert [c["value"] for c in coex] == ["1351"]
+    assert [c["value"] for c in coex] == ["megabox:1351"]
     assert coex[0]["name"].startswith("코엑스 COEX (서울)")
     several = await autocomplete(run, {"movie": "25008000", "branches": "1351, 하남"}, "branches")
-    assert [c["value"] for c in several] == ["1351,4651"]
+    # What was typed is kept as typed (a bare code is MEGABOX's), the completion is qualified.
+    assert [c["value"] for c in several] == ["1351,megabox:4651"]
     assert several[0]["name"].startswith("코엑스 + 하남스타필드")
 
 
@@ -195,8 +197,8 @@ async def test_member_without_manage_server_is_refused(run: Running) -> None:
             {"movie": "진격의 거인 완결편 더 라스트 어택x"},
             "Did you mean: 진격의 거인 완결편 더 라스트 어택",
         ),
-        ({"branches": "Gangnum"}, "MEGABOX has no branch matching 'Gangnum'. Did you mean: 강남"),
-        ({"branches": "9999"}, "MEGABOX has no branch matching '9999'"),
+        ({"branches": "Gangnum"}, "No cinema has a branch matching 'Gangnum'. Did you mean: 강남"),
+        ({"branches": "9999"}, "No cinema has a branch matching '9999'"),
         ({"days": "someday"}, "days: not a day: 'someday'"),
         ({"times": "late"}, "times: time window must look like 18:00-23:30"),
         ({"format": "IMAX"}, "unknown format 'IMAX'"),
@@ -330,7 +332,7 @@ async def test_watches_of_two_guilds_coalesce_into_the_minimum(run: Running) -> 
     for n in range(21):
         day = FIXTURE_NOW.date().fromordinal(FIXTURE_NOW.date().toordinal() + n)
         key = f"{day:%Y%m%d}"
-        calendar[day] = OpenDay.model_validate(
+        calendar[day] = read_day(
             {"playDe": key, "formAt": "Y" if run.megabox.is_open(key) else "N"}
         )
     minimum = minimum_listing_requests(watches, calendar, FIXTURE_NOW.date(), 21)
@@ -385,7 +387,7 @@ async def test_limits_are_explained(run: Running) -> None:
 @pytest.mark.parametrize(
     ("options", "expected"),
     [
-        ({"branches": "nowhere"}, "MEGABOX has no branch matching 'nowhere'"),
+        ({"branches": "nowhere"}, "No cinema has a branch matching 'nowhere'"),
         ({"times": "25:00-26:00"}, "times: time window '25:00-26:00' is not a valid range"),
         ({}, "Nothing to change"),
         ({"watch": "99"}, "No watch '99' here"),
@@ -542,4 +544,4 @@ async def test_widening_edit_records_a_baseline_instead_of_alerting(
     run.clock.advance(hours=1)
     await run.scheduled_check()
     [alert] = run.alerts()  # a genuine opening after the baseline alerts
-    assert COEX_MX4D_1940 in alert.payload["components"][0]["components"][0]["url"]
+    assert native(COEX_MX4D_1940) in alert.payload["components"][0]["components"][0]["url"]

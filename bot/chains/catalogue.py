@@ -32,12 +32,12 @@ class Catalogue:
 
     def __init__(
         self,
-        chains: Sequence[Chain],
+        chains: Chain | Sequence[Chain],
         *,
         ttl_seconds: float = 6 * 3600,
         clock: Callable[[], datetime] = lambda: datetime.now(KST),
     ) -> None:
-        self.chains = tuple(chains)
+        self.chains = tuple(chains) if isinstance(chains, Sequence) else (chains,)
         self.ttl_seconds = ttl_seconds
         self.clock = clock
         self.movies: dict[str, Film] = {}

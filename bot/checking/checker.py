@@ -646,7 +646,9 @@ class _Run:
             branches = frozenset([row.branch_id] if row.branch_id else chunk.branches)
             movies = frozenset([row.movie_id]) if row.movie_id else None
             self.gaps.append(_Gap(branches, row.play_date or day, movies))
-            where = native(row.branch_id) if row.branch_id else ", ".join(chunk.branches)
+            where = ", ".join(
+                native(b) for b in ([row.branch_id] if row.branch_id else chunk.branches)
+            )
             self.errors.append(
                 CheckError(
                     "unreadable-row",

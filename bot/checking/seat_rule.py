@@ -20,7 +20,7 @@ from bot.chains.base import Screening
 from bot.seats.count import SeatCount, estimate
 from bot.watches.watch import Watch
 
-#: (branch, hall)
+#: (branch, hall): the branch qualified ("megabox:1351"), as screenings carry it
 Hall = tuple[str, str]
 
 #: Wheelchair seats per hall from MEGABOX's seat maps of 2026-08-17 (README §6.5), used until

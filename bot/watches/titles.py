@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.chains.base import Film
+from bot.chains.base import Film, native, qualified
 from bot.i18n import _
 
 #: An event version's title prefix, e.g. "[무대인사] " (README §4.3 movieNm).
@@ -41,6 +41,10 @@ class Awaited:
     def __post_init__(self) -> None:
         if not (self.title and norm_title(self.title)) and not self.movie_id:
             raise ValueError("a waiting watch needs a title or a movie number")
+        # Like Watch: a bare number (stored before there were two chains) is MEGABOX's, and
+        # films carry qualified numbers.
+        if self.movie_id and ":" not in self.movie_id:
+            object.__setattr__(self, "movie_id", qualified(self.movie_id))
 
     @classmethod
     def parse(cls, text: str) -> Awaited:
@@ -55,9 +59,10 @@ class Awaited:
         return ";".join(parts)
 
     def describe(self) -> str:
+        no = native(self.movie_id or "")  # the chain's own number, as MEGABOX shows it
         if self.title and self.movie_id:
-            return _("“{title}” (upcoming, {no})").format(title=self.title, no=self.movie_id)
-        return f"“{self.title}”" if self.title else _("movie {no}").format(no=self.movie_id)
+            return _("“{title}” (upcoming, {no})").format(title=self.title, no=no)
+        return f"“{self.title}”" if self.title else _("movie {no}").format(no=no)
 
     def matches(self, movie: Film) -> bool:
         """A film picked by number is that number only (or an event version of it: its

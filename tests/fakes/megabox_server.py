@@ -140,8 +140,10 @@ def _dow(play_date: str) -> int:
 
 
 def rewrite_id(screening_id: str, play_date: str) -> str:
-    """Move a screening id to another date: YYMMDD prefix from playDe, rest kept."""
-    return play_date[2:8] + screening_id[6:]
+    """Move a screening id to another date: YYMMDD prefix from playDe, rest kept (a
+    qualified id "megabox:…" stays qualified)."""
+    chain, sep, number = screening_id.rpartition(":")
+    return f"{chain}{sep}{play_date[2:8]}{number[6:]}"
 
 
 #: The Saturday that holds the fixture scenario's rows (its MEGABOX clock is Thu 12-03).
@@ -168,7 +170,8 @@ def _shift_de(play_date: str, days: int) -> str:
 
 
 def _shift_id(screening_id: str, days: int) -> str:
-    return rewrite_id(screening_id, _shift_de("20" + screening_id[:6], days))
+    number = screening_id.rpartition(":")[2]
+    return rewrite_id(screening_id, _shift_de("20" + number[:6], days))
 
 
 class FakeMegabox(FakeServer[RecordedRequest]):
@@ -391,6 +394,7 @@ class FakeMegabox(FakeServer[RecordedRequest]):
 
         Wheelchair seats stay free unless keep_wheelchair_free=False. restSeatCnt follows.
         """
+        screening_id = _native(screening_id)
         seat_list = self._materialize(screening_id)["seatListSD01"]
         names = {f"{s['rowNm']}{s['seatNo']}" for s in seat_list}
         free, hold = set(seats), set(held)

@@ -1,7 +1,8 @@
 """The one adapter between the model-based test and the real bot: the fake MEGABOX set up
 as the model's small world, a real Store on a SQLite file, and the real Checker. Everything
 the machine does to the bot, and everything it reads back, goes through here, so a changed
-signature in the bot is fixed in this file only."""
+signature in the bot is fixed in this file only. The model speaks MEGABOX's own numbers
+("2612051351045"); the bot's qualified identities ("megabox:…") are translated here."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from bot.chains.base import KST
+from bot.chains.base import KST, native, qualified
 from bot.chains.megabox.client import MegaboxClient
 from bot.checking.checker import Checker, Poll
 from bot.checking.fast_lane import LanePolicy
@@ -174,7 +175,7 @@ class Driver:
         assert self.store is not None
         watch = await self.store.watch(watch_id)
         assert watch is not None
-        return watch.movie_id
+        return native(watch.movie_id) if watch.movie_id else ""
 
     # -- paths ---------------------------------------------------------------------------
 
@@ -238,7 +239,7 @@ class Driver:
         poll = Poll(
             watch_ids=frozenset(w.id for w in watches),
             listings={c.branches: chosen for c in chunks},
-            seat_maps=frozenset(maps),
+            seat_maps=frozenset(qualified(no) for no in maps),  # the bot's identities
         )
         await self.checker.poll(poll)
         return self._observed()
@@ -295,17 +296,17 @@ class Driver:
         news: set[tuple[int, str]] = set()
         for job in await self.store.notice_jobs():
             if isinstance(job.body, NewsBody):
-                news.update((job.watch_id, s.screening_id) for s in job.body.screenings)
+                news.update((job.watch_id, native(s.screening_id)) for s in job.body.screenings)
         return [
             Row(
                 id=r[0],
                 watch_id=r[1],
-                no=r[2],
+                no=native(r[2]),  # the model speaks MEGABOX's own numbers
                 open=r[3] is None,
                 reason=r[4],
                 alerted=bool(r[5]),
                 alert_rows=r[6],
-                in_news=(r[1], r[2]) in news,
+                in_news=(r[1], native(r[2])) in news,
             )
             for r in rows
         ]

@@ -12,13 +12,15 @@ from bot.watches.watch import Days, Watch
 
 NOW = datetime(2026, 12, 3, 14, 15, tzinfo=KST)
 POLICY = LanePolicy(requests_per_hour=60)
-WATCH = Watch(movie_id="25008000", branches=("1351",), days=Days.parse("weekend"), id=1)
+WATCH = Watch(
+    movie_id="megabox:25008000", branches=("megabox:1351",), days=Days.parse("weekend"), id=1
+)
 ROW = LaneRow(
-    screening_id="2612051351045",
-    branch_id="1351",
+    screening_id="megabox:2612051351045",
+    branch_id="megabox:1351",
     play_date=date(2026, 12, 5),
     starts_at=datetime(2026, 12, 5, 19, 40, tzinfo=KST),
-    movie_id="25008000",
+    movie_id="megabox:25008000",
     movie_group=None,
     format="MX4D",
     free_seats=4,
@@ -49,13 +51,13 @@ def test_hot_screenings_are_polled_fastest_and_quiet_ones_slowest() -> None:
 
 
 def _plan(spent: int = 0, last: datetime | None = None, budget: int = 60) -> Plan:
-    key = (("1351",), ROW.play_date)
+    key = (("megabox:1351",), ROW.play_date)
     return plan(
         now=NOW,
-        chunks=[(("1351",), [WATCH])],
+        chunks=[(("megabox:1351",), [WATCH])],
         rows=[ROW],
         open_screenings=set(),
-        calendars={("1351",): frozenset({ROW.play_date})},
+        calendars={("megabox:1351",): frozenset({ROW.play_date})},
         last_listing={key: last} if last else {},
         spent_last_hour=spent,
         horizon_days=21,
@@ -65,16 +67,16 @@ def _plan(spent: int = 0, last: datetime | None = None, budget: int = 60) -> Pla
 
 def test_a_due_listing_is_polled_and_a_standing_count_gets_a_seat_map_now_and_then() -> None:
     chosen = _plan(last=NOW - timedelta(minutes=3))
-    assert chosen.listings == {("1351",): frozenset({ROW.play_date})}
+    assert chosen.listings == {("megabox:1351",): frozenset({ROW.play_date})}
     assert chosen.seat_maps == {ROW.screening_id}  # not read for 5 h
     recent = replace(ROW, seen_at=NOW - timedelta(minutes=3))
     again = plan(
         now=NOW,
-        chunks=[(("1351",), [WATCH])],
+        chunks=[(("megabox:1351",), [WATCH])],
         rows=[recent],
         open_screenings=set(),
-        calendars={("1351",): frozenset({ROW.play_date})},
-        last_listing={(("1351",), ROW.play_date): NOW - timedelta(minutes=3)},
+        calendars={("megabox:1351",): frozenset({ROW.play_date})},
+        last_listing={(("megabox:1351",), ROW.play_date): NOW - timedelta(minutes=3)},
         spent_last_hour=0,
         horizon_days=21,
         policy=POLICY,

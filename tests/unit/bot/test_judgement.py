@@ -23,7 +23,7 @@ OPEN = OpeningState(True, None, NOW + timedelta(days=2))
 
 def place(day: date = SATURDAY, start: datetime | None = None) -> Place:
     start = start or datetime(day.year, day.month, day.day, 19, 40, tzinfo=KST)
-    return Place("1351", day, ("25008000", "25008000"), "MX4D", start)
+    return Place("megabox:1351", day, ("megabox:25008000", "megabox:25008000"), "MX4D", start)
 
 
 def seats(usable: int, *, exact: bool = True) -> Sighting:

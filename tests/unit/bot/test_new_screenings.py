@@ -10,7 +10,7 @@ from bot.delivery.new_screenings import NewScreening, group, sort_out
 def item(
     no: str, day: int = 5, brch: str = "코엑스", hall: str = "MX4D관", start: str = "19:40"
 ) -> NewScreening:
-    return NewScreening(no, "1351", brch, hall, "MX4D", date(2026, 12, day), start, "22:04",
+    return NewScreening(no, "megabox:1351", brch, hall, "MX4D", date(2026, 12, day), start, "22:04",
                         4, None, 192, False, True, False)  # fmt: skip
 
 
@@ -41,5 +41,5 @@ def test_grouped_by_date_then_branch_and_hall_then_start() -> None:
 
 
 def test_json_round_trip() -> None:
-    one = item("2612051351045")
+    one = item("megabox:2612051351045")
     assert NewScreening.from_json(one.to_json()) == one

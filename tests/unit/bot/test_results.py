@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from bot.chains.base import KST, Screening
+from bot.chains.megabox.models import read_screening
 from bot.checking.results import CheckError, CheckResult, NewOpening, SeenScreening
 from bot.seats.count import SeatCount
 from bot.watches.openings import Change, Transition
@@ -27,7 +28,7 @@ def screening(no: str) -> Screening:
         "restSeatCnt": 9,
         "movieNo": "25008000",
     }
-    return Screening.model_validate(row)
+    return read_screening(row)
 
 
 COUNT = SeatCount(9, 5, 3, "F", ("F6", "F7", "F8"), 192, 4, 4, True)
@@ -49,11 +50,18 @@ def result() -> CheckResult:
             SeenScreening(only_two, COUNT, (2,), (2,)),
         ),
         openings=(NewOpening(1, both, COUNT), NewOpening(2, only_two, COUNT)),
-        transitions=(Transition((1, "A"), Change.OPENED), Transition((2, "B"), Change.OPENED)),
+        transitions=(
+            Transition((1, "megabox:A"), Change.OPENED),
+            Transition((2, "megabox:B"), Change.OPENED),
+        ),
         covered=frozenset({1, 2}),
         errors=(
-            CheckError("timeout", "no answer", "12-05 at 4651", frozenset({"4651"})),
-            CheckError("timeout", "no answer", "12-05 at 1351", frozenset({"1351"})),
+            CheckError(
+                "timeout", "no answer", "megabox 12-05 at 4651", frozenset({"megabox:4651"})
+            ),
+            CheckError(
+                "timeout", "no answer", "megabox 12-05 at 1351", frozenset({"megabox:1351"})
+            ),
         ),
     )
 
@@ -62,13 +70,13 @@ def test_a_member_sees_only_their_watches() -> None:
     mine = result().for_watches({1})
     assert [w.id for w in mine.watches] == [1]
     assert [(s.screening.screening_id, s.wanted_by, s.matched_by) for s in mine.screenings] == [
-        ("A", (1,), (1,))
+        ("megabox:A", (1,), (1,))
     ]
     assert [o.watch_id for o in mine.openings] == [1]
-    assert [t.key for t in mine.transitions] == [(1, "A")]
+    assert [t.key for t in mine.transitions] == [(1, "megabox:A")]
     assert mine.covered == {1}
     # Another server's branch failing is not this member's business.
-    assert [e.scope for e in mine.errors] == ["12-05 at 1351"]
+    assert [e.scope for e in mine.errors] == ["megabox 12-05 at 1351"]
 
 
 def test_a_result_is_frozen() -> None:

@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 from bot.chains.base import Screening
+from bot.chains.megabox.models import read_screening
 from bot.checking.seat_rule import HallFacts, from_count, needs_seat_map
 from bot.seats.prefs import SeatPrefs
 from bot.watches.watch import Days, Watch
@@ -23,7 +24,7 @@ def screening(rest: int, *, bookable: bool = True, hall: str = "09") -> Screenin
         "movieNo": "25008000",
         "bokdAbleAt": "Y" if bookable else "N",
     }
-    return Screening.model_validate(row)
+    return read_screening(row)
 
 
 def watch(n: int) -> Watch:

@@ -27,7 +27,7 @@ def test_title_matches_ignoring_spaces_and_case_in_korean_or_english() -> None:
 def test_an_event_version_binds_to_its_representative_film() -> None:
     event = movie("26120301", "[무대인사] 마지막 항해", rpst="26120300")
     found = find_film(Awaited(title="마지막 항해"), [event])
-    assert found is event and bound_movie_id(event) == "26120300"
+    assert found is event and bound_movie_id(event) == "megabox:26120300"
     assert find_film(Awaited(movie_id="26120300"), [event]) is event
 
 

@@ -21,7 +21,7 @@ def test_one_unreadable_row_is_skipped_with_what_is_known_of_it() -> None:
     assert len(page.screenings) == len(rows) - 1
     [skipped] = page.skipped
     assert skipped.kind == "screening" and "playStartTime" in skipped.reason
-    assert skipped.branch_id == rows[0]["brchNo"] and skipped.play_date is not None
+    assert skipped.branch_id == f"megabox:{rows[0]['brchNo']}" and skipped.play_date is not None
 
 
 def test_no_readable_row_at_all_is_a_bad_answer() -> None:
