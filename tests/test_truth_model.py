@@ -62,12 +62,17 @@ from hypothesis.stateful import (
 
 from tests.model.driver import Driver, Observed
 from tests.model.reference import (
+    BRANCH,
+    LOTTE,
+    LOTTE_BRANCH,
+    MEGABOX,
     MOVIE,
     SEAT_STATES,
     Model,
     ModelWatch,
     Rules,
     Violation,
+    seat_state,
 )
 
 T = TypeVar("T")
@@ -75,16 +80,35 @@ T = TypeVar("T")
 EXAMPLES = int(os.environ.get("TRUTH_MODEL_EXAMPLES", "100"))
 STEPS = int(os.environ.get("TRUTH_MODEL_STEPS", "25"))
 
+#: The world's screenings: MEGABOX's four (0-3), then Lotte's three (4-6).
 SHOWS = st.integers(0, 3)
+LOTTE_SHOWS = st.integers(4, 6)
+ALL_SHOWS = st.integers(0, 6)
 SLOTS = st.sampled_from(["A", "B", "T"])
 RULES = st.builds(
     Rules,
     days=st.sampled_from(["weekend", "all", "sat"]),
     min_seats=st.sampled_from([2, 3, 5]),
-    branch=st.sampled_from(["1351", "1351", "4651"]),
+    branch=st.sampled_from([BRANCH, BRANCH, "megabox:4651", LOTTE_BRANCH, LOTTE_BRANCH]),
 )
 #: The original job: weekends (holidays too) at COEX, 3 seats.
-ORIGINAL = Rules("weekend", 3, "1351")
+ORIGINAL = Rules("weekend", 3, BRANCH)
+#: The same job at Lotte's 월드타워 수퍼 4D.
+LOTTE_ORIGINAL = Rules("weekend", 3, LOTTE_BRANCH)
+#: A failing check: (MEGABOX's failure, Lotte's), one chain or both. "timeout": one request
+#: times out and its retry is answered, so that chain saw everything.
+FAILURES = st.sampled_from(
+    [
+        ("403", None),
+        ("overload", None),
+        ("timeout", None),
+        (None, "403"),
+        (None, "500"),
+        (None, "timeout"),
+        ("403", "500"),
+        ("overload", "403"),
+    ]
+)
 #: (title typed, the film it must bind to or None): punctuation and spacing do not matter,
 #: a title that only appears inside another film's title is not that film.
 TITLES = st.sampled_from(
@@ -104,10 +128,9 @@ class TruthMachine(RuleBasedStateMachine):
         self.driver = Driver(self.tmp)
         shows = self.run(self.driver.start())
         self.shows = [s.no for s in shows]
-        start = SEAT_STATES["wheelchair"]
-        for no in self.shows:
-            self.driver.set_seats(no, start)
-        self.model = Model({s.no: s for s in shows}, dict.fromkeys(self.shows, start))
+        self.model = Model({s.no: s for s in shows}, {})
+        for show in shows:
+            self._set_seats(show.no, "wheelchair")
         self.renames = 0
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
@@ -127,9 +150,9 @@ class TruthMachine(RuleBasedStateMachine):
         self.model.watches[slot] = ModelWatch(slot, wid, rules)
 
     @initialize(
-        rules=st.one_of(st.just(ORIGINAL), RULES),
-        seats=st.lists(st.sampled_from(sorted(SEAT_STATES)), min_size=4, max_size=4),
-        second=st.none() | st.just(ORIGINAL) | RULES,
+        rules=st.sampled_from([ORIGINAL, LOTTE_ORIGINAL]) | RULES,
+        seats=st.lists(st.sampled_from(sorted(SEAT_STATES)), min_size=7, max_size=7),
+        second=st.none() | st.sampled_from([ORIGINAL, LOTTE_ORIGINAL]) | RULES,
         title=st.none() | TITLES,
     )
     def first_watch(
@@ -139,10 +162,10 @@ class TruthMachine(RuleBasedStateMachine):
         second: Rules | None,
         title: tuple[str, str | None] | None,
     ) -> None:
-        """The seats as MEGABOX has them when the watches are made, and the watches."""
+        """The seats as the chains have them when the watches are made (MEGABOX's four
+        screenings, then Lotte's three), and the watches."""
         for no, state in zip(self.shows, seats, strict=True):
-            self.driver.set_seats(no, SEAT_STATES[state])
-            self.model.seats[no] = SEAT_STATES[state]
+            self._set_seats(no, state)
         self._add("A", rules)
         if second is not None:
             self._add("B", second)
@@ -162,7 +185,7 @@ class TruthMachine(RuleBasedStateMachine):
 
     def add_title_watch(self, title: tuple[str, str | None]) -> None:
         typed, film = title
-        rules = Rules("weekend", 3, "1351")
+        rules = Rules("weekend", 3, BRANCH)
         wid = self.run(self.driver.add_title_watch(typed, rules.days, rules.min_seats, "T"))
         self.model.watches["T"] = ModelWatch(
             "T", wid, rules, baseline=False, title=typed, binds_to=film, waiting=True
@@ -204,13 +227,25 @@ class TruthMachine(RuleBasedStateMachine):
             watch.rules = rules
             watch.baseline = True
 
-    # -- MEGABOX -------------------------------------------------------------------------
+    # -- the chains ----------------------------------------------------------------------
 
-    @rule(show=SHOWS, state=st.sampled_from(sorted(SEAT_STATES)))
+    def _set_seats(self, no: str, state: str) -> None:
+        seats = seat_state(self.model.shows[no].chain, state)
+        self.driver.set_seats(no, seats)
+        self.model.seats[no] = seats
+        self.model.listed.pop(no, None)  # the listing follows the map again
+
+    @rule(show=ALL_SHOWS, state=st.sampled_from(sorted(SEAT_STATES)))
     def seats_change(self, show: int, state: str) -> None:
+        self._set_seats(self.shows[show], state)
+
+    @rule(show=LOTTE_SHOWS, count=st.sampled_from([0, 2, 3, 6, 8]))
+    def lotte_listing_stale(self, show: int, count: int) -> None:
+        """Lotte's listing says `count` seats remain while its map stays: the map disagrees,
+        so it is an estimate (opens, never closes, never sees a watch whole)."""
         no = self.shows[show]
-        self.driver.set_seats(no, SEAT_STATES[state])
-        self.model.seats[no] = SEAT_STATES[state]
+        self.driver.set_listing_count(no, count)
+        self.model.listed[no] = count
 
     @rule(show=SHOWS)
     def row_unreadable_or_back(self, show: int) -> None:
@@ -223,33 +258,38 @@ class TruthMachine(RuleBasedStateMachine):
 
     def _path(
         self,
-        kind: str,
+        kind: str | dict[str, str],
         action: Coroutine[Any, Any, Observed],
         only: set[int] | None = None,
         optional: set[int] | None = None,
     ) -> None:
+        """`kind` per chain ("check", "failed", "poll"), or one for both."""
+        kinds = kind if isinstance(kind, dict) else {MEGABOX: kind, LOTTE: kind}
         before = self.run(self.driver.openings())
         observed = self.run(action)
         looks = self.model.looks(observed.listed, observed.maps)
         judgements = self.model.judge(
-            kind, looks, catalogue_read=observed.catalogue, only=only, optional=optional
+            kinds, looks, catalogue_read=observed.catalogue, only=only, optional=optional
         )
         self._check_titles()
         after = self.run(self.driver.openings())
-        self.model.settle(kind, looks, judgements, before, after)
+        self.model.settle(kinds, looks, judgements, before, after)
 
     @rule()
     def scheduled_check(self) -> None:
         self._path("check", self.driver.check())
 
-    def _reads_a_listing(self) -> bool:
-        """A check will ask for a listing: some watch is active, or binds in it."""
-        return any(
-            not w.paused and (not w.waiting or w.binds_to is not None)
+    def _first_listing(self) -> str | None:
+        """The chain whose listing a check asks first (MEGABOX's come first): some watch of
+        it is active, or binds in it; None when no listing is asked."""
+        readers = {
+            w.rules.chain
             for w in self.model.watches.values()
-        )
+            if not w.paused and (not w.waiting or w.binds_to is not None)
+        }
+        return next((c for c in (MEGABOX, LOTTE) if c in readers), None)
 
-    @precondition(lambda self: self._reads_a_listing())
+    @precondition(lambda self: self._first_listing() is not None)
     @rule(slot=SLOTS, rules=st.none() | RULES)
     def edit_during_check(self, slot: str, rules: Rules | None) -> None:
         """An edit (`rules` None or a title watch: a rename) saved while a check runs, from
@@ -263,12 +303,15 @@ class TruthMachine(RuleBasedStateMachine):
         self.renames += 1
         name = f"{slot}-{self.renames}"
         new = rules or watch.rules
+        hold = self._first_listing()
+        assert hold is not None
         action = self.driver.check_while_editing(
             watch.id,
             days=None if rules is None else new.days,
             min_seats=new.min_seats,
             branch=new.branch,
             name=name,
+            hold=hold,
         )
         # Its findings are dropped (the watch changed under the check), or, if the edit
         # was refused as stale (made from before the check bound a title watch), kept.
@@ -278,15 +321,20 @@ class TruthMachine(RuleBasedStateMachine):
             watch.rules = new
             watch.baseline = True
 
-    @rule(failure=st.sampled_from(["403", "overload", "timeout"]))
-    def failing_check(self, failure: str) -> None:
-        # One timeout is retried and answered: that check saw everything.
-        kind = "check" if failure == "timeout" else "failed"
-        self._path(kind, self.driver.check(failure))
+    @rule(failure=FAILURES)
+    def failing_check(self, failure: tuple[str | None, str | None]) -> None:
+        """One chain fails, or both: the other is judged exactly as by a normal check. One
+        timeout is retried and answered: that chain saw everything."""
+        megabox, lotte = failure
+        kinds = {
+            chain: "check" if mode in (None, "timeout") else "failed"
+            for chain, mode in ((MEGABOX, megabox), (LOTTE, lotte))
+        }
+        self._path(kinds, self.driver.check(megabox, lotte))
 
     @rule(
-        days=st.sets(st.sampled_from(["sat", "mon", "tue"]), min_size=1),
-        maps=st.sets(SHOWS, max_size=3),
+        days=st.sets(st.sampled_from(["sat", "sun", "mon", "tue"]), min_size=1),
+        maps=st.sets(ALL_SHOWS, max_size=3),
         # Often one watch: the lane is opt-in per watch, and a poll for one watch must not
         # change what another watch was told.
         lane=st.sampled_from(["A", "B"]).map(lambda s: {s})

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.model.reference import Rules
+from tests.model.reference import BRANCH, MOVIE, Rules
 from tests.test_truth_model import ORIGINAL, TruthMachine
 
 Step = Callable[[TruthMachine], object]
@@ -25,9 +25,13 @@ def replay(*steps: Step) -> None:
 
 
 SAT_1940, SAT_2220, MON_1940, TUE_1940 = range(4)
+#: Lotte's 4관 수퍼 4D: Saturday 12:10 and 14:50, Sunday 14:50.
+L_SAT_1210, L_SAT_1450, L_SUN_1450 = range(4, 7)
 
 
 def start(rules: Rules, seats: list[str], second: Rules | None = None) -> Step:
+    """MEGABOX's four screenings' seats, then Lotte's (wheelchair seats only if not given)."""
+    seats = seats + ["wheelchair"] * (7 - len(seats))
     return lambda m: m.first_watch(rules=rules, seats=seats, second=second, title=None)
 
 
@@ -43,17 +47,17 @@ CASES: dict[str, tuple[Step, ...]] = {
     "1-holiday-failed-check": (
         start(ORIGINAL, ["six"] * 4),
         lambda m: m.scheduled_check(),
-        lambda m: m.failing_check(failure="403"),
+        lambda m: m.failing_check(failure=("403", None)),
     ),
     # 1. A fast poll that reads the holiday's seat map (for another watch) does not open it
     #    for the weekend watch.
     "1-holiday-fast-poll-opens": (
-        start(ORIGINAL, ["six"] * 4, second=Rules("all", 2, "1351")),
+        start(ORIGINAL, ["six"] * 4, second=Rules("all", 2, BRANCH)),
         lambda m: m.fast_poll(days={"sat", "mon"}, maps=set(), lane={"A", "B"}),
     ),
     # 2. An unreadable row closes its opening as sold out.
     "2-unreadable-row": (
-        start(Rules("weekend", 2, "1351"), ["six"] * 4),
+        start(Rules("weekend", 2, BRANCH), ["six"] * 4),
         lambda m: m.scheduled_check(),
         lambda m: m.row_unreadable_or_back(show=SAT_1940),
         lambda m: m.scheduled_check(),
@@ -90,13 +94,13 @@ CASES: dict[str, tuple[Step, ...]] = {
     #    row is written back and the binding is lost.
     "7-edit-reverts-binding": (
         start(ORIGINAL, ["wheelchair"] * 4),
-        lambda m: m.add_title_watch(title=("진격의 거인 완결편 더 라스트 어택", "25008000")),
+        lambda m: m.add_title_watch(title=("진격의 거인 완결편 더 라스트 어택", MOVIE)),
         lambda m: m.edit_during_check(slot="T", rules=None),
     ),
     # 4. Titles that differ only in punctuation never bind.
     "4-title-punctuation": (
         start(ORIGINAL, ["wheelchair"] * 4),
-        lambda m: m.add_title_watch(title=("진격의거인: 완결편, 더 라스트어택!", "25008000")),
+        lambda m: m.add_title_watch(title=("진격의거인: 완결편, 더 라스트어택!", MOVIE)),
         lambda m: m.scheduled_check(),
     ),
     # 4. A title found only inside another film's title binds to it.
