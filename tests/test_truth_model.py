@@ -68,6 +68,7 @@ from tests.model.reference import (
     MEGABOX,
     MOVIE,
     SEAT_STATES,
+    Look,
     Model,
     ModelWatch,
     Rules,
@@ -274,6 +275,34 @@ class TruthMachine(RuleBasedStateMachine):
         self._check_titles()
         after = self.run(self.driver.openings())
         self.model.settle(kinds, looks, judgements, before, after)
+        self._check_report(kinds, observed, looks)
+
+    def _check_report(
+        self, kinds: dict[str, str], observed: Observed, looks: dict[str, Look]
+    ) -> None:
+        """The status line names exactly the chains that failed (of those the path asked; or
+        a MEGABOX listing of unreadable rows only), and warns of seat maps that disagree with their listing exactly when it read one."""
+        if observed.failing is None:
+            return  # no result: the lane did not poll
+        readers = {
+            w.rules.chain
+            for w in self.model.watches.values()
+            if not w.paused and not w.waiting and w.id in self.model.judged | self.model.optional
+        }
+        failed = {c for c, k in kinds.items() if k == "failed"}
+        # A listing whose only rows are unreadable is an error of its chain too.
+        partial = {MEGABOX} if self.model.unreadable else set()
+        if not observed.failing <= failed | partial or not failed & readers <= observed.failing:
+            raise Violation(
+                f"the check names {sorted(observed.failing)} as failing; failed: "
+                f"{sorted(failed)}, asked: {sorted(readers)}"
+            )
+        estimates = any(look.estimate for look in looks.values())
+        if observed.disagree_warning != estimates:
+            raise Violation(
+                f"seat maps disagreeing with their listing: warned={observed.disagree_warning}, "
+                f"read one={estimates}"
+            )
 
     @rule()
     def scheduled_check(self) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from bot.chains.base import KST, Chain, qualified
 from bot.chains.lotte.client import LotteClient, LotteOptions
 from bot.chains.megabox.client import MegaboxClient
-from bot.checking.checker import Checker, Poll
+from bot.checking.checker import Checker, CheckResult, Poll
 from bot.checking.fast_lane import LanePolicy
 from bot.checking.lane_runner import LaneRunner
 from bot.checking.planner import make_chunks
@@ -80,6 +80,10 @@ class Observed:
     listed: dict[str, set[dt.date]]
     maps: set[str]
     catalogue: bool
+    #: What the bot reported (its status line): the chains it named as failing, and
+    #: whether it warned that seat maps disagree with their listing (None: no result).
+    failing: frozenset[str] | None = None
+    disagree_warning: bool = False
 
 
 class Driver:
@@ -281,18 +285,18 @@ class Driver:
                 fake.fail_always(None, mode)
         try:
             if "timeout" not in (failure, lotte):
-                await self.checker.run()
+                result = await self.checker.run()
             else:
                 mb_options = fast_options(
                     mb.base_url, **({"timeout_seconds": TIMEOUT} if failure == "timeout" else {})
                 )
                 lc_options = lotte_options(lc.base_url, TIMEOUT if lotte == "timeout" else 1.0)
                 async with MegaboxClient(mb_options) as client, LotteClient(lc_options) as lcc:
-                    await self._checker(client, lcc).run()
+                    result = await self._checker(client, lcc).run()
         finally:
             mb.recover()
             lc.recover()
-        return self._observed()
+        return self._observed(result)
 
     async def check_while_editing(
         self,
@@ -323,8 +327,8 @@ class Driver:
             await self.store.edit_watch(watch_id, _edit(changes), now=self.clock())
         finally:
             fake.release(key)
-            await task
-        return self._observed()
+            result = await task
+        return self._observed(result)
 
     async def poll(self, days: set[str], maps: set[str], watch_ids: set[int]) -> Observed:
         """A fast poll for these watches (the fast lane's), of these listing dates ("sat",
@@ -345,8 +349,8 @@ class Driver:
             listings={c.branches: chosen for c in chunks},
             seat_maps=frozenset(maps),
         )
-        await self.checker.poll(poll)
-        return self._observed()
+        polled = await self.checker.poll(poll)
+        return self._observed(polled.result if polled is not None else None)
 
     async def lane_tick(self) -> Observed:
         """The fast lane's own tick (bot/checking/lane_runner.py): its planner chooses the
@@ -357,8 +361,8 @@ class Driver:
         self.clock.advance(minutes=30)  # every listing is due again
         self.megabox.reset_log()
         self.lotte.reset_log()
-        await self.lane.tick()
-        return self._observed()
+        tick = await self.lane.tick()
+        return self._observed(tick.result)
 
     async def restart(self) -> None:
         """A new process on the same database file."""
@@ -373,8 +377,8 @@ class Driver:
         self.megabox.reset_log()
         self.lotte.reset_log()
 
-    def _observed(self) -> Observed:
-        """From the fakes' request logs: only answered requests count."""
+    def _observed(self, result: CheckResult | None) -> Observed:
+        """From the fakes' request logs (only answered requests count), and the result."""
         listed: dict[str, set[dt.date]] = {MEGABOX: set(), LOTTE: set()}
         maps: set[str] = set()
         catalogue = False
@@ -404,7 +408,18 @@ class Driver:
                 maps.add(
                     f"lotte:{p['cinemaId']}-{p['screenId']}-{p['playDate']}-{p['playSequence']}"
                 )
-        return Observed(listed, maps, catalogue)
+        if result is None:
+            return Observed(listed, maps, catalogue)
+        return Observed(
+            listed,
+            maps,
+            catalogue,
+            # An unreadable row is a gap, not its chain failing.
+            failing=frozenset(
+                e.chain for e in result.errors if e.chain and e.kind != "unreadable-row"
+            ),
+            disagree_warning=any(w.kind == "map-disagrees" for w in result.warnings),
+        )
 
     # -- what the bot stored -------------------------------------------------------------
 
