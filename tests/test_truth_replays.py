@@ -25,8 +25,8 @@ def replay(*steps: Step) -> None:
 
 
 SAT_1940, SAT_2220, MON_1940, TUE_1940 = range(4)
-#: Lotte's 4관 수퍼 4D: Saturday 12:10 and 14:50, Sunday 14:50.
-L_SAT_1210, L_SAT_1450, L_SUN_1450 = range(4, 7)
+#: Lotte's 4관 수퍼 4D: Saturday 12:10 and 14:50, the holiday Monday 14:50.
+L_SAT_1210, L_SAT_1450, L_MON_1450 = range(4, 7)
 
 
 def start(rules: Rules, seats: list[str], second: Rules | None = None) -> Step:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.chains.base import KST, Chain, qualified
@@ -48,11 +48,12 @@ TIMEOUT = 0.1
 #: The fixture's COEX MX4D screenings of the Saturday (ids before the scenario moves).
 FIXTURE_SHOWS = ("2612051351045", "2612051351046")
 #: Lotte's 4관 수퍼 4D showings of 별의 계승자 in the world: (fixture screening it is cloned
-#: from, day, PlaySequence, start). Two on MEGABOX's Saturday, one on the Sunday after.
+#: from, day, PlaySequence, start). Two on MEGABOX's Saturday, one on the Monday that only
+#: MEGABOX's calendar marks as a holiday (Lotte's says nothing of holidays).
 LOTTE_SHOWS = (
     (SUPER4D_WHEELCHAIR_ONLY, "sat", 6, "12:10"),
     (SUPER4D_THREE, "sat", 7, "14:50"),
-    (SUPER4D_THREE, "sun", 8, "14:50"),
+    (SUPER4D_THREE, "mon", 8, "14:50"),
 )
 FORMATS = {MEGABOX: "MX4D", LOTTE: "SUPER4D"}
 MOVIES = {MEGABOX: MOVIE, LOTTE: LOTTE_MOVIE}
@@ -80,6 +81,8 @@ class Observed:
     listed: dict[str, set[dt.date]]
     maps: set[str]
     catalogue: bool
+    #: MEGABOX listings answered: (branches asked, date); their calendar comes with them.
+    megabox_listings: list[tuple[frozenset[str], dt.date]] = field(default_factory=list)
     #: What the bot reported (its status line): the chains it named as failing, and
     #: whether it warned that seat maps disagree with their listing (None: no result).
     failing: frozenset[str] | None = None
@@ -95,12 +98,7 @@ class Driver:
         sat = self.megabox.fixture_day
         # MEGABOX's clock and ours: the Thursday before the Saturday, as in the fixtures.
         self.clock = Clock(dt.datetime.combine(sat - dt.timedelta(days=2), dt.time(14, 15), KST))
-        self.days = {
-            "sat": sat,
-            "sun": sat + dt.timedelta(1),
-            "mon": sat + dt.timedelta(2),
-            "tue": sat + dt.timedelta(3),
-        }
+        self.days = {"sat": sat, "mon": sat + dt.timedelta(days=2), "tue": sat + dt.timedelta(3)}
         self.holidays = {self.days["mon"]}
         self.lotte_keys: dict[str, Key] = {}  # qualified id → the fake Lotte's key
         self.client: MegaboxClient | None = None
@@ -151,7 +149,7 @@ class Driver:
         return shows
 
     async def _start_lotte(self) -> list[Show]:
-        """월드타워 with only the world's 수퍼 4D showings, on sale on their two days."""
+        """월드타워 with only the world's 수퍼 4D showings, on sale on their days."""
         lc = self.lotte
         await lc.start()
         shows: list[Show] = []
@@ -162,14 +160,15 @@ class Driver:
             )
             no = f"lotte:{key[0]}-{key[1]}-{key[2]}-{key[3]}"
             self.lotte_keys[no] = key
-            shows.append(Show(no, self.days[day], False, LOTTE_BRANCH))
+            holiday = self.days[day] in self.holidays
+            shows.append(Show(no, self.days[day], holiday, LOTTE_BRANCH))
         mine = set(self.lotte_keys.values())
         for key in lc.keys(None):
             if key not in mine:
                 lc.remove_screening(key)
         for listed in lc.listed_dates:
             lc.unlist_date(listed)
-        for day in ("sat", "sun"):
+        for day in ("sat", "mon"):
             lc.open_date(self.days[day].isoformat())
         return shows
 
@@ -332,7 +331,7 @@ class Driver:
 
     async def poll(self, days: set[str], maps: set[str], watch_ids: set[int]) -> Observed:
         """A fast poll for these watches (the fast lane's), of these listing dates ("sat",
-        "sun", "mon", "tue") for every chunk of them (either chain), asking these seat maps
+        "mon", "tue") for every chunk of them (either chain), asking these seat maps
         (qualified ids), as the lane would."""
         assert self.checker is not None and self.store is not None
         self._tick()
@@ -382,6 +381,7 @@ class Driver:
         listed: dict[str, set[dt.date]] = {MEGABOX: set(), LOTTE: set()}
         maps: set[str] = set()
         catalogue = False
+        megabox_listings: list[tuple[frozenset[str], dt.date]] = []
         for r in self.megabox.requests:
             if r.failure is not None:
                 continue
@@ -391,6 +391,7 @@ class Driver:
                     for k, v in r.body.items()
                     if k.startswith("brchNo") and k != "brchNoListCnt"
                 }
+                megabox_listings.append((frozenset(branches), _date(r.body["playDe"])))
                 if BRANCH in branches:
                     listed[MEGABOX].add(_date(r.body["playDe"]))
             elif r.endpoint == "seats":
@@ -409,11 +410,12 @@ class Driver:
                     f"lotte:{p['cinemaId']}-{p['screenId']}-{p['playDate']}-{p['playSequence']}"
                 )
         if result is None:
-            return Observed(listed, maps, catalogue)
+            return Observed(listed, maps, catalogue, megabox_listings)
         return Observed(
             listed,
             maps,
             catalogue,
+            megabox_listings,
             # An unreadable row is a gap, not its chain failing.
             failing=frozenset(
                 e.chain for e in result.errors if e.chain and e.kind != "unreadable-row"

@@ -16,7 +16,7 @@ fast poll may leave a seat map for later), the model adopts the bot's choice.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
@@ -105,16 +105,18 @@ class Rules:
     def chain(self) -> str:
         return chain_of(self.branch)
 
-    def wants(self, show: Show) -> bool:
-        """Branch and day: a holiday counts as a weekend day."""
+    def wants(self, show: Show, holidays_known: bool = True) -> bool | None:
+        """Branch and day: a holiday counts as a weekend day. Only MEGABOX's calendar says
+        which days are holidays: a Lotte weekday before any MEGABOX calendar was read is
+        None for a weekend watch (nothing is decided on it). A MEGABOX screening is only
+        seen with its calendar."""
         if self.branch != show.branch:
             return False
-        weekendish = show.day.weekday() >= 5 or show.holiday
-        if self.days == "weekend":
-            return weekendish
         if self.days == "sat":
             return show.day.weekday() == 5
-        return True
+        if self.days == "all" or show.day.weekday() >= 5:
+            return True
+        return show.holiday if holidays_known or show.chain == MEGABOX else None
 
 
 class Seen(Enum):
@@ -157,8 +159,11 @@ class Verdict(Enum):
     ROW_NO_MATCH = "row no match"  # the count alone proves it does not
 
 
-def verdict(rules: Rules, show: Show, look: Look) -> Verdict:
-    if not rules.wants(show):
+def verdict(rules: Rules, show: Show, look: Look, holidays_known: bool = True) -> Verdict:
+    wanted = rules.wants(show, holidays_known)
+    if wanted is None:
+        return Verdict.NOTHING  # only the holiday flag could tell
+    if not wanted:
         return Verdict.UNWANTED
     if look.seen is Seen.MAP:
         if look.usable >= rules.min_seats:
@@ -240,6 +245,8 @@ class Model:
     unreadable: set[str] = field(default_factory=set)
     #: Lotte listings whose count was set apart from their map (stale): show → the count.
     listed: dict[str, int] = field(default_factory=dict)
+    #: Some path read a MEGABOX calendar (its holiday flags are kept for every chain).
+    holidays_known: bool = False
     watches: dict[str, ModelWatch] = field(default_factory=dict)  # slot → watch
     keys: dict[tuple[int, str], KeyState] = field(default_factory=dict)
     judged: set[int] = field(default_factory=set)  # the watches the last path judged
@@ -267,9 +274,20 @@ class Model:
         """A scheduled check whose chain did not fail saw this watch whole unless a row it
         wants could not be read or a seat map it wants was an estimate."""
         return not any(
-            watch.rules.wants(show) and (no in self.unreadable or looks[no].estimate)
+            watch.rules.wants(show, self.holidays_known)
+            and (no in self.unreadable or looks[no].estimate)
             for no, show in self.shows.items()
         )
+
+    def calendar_read(self, listings: Iterable[tuple[frozenset[str], date]]) -> bool:
+        """This path read a MEGABOX calendar (it comes with every listing answered), unless
+        the only listings answered were refused whole: COEX rows all unreadable."""
+        for branches, day in listings:
+            mine = [no for no, s in self.shows.items() if s.chain == MEGABOX and s.day == day]
+            if BRANCH in branches and mine and all(no in self.unreadable for no in mine):
+                continue
+            return True
+        return False
 
     # -- one path ------------------------------------------------------------------------
 
@@ -279,14 +297,18 @@ class Model:
         looks: dict[str, Look],
         *,
         catalogue_read: bool,
+        calendar_read: bool = False,
         only: set[int] | None = None,
         optional: set[int] | None = None,
     ) -> dict[tuple[int, str], Judgement]:
         """What each key may or must do on this path. `kinds`, per chain: "check" (a
-        scheduled check that chain did not fail), "failed" (it failed) or "poll"; `only`: the watches a fast poll is for;
-        `optional`: watches this path may leave alone entirely (edited while it ran: the
-        edit may drop its findings for them), or judge as usual."""
+        scheduled check that chain did not fail), "failed" (it failed) or "poll"; `only`:
+        the watches a fast poll is for; `optional`: watches this path may leave alone entirely (edited while it ran: the
+        edit may drop its findings for them), or judge as usual. `calendar_read`: this path
+        read a MEGABOX calendar; MEGABOX's listings come before Lotte's in one path, so its
+        holiday flags judge this path's Lotte screenings too."""
         self.optional = set(optional or ())
+        self.holidays_known |= calendar_read
         if kinds[MEGABOX] == "check" and catalogue_read:
             for w in self.watches.values():
                 # The film list is read first: a watch edited during the check binds too.
@@ -307,7 +329,7 @@ class Model:
                 key = (w.id, no)
                 state = self.keys.setdefault(key, KeyState())
                 look = looks[no]
-                v = verdict(w.rules, show, look)
+                v = verdict(w.rules, show, look, self.holidays_known)
                 out[key] = self._judge_key(kinds[show.chain], w, no, state, v, look)
         return out
 
@@ -316,7 +338,7 @@ class Model:
     ) -> Judgement:
         if state.open:
             if v is Verdict.UNWANTED:
-                # Only the watch's own rules can make it unwanted (holidays are known).
+                # Only the watch's own rules can make it unwanted (holidays never change).
                 changed = state.rules_at_match != w.rules
                 if not changed:
                     return Judgement(Expect.STAY)
@@ -435,7 +457,7 @@ class Model:
                     f"{label}: the reference saw it match ({look}), the bot did not open it"
                 )
             if state.open and (key in opened or j.expect is Expect.STAY):
-                v = verdict(w.rules, self.shows[key[1]], look)
+                v = verdict(w.rules, self.shows[key[1]], look, self.holidays_known)
                 if v in (Verdict.MATCH, Verdict.ROW_MATCH):
                     state.rules_at_match = w.rules
                     state.seats_at_match = look.seats
@@ -444,7 +466,8 @@ class Model:
             if w.id not in self.judged:
                 continue
             for no, look in looks.items():
-                if look.seen is Seen.NOTHING or not w.rules.wants(self.shows[no]):
+                wanted = w.rules.wants(self.shows[no], self.holidays_known)
+                if look.seen is Seen.NOTHING or not wanted:
                     continue
                 w.maybe_known.add(no)
                 if look.seen is Seen.MAP or kinds[self.shows[no].chain] == "check":
