@@ -1,37 +1,56 @@
-"""Truth on every path (issue 16): a model-based test of openings and alerts.
+"""Truth on every path (issues 16 and 19): a model-based test of openings and alerts over
+both chains.
 
-Hypothesis drives the REAL Checker and Store against the fake MEGABOX (tests/model/driver.py)
-next to a small reference model written from the product rules (tests/model/reference.py):
-README "How alerts, openings and the status channel behave", product.md "Opening" and issue
-16's design. The world: COEX MX4D, the watched film at 19:40 and 22:20 on a Saturday, at
-19:40 on a Monday that MEGABOX's calendar marks as a holiday and on a plain Tuesday; 1-2
-watches and maybe a title watch; damping 0 (a reopening after a real close alerts anew).
+Hypothesis drives the REAL Checker with BOTH chain clients (MegaboxClient against the fake
+MEGABOX, LotteClient against the fake Lotte) and one Store (tests/model/driver.py), next to a
+small reference model written from the product rules (tests/model/reference.py): README "How
+alerts, openings and the status channel behave", product.md "Opening", issue 16's design and
+issue 19's. The world: COEX MX4D, the watched film at 19:40 and 22:20 on a Saturday, at 19:40
+on a Monday that MEGABOX's calendar marks as a holiday and on a plain Tuesday; Lotte 월드타워
+4관 수퍼 4D (film 24128) at 12:10 and 14:50 on the same Saturday and at 14:50 on the holiday
+Monday (Lotte's calendar says nothing of holidays: MEGABOX's flags, once any path read them,
+judge Lotte's dates too). Seats in either hall: sold out, wheelchair seats only, three normal
+seats and one wheelchair seat (the same count as wheelchair-only), two, six. 1-2 watches of
+either chain (COEX, Hanam or 월드타워; a watch is of one chain) and maybe a MEGABOX title
+watch; damping 0 (a reopening after a real close alerts anew).
 
-Rules: seats change (a wheelchair seat selling while normal seats free at an equal
-restSeatCnt, and the reverse), a scheduled check, a failing check (403, overload, one
-timeout), a fast poll of some dates and seat maps, the fast lane's own tick (its planner
-chooses), a row that cannot be read (and reads
-again), pause and resume, an edit (widen, narrow, rename), an edit saved while a check runs
-(from the watch as read before it, as the edit form does), remove and re-add, a title watch
-binding (or rightly not), a restart on the same database file.
+Rules: seats change in either chain (including the equal-count swaps of wheelchair and
+normal seats); a stale Lotte listing (its count set apart from its map: the map disagrees, an
+estimate); a scheduled check; a failing check where MEGABOX fails (403, overload), Lotte fails
+(403, 500) or both, or one chain's request times out once (retried: that chain saw all); a
+fast poll of some dates and seat maps across both chains; the fast lane's own tick (its
+planner chooses); a MEGABOX row that cannot be read (and reads again); pause and resume; an
+edit (widen, narrow, rename, or move the watch to the other chain's branch with that chain's
+film and format); an edit saved while a check runs (from the watch as read before it, as the
+edit form does); remove and re-add; a title watch binding (or rightly not); a restart on the
+same database file.
 
-Invariants, after every step, per watch and screening (from the store's openings and alerts):
+Invariants, after every step, per watch and screening (from the store's openings and alerts),
+each chain judged on its own:
 1. Judged only from an observation: a path that did not see a screening (request failed,
-   403, overload, a fast poll that did not read its listing or seat map, an unreadable row)
-   neither opens nor closes it; seen but unproven (a row whose count proves nothing) never
-   closes; a paused, waiting or removed watch changes nothing.
+   403, overload, 500, a fast poll that did not read its listing or seat map, an unreadable
+   row) neither opens nor closes it; seen but unproven (a MEGABOX row whose count proves
+   nothing; a Lotte row, whose count never proves a match; a Lotte map that disagrees with
+   its listing) never closes; a paused, waiting or removed watch changes nothing. A failure
+   of one chain leaves the other chain's judgements exactly as a normal check's (must-opens
+   and must-closes included, and its watches' baselines end).
 2. An opening opens only when the reference sees it match (seats, branch, day with
-   holidays as weekend days), and must open when the reference sees it match whole.
+   holidays as weekend days), and must open when the reference sees it match whole (a
+   disagreeing Lotte map with enough usable seats included).
 3. A close happens only when the reference saw it close, with the same reason: "closed"
    (seats seen gone), "unwatched" only when the watch's own rules changed (and seats still
-   as they were when it last matched: "unwatched", never "sold out"); never "unwatched"
-   because another path refreshed shared rows. (Screenings never start in this world.)
+   as they were when it last matched: "unwatched", never "sold out"; a watch moved to the
+   other chain: "unwatched"); never "unwatched" because another path refreshed shared rows.
+   (Screenings never start in this world.)
 4. An opening is alerted exactly once: one alert for the one target, or (a bound title
    watch's first screenings, which are news) its watch's new-screenings message; a baseline
-   opening (new or re-matched watch) has no alert; never two open openings for one key; the
-   bot's open openings are exactly the reference's.
+   opening (new or re-matched watch, or a watch whose last check read a disagreeing Lotte
+   map: not seen whole) has no alert; never two open openings for one key; the bot's open
+   openings are exactly the reference's.
 5. A title watch binds to the film whose whole title matches (NFKC, case, spaces and
    punctuation ignored), never to one that only contains it.
+6. The status line names exactly the chains that failed (of those the path asked), and warns
+   that seat maps disagree with their listing exactly when the path read such a Lotte map.
 
 CI runs a fixed, derandomized budget (100 examples of up to 25 steps). A longer run by hand
 (TRUTH_MODEL_STEPS sets the steps):

@@ -303,10 +303,11 @@ class Model:
     ) -> dict[tuple[int, str], Judgement]:
         """What each key may or must do on this path. `kinds`, per chain: "check" (a
         scheduled check that chain did not fail), "failed" (it failed) or "poll"; `only`:
-        the watches a fast poll is for; `optional`: watches this path may leave alone entirely (edited while it ran: the
-        edit may drop its findings for them), or judge as usual. `calendar_read`: this path
-        read a MEGABOX calendar; MEGABOX's listings come before Lotte's in one path, so its
-        holiday flags judge this path's Lotte screenings too."""
+        the watches a fast poll is for; `optional`: watches this path may leave alone
+        entirely (edited while it ran: the edit may drop its findings for them), or judge as
+        usual. `calendar_read`: this path read a MEGABOX calendar; MEGABOX's listings come
+        before Lotte's in one path, so its holiday flags judge this path's Lotte screenings
+        too."""
         self.optional = set(optional or ())
         self.holidays_known |= calendar_read
         if kinds[MEGABOX] == "check" and catalogue_read:
