@@ -438,6 +438,7 @@ TruthMachine.TestCase.settings = settings(
     # No "explain" phase: it reruns the failing case many times and says little here.
     phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
 )
-#: Passing, the budget runs in ~28 s on a loaded 2-core machine; a failure is then shrunk,
-#: which takes minutes.
+#: Passing, the budget runs in 32-40 s on a quiet 2-core machine with both chains (the
+#: MEGABOX-only model took 43 s on the same machine); a failure is then shrunk, which takes
+#: minutes.
 test_truth_model = pytest.mark.timeout(600)(TruthMachine.TestCase)
