@@ -160,6 +160,7 @@ class Driver:
             )
             no = f"lotte:{key[0]}-{key[1]}-{key[2]}-{key[3]}"
             self.lotte_keys[no] = key
+            self.original_start[no] = start
             holiday = self.days[day] in self.holidays
             shows.append(Show(no, self.days[day], holiday, LOTTE_BRANCH))
         mine = set(self.lotte_keys.values())
@@ -209,8 +210,12 @@ class Driver:
         self.lotte.set_listing_count(self.lotte_keys[no], count)
 
     def set_readable(self, no: str, readable: bool) -> None:
+        """The listing row's start time as it was, or one no reader can parse."""
         value = self.original_start[no] if readable else "soon"
-        self.megabox.set_row_field(no, "playStartTime", value)
+        if chain_of(no) == LOTTE:
+            self.lotte.set_row_field(self.lotte_keys[no], "StartTime", value)
+        else:
+            self.megabox.set_row_field(no, "playStartTime", value)
 
     # -- watches -------------------------------------------------------------------------
 
