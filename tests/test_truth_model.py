@@ -49,8 +49,10 @@ each chain judged on its own:
    openings are exactly the reference's.
 5. A title watch binds to the film whose whole title matches (NFKC, case, spaces and
    punctuation ignored), never to one that only contains it.
-6. The status line names exactly the chains that failed (of those the path asked), and warns
-   that seat maps disagree with their listing exactly when the path read such a Lotte map.
+6. A chain that did not fail a check was asked every listing its watches want, whatever the
+   other chain did. The status line names exactly the chains that failed (of those the path
+   asked; or a listing of unreadable rows only), and warns that seat maps disagree with their
+   listing exactly when the path read such a Lotte map.
 
 CI runs a fixed, derandomized budget (100 examples of up to 25 steps). A longer run by hand
 (TRUTH_MODEL_STEPS sets the steps):
@@ -320,12 +322,33 @@ class TruthMachine(RuleBasedStateMachine):
                 f"the check names {sorted(observed.failing)} as failing; failed: "
                 f"{sorted(failed)}, asked: {sorted(readers)}"
             )
+        self._check_asked(kinds, observed)
         estimates = any(look.estimate for look in looks.values())
         if observed.disagree_warning != estimates:
             raise Violation(
                 f"seat maps disagreeing with their listing: warned={observed.disagree_warning}, "
                 f"read one={estimates}"
             )
+
+    def _check_asked(self, kinds: dict[str, str], observed: Observed) -> None:
+        """A chain that did not fail a check was asked every listing its judged watches want
+        (a failure of the other chain stops only that one); with an unreadable row of the
+        chain, its calendar may be unknown and the rest unasked."""
+        model = self.model
+        for chain, kind in kinds.items():
+            shows = [s for s in model.shows.values() if s.chain == chain]
+            if kind != "check" or any(s.no in model.unreadable for s in shows):
+                continue
+            for w in model.watches.values():
+                if w.id not in model.judged or w.id in model.optional:
+                    continue
+                for show in shows:
+                    wanted = w.rules.wants(show, model.holidays_known)
+                    if wanted is not False and show.day not in observed.listed[chain]:
+                        raise Violation(
+                            f"{chain} did not fail, yet its listing of {show.day} that watch "
+                            f"{w.slot}#{w.id} wants was not read"
+                        )
 
     @rule()
     def scheduled_check(self) -> None:

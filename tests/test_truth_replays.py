@@ -1,6 +1,10 @@
 """Issue 16's bugs as the model-based test found them (tests/test_truth_model.py), replayed
 step by step: each shrunk sequence runs on every test run, whatever the random search
-reaches within its CI budget. Same machine, same reference, same invariants."""
+reaches within its CI budget. Same machine, same reference, same invariants.
+
+Issue 19 (two chains): the search found no bug in the bot; the "19-" sequences are what it
+found, shrunk, on deliberately broken code (each break named at its case), kept so that
+those regressions are caught whatever the search reaches."""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.model.reference import BRANCH, MOVIE, Rules
+from tests.model.reference import BRANCH, LOTTE_BRANCH, MOVIE, Rules
 from tests.test_truth_model import ORIGINAL, TruthMachine
 
 Step = Callable[[TruthMachine], object]
@@ -108,6 +112,28 @@ CASES: dict[str, tuple[Step, ...]] = {
         start(ORIGINAL, ["wheelchair"] * 4),
         lambda m: m.add_title_watch(title=("진격의 거인", None)),
         lambda m: m.scheduled_check(),
+    ),
+    # 19. Broken: Lotte's listing count settles a watch without its map (registry
+    #     count_settles True for Lotte): the lane opens a Lotte screening from its count.
+    "19-lotte-count-never-settles": (
+        start(Rules("weekend", 2, LOTTE_BRANCH), ["six"] * 7),
+        lambda m: m.lane_tick(),
+    ),
+    # 19. Broken: one chain's failure stops every chain (`_stopped_for` ignores the chain):
+    #     MEGABOX refused, Lotte's watch is not checked and Lotte is reported failing.
+    "19-one-chain-fails-alone": (
+        start(Rules("weekend", 3, LOTTE_BRANCH), ["six"] * 7, second=Rules("weekend", 2, BRANCH)),
+        lambda m: m.failing_check(failure=("403", None)),
+    ),
+    # 19. Broken: a Lotte map that disagrees with its listing is a clean read (count.evaluate
+    #     exact=True): a stale listing's map closes an opening as "sold out".
+    "19-disagreeing-map-never-closes": (
+        start(Rules("weekend", 2, LOTTE_BRANCH), ["six"] * 7),
+        lambda m: m.lane_tick(),
+        lambda m: m.seats_change(show=L_SAT_1210, state="sold"),
+        lambda m: m.add_watch(rules=Rules("weekend", 2, BRANCH)),
+        lambda m: m.lotte_listing_stale(show=L_SAT_1210, count=2),
+        lambda m: m.lane_tick(),
     ),
 }
 
