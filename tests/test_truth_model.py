@@ -17,7 +17,8 @@ watch; damping 0 (a reopening after a real close alerts anew).
 Rules: seats change in either chain (including the equal-count swaps of wheelchair and
 normal seats); a stale Lotte listing (its count set apart from its map: the map disagrees, an
 estimate); a scheduled check; a failing check where MEGABOX fails (403, overload), Lotte fails
-(403, 500) or both, or one chain's request times out once (retried: that chain saw all); a
+(403, 500) or both, or one chain's request times out once (retried: that chain saw all), or
+one Lotte seat map is refused (the bot estimates from the count: may open, never closes); a
 fast poll of some dates and seat maps across both chains; the fast lane's own tick (its
 planner chooses); a listing row of either chain that cannot be read (and reads again);
 pause and resume; an edit (widen, narrow, rename, or move the watch to the other chain's
@@ -31,7 +32,7 @@ each chain judged on its own:
    403, overload, 500, a fast poll that did not read its listing or seat map, an unreadable
    row) neither opens nor closes it; seen but unproven (a MEGABOX row whose count proves
    nothing; a Lotte row, whose count never proves a match; a Lotte map that disagrees with
-   its listing) never closes; a paused, waiting or removed watch changes nothing. A failure
+   its listing, or one that failed) never closes; a paused, waiting or removed watch changes nothing. A failure
    of one chain leaves the other chain's judgements exactly as a normal check's (must-opens
    and must-closes included, and its watches' baselines end).
 2. An opening opens only when the reference sees it match (seats, branch, day with
@@ -126,6 +127,7 @@ FAILURES = st.sampled_from(
         (None, "403"),
         (None, "500"),
         (None, "timeout"),
+        (None, "map"),
         ("403", "500"),
         ("overload", "403"),
     ]
@@ -288,7 +290,7 @@ class TruthMachine(RuleBasedStateMachine):
         kinds = kind if isinstance(kind, dict) else {MEGABOX: kind, LOTTE: kind}
         before = self.run(self.driver.openings())
         observed = self.run(action)
-        looks = self.model.looks(observed.listed, observed.maps)
+        looks = self.model.looks(observed.listed, observed.maps, observed.failed_maps)
         judgements = self.model.judge(
             kinds,
             looks,
@@ -402,7 +404,7 @@ class TruthMachine(RuleBasedStateMachine):
         timeout is retried and answered: that chain saw everything."""
         megabox, lotte = failure
         kinds = {
-            chain: "check" if mode in (None, "timeout") else "failed"
+            chain: "check" if mode in (None, "timeout", "map") else "failed"
             for chain, mode in ((MEGABOX, megabox), (LOTTE, lotte))
         }
         self._path(kinds, self.driver.check(megabox, lotte))

@@ -81,6 +81,8 @@ class Observed:
     listed: dict[str, set[dt.date]]
     maps: set[str]
     catalogue: bool
+    #: Seat maps asked and never answered in this path.
+    failed_maps: set[str] = field(default_factory=set)
     #: MEGABOX listings answered: (branches asked, date); their calendar comes with them.
     megabox_listings: list[tuple[frozenset[str], dt.date]] = field(default_factory=list)
     #: What the bot reported (its status line): the chains it named as failing, and
@@ -277,7 +279,8 @@ class Driver:
     async def check(self, failure: str | None = None, lotte: str | None = None) -> Observed:
         """A scheduled check. `failure` (MEGABOX) and `lotte`: "403", "overload" (MEGABOX)
         or "500" (Lotte): every request to that chain fails while it runs; "timeout": the
-        chain's first request times out once, its retry is answered."""
+        chain's first request times out once, its retry is answered; "map" (Lotte): its first
+        seat map is refused (IsOK false, not retried), the rest of the check is answered."""
         assert self.checker is not None and self.client is not None
         assert self.lotte_client is not None
         self._tick()
@@ -285,6 +288,8 @@ class Driver:
         for fake, mode in ((mb, failure), (lc, lotte)):
             if mode == "timeout":
                 fake.fail(None, "timeout", times=1)
+            elif mode == "map":
+                lc.fail("GetSeats", "error", times=1)
             elif mode is not None:
                 fake.fail_always(None, mode)
         try:
@@ -385,6 +390,7 @@ class Driver:
         """From the fakes' request logs (only answered requests count), and the result."""
         listed: dict[str, set[dt.date]] = {MEGABOX: set(), LOTTE: set()}
         maps: set[str] = set()
+        asked: set[str] = set()
         catalogue = False
         megabox_listings: list[tuple[frozenset[str], dt.date]] = []
         for r in self.megabox.requests:
@@ -405,21 +411,22 @@ class Driver:
                 catalogue = True
         own = LOTTE_BRANCH.removeprefix("lotte:")
         for q in self.lotte.requests:
-            if q.failure is not None:
+            if q.failure is not None and q.method != "GetSeats":
                 continue
             if q.method == "GetPlaySequence" and q.params.get("cinemaID", "").endswith(f"|{own}"):
                 listed[LOTTE].add(dt.date.fromisoformat(q.params["playDate"]))
             elif q.method == "GetSeats":
                 p = q.params
-                maps.add(
-                    f"lotte:{p['cinemaId']}-{p['screenId']}-{p['playDate']}-{p['playSequence']}"
-                )
+                no = f"lotte:{p['cinemaId']}-{p['screenId']}-{p['playDate']}-{p['playSequence']}"
+                (maps if q.failure is None else asked).add(no)
+        failed_maps = asked - maps
         if result is None:
-            return Observed(listed, maps, catalogue, megabox_listings)
+            return Observed(listed, maps, catalogue, failed_maps, megabox_listings)
         return Observed(
             listed,
             maps,
             catalogue,
+            failed_maps,
             megabox_listings,
             # An unreadable row is a gap, not its chain failing.
             failing=frozenset(

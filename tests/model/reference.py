@@ -137,12 +137,15 @@ class Look:
     #: The listing's count proves a match with the hall's wheelchair seats taken off
     #: (MEGABOX's count rule; never at Lotte, whose maps are its cross-check).
     count_settles: bool = True
+    #: ROW: its seat map was asked and could not be read (the bot estimates from the count).
+    map_failed: bool = False
 
     def __str__(self) -> str:
         if self.seen is Seen.NOTHING:
             return "saw nothing"
         usable = f", usable {self.usable}" if self.seen is Seen.MAP else ""
         stale = " (map disagrees: an estimate)" if self.estimate else ""
+        stale += " (map failed: an estimate)" if self.map_failed else ""
         return f"saw {self.seen.value}: rest {self.rest}{usable}{stale}"
 
     @property
@@ -157,6 +160,8 @@ class Verdict(Enum):
     NO_MATCH = "no match"  # seen whole, does not match
     ROW_MATCH = "row match"  # the count alone proves it matches (a map may be skipped)
     ROW_NO_MATCH = "row no match"  # the count alone proves it does not
+    #: Its seat map failed: an estimate from the count may match, and proves nothing gone.
+    MAYBE = "maybe"
 
 
 def verdict(rules: Rules, show: Show, look: Look, holidays_known: bool = True) -> Verdict:
@@ -170,6 +175,10 @@ def verdict(rules: Rules, show: Show, look: Look, holidays_known: bool = True) -
             return Verdict.MATCH
         # An estimate may open but proves nothing gone.
         return Verdict.NOTHING if look.estimate else Verdict.NO_MATCH
+    if look.seen is Seen.ROW and look.map_failed:
+        # The estimate (count less the hall's wheelchair seats, if ever read) judges every
+        # watch that wanted the screening: it may open, never closes.
+        return Verdict.MAYBE if look.rest >= rules.min_seats else Verdict.NOTHING
     if look.seen is Seen.ROW:
         if look.rest < rules.min_seats:
             return Verdict.ROW_NO_MATCH
@@ -254,9 +263,15 @@ class Model:
 
     # -- what a path saw -----------------------------------------------------------------
 
-    def looks(self, listed: Mapping[str, set[date]], maps: set[str]) -> dict[str, Look]:
+    def looks(
+        self,
+        listed: Mapping[str, set[date]],
+        maps: set[str],
+        failed_maps: Iterable[str] = (),
+    ) -> dict[str, Look]:
         """From what each chain answered this path: listings (per chain, the dates of the
-        watched branch) and seat maps."""
+        watched branch), seat maps read, and seat maps asked but never read."""
+        failed = set(failed_maps)
         out: dict[str, Look] = {}
         for no, show in self.shows.items():
             state = self.seats[no]
@@ -266,6 +281,8 @@ class Model:
                 out[no] = Look(Seen.NOTHING)
             elif no in maps:
                 out[no] = Look(Seen.MAP, rest, state.usable, rest != state.rest, settles)
+            elif no in failed:
+                out[no] = Look(Seen.ROW, rest, count_settles=False, map_failed=True)
             else:
                 out[no] = Look(Seen.ROW, rest, count_settles=settles)
         return out
@@ -275,7 +292,7 @@ class Model:
         wants could not be read or a seat map it wants was an estimate."""
         return not any(
             watch.rules.wants(show, self.holidays_known)
-            and (no in self.unreadable or looks[no].estimate)
+            and (no in self.unreadable or looks[no].estimate or looks[no].map_failed)
             for no, show in self.shows.items()
         )
 
@@ -345,13 +362,13 @@ class Model:
                     return Judgement(Expect.STAY)
                 reasons = frozenset({"unwatched"})
                 return Judgement(Expect.CLOSE if kind == "check" else Expect.MAY_CLOSE, reasons)
-            if v in (Verdict.MATCH, Verdict.ROW_MATCH, Verdict.NOTHING):
+            if v in (Verdict.MATCH, Verdict.ROW_MATCH, Verdict.NOTHING, Verdict.MAYBE):
                 return Judgement(Expect.STAY)
             reasons = self._close_reasons(w, state, look)
             if v is Verdict.NO_MATCH or kind == "check":
                 return Judgement(Expect.CLOSE, reasons)
             return Judgement(Expect.MAY_CLOSE, reasons)
-        if v in (Verdict.MATCH, Verdict.ROW_MATCH):
+        if v in (Verdict.MATCH, Verdict.ROW_MATCH, Verdict.MAYBE):
             news = self._is_news(w, no)
             expect = Expect.OPEN if v is Verdict.MATCH else Expect.MAY_OPEN
             return Judgement(expect, alerted=not w.baseline, news=news)
@@ -459,9 +476,13 @@ class Model:
                 )
             if state.open and (key in opened or j.expect is Expect.STAY):
                 v = verdict(w.rules, self.shows[key[1]], look, self.holidays_known)
-                if v in (Verdict.MATCH, Verdict.ROW_MATCH):
+                if v in (Verdict.MATCH, Verdict.ROW_MATCH) or (
+                    v is Verdict.MAYBE and key in opened
+                ):
                     state.rules_at_match = w.rules
                     state.seats_at_match = look.seats
+                elif v is Verdict.MAYBE:
+                    state.seats_at_match = None  # the estimate may or may not have matched
         # What the watches now know (new screenings), and the baselines a check ended.
         for w in self.watches.values():
             if w.id not in self.judged:
