@@ -1,6 +1,10 @@
 """Issue 16's bugs as the model-based test found them (tests/test_truth_model.py), replayed
 step by step: each shrunk sequence runs on every test run, whatever the random search
-reaches within its CI budget. Same machine, same reference, same invariants."""
+reaches within its CI budget. Same machine, same reference, same invariants.
+
+Issue 19 (two chains): the search found no bug in the bot; the "19-" sequences are what it
+found, shrunk, on deliberately broken code (each break named at its case), kept so that
+those regressions are caught whatever the search reaches."""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.model.reference import Rules
+from tests.model.reference import BRANCH, LOTTE_BRANCH, MOVIE, Rules
 from tests.test_truth_model import ORIGINAL, TruthMachine
 
 Step = Callable[[TruthMachine], object]
@@ -25,9 +29,13 @@ def replay(*steps: Step) -> None:
 
 
 SAT_1940, SAT_2220, MON_1940, TUE_1940 = range(4)
+#: Lotte's 4관 수퍼 4D: Saturday 12:10 and 14:50, the holiday Monday 14:50.
+L_SAT_1210, L_SAT_1450, L_MON_1450 = range(4, 7)
 
 
 def start(rules: Rules, seats: list[str], second: Rules | None = None) -> Step:
+    """MEGABOX's four screenings' seats, then Lotte's (wheelchair seats only if not given)."""
+    seats = seats + ["wheelchair"] * (7 - len(seats))
     return lambda m: m.first_watch(rules=rules, seats=seats, second=second, title=None)
 
 
@@ -43,17 +51,17 @@ CASES: dict[str, tuple[Step, ...]] = {
     "1-holiday-failed-check": (
         start(ORIGINAL, ["six"] * 4),
         lambda m: m.scheduled_check(),
-        lambda m: m.failing_check(failure="403"),
+        lambda m: m.failing_check(failure=("403", None)),
     ),
     # 1. A fast poll that reads the holiday's seat map (for another watch) does not open it
     #    for the weekend watch.
     "1-holiday-fast-poll-opens": (
-        start(ORIGINAL, ["six"] * 4, second=Rules("all", 2, "1351")),
+        start(ORIGINAL, ["six"] * 4, second=Rules("all", 2, BRANCH)),
         lambda m: m.fast_poll(days={"sat", "mon"}, maps=set(), lane={"A", "B"}),
     ),
     # 2. An unreadable row closes its opening as sold out.
     "2-unreadable-row": (
-        start(Rules("weekend", 2, "1351"), ["six"] * 4),
+        start(Rules("weekend", 2, BRANCH), ["six"] * 4),
         lambda m: m.scheduled_check(),
         lambda m: m.row_unreadable_or_back(show=SAT_1940),
         lambda m: m.scheduled_check(),
@@ -90,13 +98,13 @@ CASES: dict[str, tuple[Step, ...]] = {
     #    row is written back and the binding is lost.
     "7-edit-reverts-binding": (
         start(ORIGINAL, ["wheelchair"] * 4),
-        lambda m: m.add_title_watch(title=("진격의 거인 완결편 더 라스트 어택", "25008000")),
+        lambda m: m.add_title_watch(title=("진격의 거인 완결편 더 라스트 어택", MOVIE)),
         lambda m: m.edit_during_check(slot="T", rules=None),
     ),
     # 4. Titles that differ only in punctuation never bind.
     "4-title-punctuation": (
         start(ORIGINAL, ["wheelchair"] * 4),
-        lambda m: m.add_title_watch(title=("진격의거인: 완결편, 더 라스트어택!", "25008000")),
+        lambda m: m.add_title_watch(title=("진격의거인: 완결편, 더 라스트어택!", MOVIE)),
         lambda m: m.scheduled_check(),
     ),
     # 4. A title found only inside another film's title binds to it.
@@ -104,6 +112,28 @@ CASES: dict[str, tuple[Step, ...]] = {
         start(ORIGINAL, ["wheelchair"] * 4),
         lambda m: m.add_title_watch(title=("진격의 거인", None)),
         lambda m: m.scheduled_check(),
+    ),
+    # 19. Broken: Lotte's listing count settles a watch without its map (registry
+    #     count_settles True for Lotte): the lane opens a Lotte screening from its count.
+    "19-lotte-count-never-settles": (
+        start(Rules("weekend", 2, LOTTE_BRANCH), ["six"] * 7),
+        lambda m: m.lane_tick(),
+    ),
+    # 19. Broken: one chain's failure stops every chain (`_stopped_for` ignores the chain):
+    #     MEGABOX refused, Lotte's watch is not checked and Lotte is reported failing.
+    "19-one-chain-fails-alone": (
+        start(Rules("weekend", 3, LOTTE_BRANCH), ["six"] * 7, second=Rules("weekend", 2, BRANCH)),
+        lambda m: m.failing_check(failure=("403", None)),
+    ),
+    # 19. Broken: a Lotte map that disagrees with its listing is a clean read (count.evaluate
+    #     exact=True): a stale listing's map closes an opening as "sold out".
+    "19-disagreeing-map-never-closes": (
+        start(Rules("weekend", 2, LOTTE_BRANCH), ["six"] * 7),
+        lambda m: m.lane_tick(),
+        lambda m: m.seats_change(show=L_SAT_1210, state="sold"),
+        lambda m: m.add_watch(rules=Rules("weekend", 2, BRANCH)),
+        lambda m: m.lotte_listing_stale(show=L_SAT_1210, count=2),
+        lambda m: m.lane_tick(),
     ),
 }
 

@@ -1,26 +1,38 @@
 """The reference model: what the product rules say should happen to each opening, written
-from README's "How alerts, openings and the status channel behave", product.md "Opening" and
-issue 16's design, never from the checker's code. No bot imports here.
+from README's "How alerts, openings and the status channel behave", product.md "Opening",
+issue 16's design and issue 19's (two chains), never from the checker's code. No bot imports
+here.
 
 A path (scheduled check, failing check, fast poll) sees, per screening, one of: nothing, the
-listing row only (its restSeatCnt), or the row and its seat map. Only that is judged:
+listing row only (its count of free seats), or the row and its seat map. Only that is judged:
 "nothing seen" never opens or closes, a row without its map only proves what its count
-proves. What the bot did (its openings before and after the path) is checked against what
-the model allows; where the rules allow a choice (a fast poll may leave a seat map for
-later), the model adopts the bot's choice.
+proves (at Lotte a count never proves a match: only its map does), and a Lotte map whose free
+seats disagree with its listing's count is an estimate: it may open, never closes, and a
+watch that needed it is not seen whole. Each chain is judged on its own: a failure of one
+chain is "nothing seen" for its screenings only. What the bot did (its openings before and
+after the path) is checked against what the model allows; where the rules allow a choice (a
+fast poll may leave a seat map for later), the model adopts the bot's choice.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
 
+MEGABOX, LOTTE = "megabox", "lotte"
 #: The COEX MX4D hall's wheelchair seats (DISABLED_CLS, A13-A16): free seats minus these is
-#: a floor on the usable seats whatever the map says.
+#: a floor on the usable seats whatever the map says (MEGABOX's count rule).
 HALL_WHEELCHAIR = 4
-BRANCH = "1351"
-MOVIE = "25008000"
+BRANCH = "megabox:1351"  # COEX
+MOVIE = "megabox:25008000"
+LOTTE_BRANCH = "lotte:1016"  # 월드타워
+LOTTE_MOVIE = "lotte:24128"
+
+
+def chain_of(ref: str) -> str:
+    return ref.split(":", 1)[0]
 
 
 @dataclass(frozen=True)
@@ -46,15 +58,39 @@ SEAT_STATES = {
         SeatState("six", ("F5", "F6", "F7", "F8", "F9", "F10"), 6, 6),
     )
 }
+#: The same states in Lotte's 4관 수퍼 4D (rows A-H, blocks 4|6|4; H1 H2 H13 H14 are its
+#: wheelchair seats): equal counts, so a swap of wheelchair and normal seats keeps the
+#: listing's BookingSeatCount.
+LOTTE_WHEELCHAIR_SEATS = ("H1", "H2", "H13", "H14")
+LOTTE_SEAT_STATES = {
+    s.name: s
+    for s in (
+        SeatState("sold", (), 0, 0),
+        SeatState("wheelchair", LOTTE_WHEELCHAIR_SEATS, 4, 0),
+        SeatState("swap3", ("H1", "F5", "F6", "F7"), 4, 3),
+        SeatState("two", (*LOTTE_WHEELCHAIR_SEATS, "F6", "F7"), 6, 2),
+        SeatState("six", ("F5", "F6", "F7", "F8", "F9", "F10"), 6, 6),
+    )
+}
+
+
+def seat_state(chain: str, name: str) -> SeatState:
+    return (LOTTE_SEAT_STATES if chain == LOTTE else SEAT_STATES)[name]
 
 
 @dataclass(frozen=True)
 class Show:
-    """A screening of the world: COEX MX4D, the watched film."""
+    """A screening of the world: COEX MX4D or 월드타워 4관 수퍼 4D, the watched film of its
+    chain; `no` is the bot's qualified identity ("megabox:…", "lotte:…")."""
 
     no: str
     day: date
     holiday: bool  # MEGABOX's calendar marks the day a holiday
+    branch: str = BRANCH
+
+    @property
+    def chain(self) -> str:
+        return chain_of(self.no)
 
 
 @dataclass(frozen=True)
@@ -63,18 +99,24 @@ class Rules:
 
     days: str  # "weekend" | "all" | "sat"
     min_seats: int
-    branch: str
+    branch: str  # qualified: the watch's chain is its branch's (the film and format follow)
 
-    def wants(self, show: Show) -> bool:
-        """Branch and day: a holiday counts as a weekend day."""
-        if self.branch != BRANCH:
+    @property
+    def chain(self) -> str:
+        return chain_of(self.branch)
+
+    def wants(self, show: Show, holidays_known: bool = True) -> bool | None:
+        """Branch and day: a holiday counts as a weekend day. Only MEGABOX's calendar says
+        which days are holidays: a Lotte weekday before any MEGABOX calendar was read is
+        None for a weekend watch (nothing is decided on it). A MEGABOX screening is only
+        seen with its calendar."""
+        if self.branch != show.branch:
             return False
-        weekendish = show.day.weekday() >= 5 or show.holiday
-        if self.days == "weekend":
-            return weekendish
         if self.days == "sat":
             return show.day.weekday() == 5
-        return True
+        if self.days == "all" or show.day.weekday() >= 5:
+            return True
+        return show.holiday if holidays_known or show.chain == MEGABOX else None
 
 
 class Seen(Enum):
@@ -88,14 +130,23 @@ class Look:
     """What one path saw of one screening."""
 
     seen: Seen
-    rest: int = 0
+    rest: int = 0  # the listing's count of free seats
     usable: int = 0
+    #: A Lotte map whose free seats are not its listing's count: an estimate.
+    estimate: bool = False
+    #: The listing's count proves a match with the hall's wheelchair seats taken off
+    #: (MEGABOX's count rule; never at Lotte, whose maps are its cross-check).
+    count_settles: bool = True
+    #: ROW: its seat map was asked and could not be read (the bot estimates from the count).
+    map_failed: bool = False
 
     def __str__(self) -> str:
         if self.seen is Seen.NOTHING:
             return "saw nothing"
         usable = f", usable {self.usable}" if self.seen is Seen.MAP else ""
-        return f"saw {self.seen.value}: rest {self.rest}{usable}"
+        stale = " (map disagrees: an estimate)" if self.estimate else ""
+        stale += " (map failed: an estimate)" if self.map_failed else ""
+        return f"saw {self.seen.value}: rest {self.rest}{usable}{stale}"
 
     @property
     def seats(self) -> tuple[int, int | None]:
@@ -109,17 +160,29 @@ class Verdict(Enum):
     NO_MATCH = "no match"  # seen whole, does not match
     ROW_MATCH = "row match"  # the count alone proves it matches (a map may be skipped)
     ROW_NO_MATCH = "row no match"  # the count alone proves it does not
+    #: Its seat map failed: an estimate from the count may match, and proves nothing gone.
+    MAYBE = "maybe"
 
 
-def verdict(rules: Rules, show: Show, look: Look) -> Verdict:
-    if not rules.wants(show):
+def verdict(rules: Rules, show: Show, look: Look, holidays_known: bool = True) -> Verdict:
+    wanted = rules.wants(show, holidays_known)
+    if wanted is None:
+        return Verdict.NOTHING  # only the holiday flag could tell
+    if not wanted:
         return Verdict.UNWANTED
     if look.seen is Seen.MAP:
-        return Verdict.MATCH if look.usable >= rules.min_seats else Verdict.NO_MATCH
+        if look.usable >= rules.min_seats:
+            return Verdict.MATCH
+        # An estimate may open but proves nothing gone.
+        return Verdict.NOTHING if look.estimate else Verdict.NO_MATCH
+    if look.seen is Seen.ROW and look.map_failed:
+        # The estimate (count less the hall's wheelchair seats, if ever read) judges every
+        # watch that wanted the screening: it may open, never closes.
+        return Verdict.MAYBE if look.rest >= rules.min_seats else Verdict.NOTHING
     if look.seen is Seen.ROW:
         if look.rest < rules.min_seats:
             return Verdict.ROW_NO_MATCH
-        if look.rest - HALL_WHEELCHAIR >= rules.min_seats:
+        if look.count_settles and look.rest - HALL_WHEELCHAIR >= rules.min_seats:
             return Verdict.ROW_MATCH
     return Verdict.NOTHING
 
@@ -189,6 +252,10 @@ class Model:
     shows: dict[str, Show]
     seats: dict[str, SeatState]
     unreadable: set[str] = field(default_factory=set)
+    #: Lotte listings whose count was set apart from their map (stale): show → the count.
+    listed: dict[str, int] = field(default_factory=dict)
+    #: Some path read a MEGABOX calendar (its holiday flags are kept for every chain).
+    holidays_known: bool = False
     watches: dict[str, ModelWatch] = field(default_factory=dict)  # slot → watch
     keys: dict[tuple[int, str], KeyState] = field(default_factory=dict)
     judged: set[int] = field(default_factory=set)  # the watches the last path judged
@@ -196,41 +263,71 @@ class Model:
 
     # -- what a path saw -----------------------------------------------------------------
 
-    def looks(self, listed: set[date], maps: set[str]) -> dict[str, Look]:
-        """From what MEGABOX answered this path: listings (dates) and seat maps."""
+    def looks(
+        self,
+        listed: Mapping[str, set[date]],
+        maps: set[str],
+        failed_maps: Iterable[str] = (),
+    ) -> dict[str, Look]:
+        """From what each chain answered this path: listings (per chain, the dates of the
+        watched branch), seat maps read, and seat maps asked but never read."""
+        failed = set(failed_maps)
         out: dict[str, Look] = {}
         for no, show in self.shows.items():
             state = self.seats[no]
-            if no in self.unreadable or show.day not in listed:
+            rest = self.listed.get(no, state.rest)
+            settles = show.chain == MEGABOX
+            if no in self.unreadable or show.day not in listed.get(show.chain, set()):
                 out[no] = Look(Seen.NOTHING)
             elif no in maps:
-                out[no] = Look(Seen.MAP, state.rest, state.usable)
+                out[no] = Look(Seen.MAP, rest, state.usable, rest != state.rest, settles)
+            elif no in failed:
+                out[no] = Look(Seen.ROW, rest, count_settles=False, map_failed=True)
             else:
-                out[no] = Look(Seen.ROW, state.rest)
+                out[no] = Look(Seen.ROW, rest, count_settles=settles)
         return out
 
-    def covered(self, watch: ModelWatch) -> bool:
-        """A scheduled check that did not fail saw this watch whole unless a row it wants
-        could not be read."""
-        return not any(watch.rules.wants(self.shows[no]) for no in self.unreadable)
+    def covered(self, watch: ModelWatch, looks: Mapping[str, Look]) -> bool:
+        """A scheduled check whose chain did not fail saw this watch whole unless a row it
+        wants could not be read or a seat map it wants was an estimate."""
+        return not any(
+            watch.rules.wants(show, self.holidays_known)
+            and (no in self.unreadable or looks[no].estimate or looks[no].map_failed)
+            for no, show in self.shows.items()
+        )
+
+    def calendar_read(self, listings: Iterable[tuple[frozenset[str], date]]) -> bool:
+        """This path read a MEGABOX calendar (it comes with every listing answered), unless
+        the only listings answered were refused whole: COEX rows all unreadable."""
+        for branches, day in listings:
+            mine = [no for no, s in self.shows.items() if s.chain == MEGABOX and s.day == day]
+            if BRANCH in branches and mine and all(no in self.unreadable for no in mine):
+                continue
+            return True
+        return False
 
     # -- one path ------------------------------------------------------------------------
 
     def judge(
         self,
-        kind: str,
+        kinds: Mapping[str, str],
         looks: dict[str, Look],
         *,
         catalogue_read: bool,
+        calendar_read: bool = False,
         only: set[int] | None = None,
         optional: set[int] | None = None,
     ) -> dict[tuple[int, str], Judgement]:
-        """What each key may or must do on this path. `kind`: "check" (a scheduled check
-        that did not fail), "failed" or "poll"; `only`: the watches a fast poll is for;
-        `optional`: watches this path may leave alone entirely (edited while it ran: the
-        edit may drop its findings for them), or judge as usual."""
+        """What each key may or must do on this path. `kinds`, per chain: "check" (a
+        scheduled check that chain did not fail), "failed" (it failed) or "poll"; `only`:
+        the watches a fast poll is for; `optional`: watches this path may leave alone
+        entirely (edited while it ran: the edit may drop its findings for them), or judge as
+        usual. `calendar_read`: this path read a MEGABOX calendar; MEGABOX's listings come
+        before Lotte's in one path, so its holiday flags judge this path's Lotte screenings
+        too."""
         self.optional = set(optional or ())
-        if kind == "check" and catalogue_read:
+        self.holidays_known |= calendar_read
+        if kinds[MEGABOX] == "check" and catalogue_read:
             for w in self.watches.values():
                 # The film list is read first: a watch edited during the check binds too.
                 if w.waiting and not w.paused and w.binds_to is not None:
@@ -250,8 +347,8 @@ class Model:
                 key = (w.id, no)
                 state = self.keys.setdefault(key, KeyState())
                 look = looks[no]
-                v = verdict(w.rules, show, look)
-                out[key] = self._judge_key(kind, w, no, state, v, look)
+                v = verdict(w.rules, show, look, self.holidays_known)
+                out[key] = self._judge_key(kinds[show.chain], w, no, state, v, look)
         return out
 
     def _judge_key(
@@ -259,19 +356,19 @@ class Model:
     ) -> Judgement:
         if state.open:
             if v is Verdict.UNWANTED:
-                # Only the watch's own rules can make it unwanted (holidays are known).
+                # Only the watch's own rules can make it unwanted (holidays never change).
                 changed = state.rules_at_match != w.rules
                 if not changed:
                     return Judgement(Expect.STAY)
                 reasons = frozenset({"unwatched"})
                 return Judgement(Expect.CLOSE if kind == "check" else Expect.MAY_CLOSE, reasons)
-            if v in (Verdict.MATCH, Verdict.ROW_MATCH, Verdict.NOTHING):
+            if v in (Verdict.MATCH, Verdict.ROW_MATCH, Verdict.NOTHING, Verdict.MAYBE):
                 return Judgement(Expect.STAY)
             reasons = self._close_reasons(w, state, look)
             if v is Verdict.NO_MATCH or kind == "check":
                 return Judgement(Expect.CLOSE, reasons)
             return Judgement(Expect.MAY_CLOSE, reasons)
-        if v in (Verdict.MATCH, Verdict.ROW_MATCH):
+        if v in (Verdict.MATCH, Verdict.ROW_MATCH, Verdict.MAYBE):
             news = self._is_news(w, no)
             expect = Expect.OPEN if v is Verdict.MATCH else Expect.MAY_OPEN
             return Judgement(expect, alerted=not w.baseline, news=news)
@@ -300,7 +397,7 @@ class Model:
 
     def settle(
         self,
-        kind: str,
+        kinds: Mapping[str, str],
         looks: dict[str, Look],
         judgements: dict[tuple[int, str], Judgement],
         before: list[Row],
@@ -342,7 +439,7 @@ class Model:
             w = by_id[key[0]]
             state = self.keys[key]
             look = looks[key[1]]
-            label = f"watch {w.slot}#{w.id} screening {key[1]} ({kind})"
+            label = f"watch {w.slot}#{w.id} screening {key[1]} ({kinds[chain_of(key[1])]})"
             if key in closed:
                 r = closed[key]
                 if j.expect not in (Expect.CLOSE, Expect.MAY_CLOSE):
@@ -378,21 +475,26 @@ class Model:
                     f"{label}: the reference saw it match ({look}), the bot did not open it"
                 )
             if state.open and (key in opened or j.expect is Expect.STAY):
-                v = verdict(w.rules, self.shows[key[1]], look)
-                if v in (Verdict.MATCH, Verdict.ROW_MATCH):
+                v = verdict(w.rules, self.shows[key[1]], look, self.holidays_known)
+                if v in (Verdict.MATCH, Verdict.ROW_MATCH) or (
+                    v is Verdict.MAYBE and key in opened
+                ):
                     state.rules_at_match = w.rules
                     state.seats_at_match = look.seats
+                elif v is Verdict.MAYBE:
+                    state.seats_at_match = None  # the estimate may or may not have matched
         # What the watches now know (new screenings), and the baselines a check ended.
         for w in self.watches.values():
             if w.id not in self.judged:
                 continue
             for no, look in looks.items():
-                if look.seen is Seen.NOTHING or not w.rules.wants(self.shows[no]):
+                wanted = w.rules.wants(self.shows[no], self.holidays_known)
+                if look.seen is Seen.NOTHING or not wanted:
                     continue
                 w.maybe_known.add(no)
-                if look.seen is Seen.MAP or kind == "check":
+                if look.seen is Seen.MAP or kinds[self.shows[no].chain] == "check":
                     w.known.add(no)
-            if kind == "check" and self.covered(w):
+            if kinds[w.rules.chain] == "check" and self.covered(w, looks):
                 w.baseline = False
 
     def check_rows(self, rows: list[Row]) -> None:
