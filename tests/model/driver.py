@@ -130,8 +130,8 @@ class Driver:
         for day in mb.open_dates:
             if day not in mine:
                 mb.close_date(day)
-        for day in self.days.values():
-            mb.open_date(f"{day:%Y%m%d}", holiday=day in self.holidays)
+        for wanted in self.days.values():
+            mb.open_date(f"{wanted:%Y%m%d}", holiday=wanted in self.holidays)
         shows = [
             Show(
                 qualified(str(r["playSchdlNo"])),

@@ -16,6 +16,7 @@ fast poll may leave a seat map for later), the model adopts the bot's choice.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -33,6 +34,17 @@ LOTTE_MOVIE = "lotte:24128"
 
 def chain_of(ref: str) -> str:
     return ref.split(":", 1)[0]
+
+
+@functools.cache
+def _korean_holidays(year: int) -> frozenset[date]:
+    import holidays  # the library the bot's table was generated with (a dev dependency)
+
+    return frozenset(holidays.country_holidays("KR", years=year))
+
+
+def korean_public_holiday(day: date) -> bool:
+    return day in _korean_holidays(day.year)
 
 
 @dataclass(frozen=True)
@@ -106,17 +118,20 @@ class Rules:
         return chain_of(self.branch)
 
     def wants(self, show: Show, holidays_known: bool = True) -> bool | None:
-        """Branch and day: a holiday counts as a weekend day. Only MEGABOX's calendar says
-        which days are holidays: a Lotte weekday before any MEGABOX calendar was read is
-        None for a weekend watch (nothing is decided on it). A MEGABOX screening is only
-        seen with its calendar."""
+        """Branch and day: a holiday counts as a weekend day. MEGABOX's calendar says which
+        days are holidays; a Lotte weekday before any MEGABOX calendar was read takes Korea's
+        public holidays (from the `holidays` library, as the bot's table was made: this
+        world's holiday Monday is MEGABOX's alone, a plain day there). A MEGABOX screening
+        is only seen with its calendar."""
         if self.branch != show.branch:
             return False
         if self.days == "sat":
             return show.day.weekday() == 5
         if self.days == "all" or show.day.weekday() >= 5:
             return True
-        return show.holiday if holidays_known or show.chain == MEGABOX else None
+        if holidays_known or show.chain == MEGABOX:
+            return show.holiday
+        return korean_public_holiday(show.day)
 
 
 class Seen(Enum):
