@@ -9,7 +9,8 @@ issue 19's. The world: COEX MX4D, the watched film at 19:40 and 22:20 on a Satur
 on a Monday that MEGABOX's calendar marks as a holiday and on a plain Tuesday; Lotte 월드타워
 4관 수퍼 4D (film 24128) at 12:10 and 14:50 on the same Saturday and at 14:50 on the holiday
 Monday (Lotte's calendar says nothing of holidays: MEGABOX's flags, once any path read them,
-judge Lotte's dates too). Seats in either hall: sold out, wheelchair seats only, three normal
+judge Lotte's dates too; before that Korea's public holidays do, and this world's holiday
+Monday is MEGABOX's alone). Seats in either hall: sold out, wheelchair seats only, three normal
 seats and one wheelchair seat (the same count as wheelchair-only), two, six. 1-2 watches of
 either chain (COEX, Hanam or 월드타워; a watch is of one chain) and maybe a MEGABOX title
 watch; damping 0 (a reopening after a real close alerts anew).
