@@ -307,11 +307,13 @@ class Startup:
     imports: list[tuple[str, int]] = field(default_factory=list)
 
 
-async def measure_startup(runs: int, chains: str, bare: bool = True) -> Startup:
-    """The bot with `chains` (RSS read once every chain's catalogue is loaded); with `bare`,
-    also the bare client and the import costs."""
+async def measure_startup(runs: int, chains: str, first: bool = True) -> Startup:
+    """The bot with `chains` (RSS read once every chain's catalogue is loaded), each fresh
+    start followed by a bare client's (GUILDS intent), so that the machine's load of the
+    moment weighs on both; if `first`, also the bare client with default intents and the
+    import costs."""
     out = Startup(chains)
-    if bare:
+    if first:
         out.imports = await import_rss()
         out.import_discord = await import_seconds("import discord")
         out.import_bot = await import_seconds(
@@ -332,26 +334,29 @@ async def measure_startup(runs: int, chains: str, bare: bool = True) -> Startup:
                 raise RuntimeError("bot exited non-zero:\n" + "".join(child.lines[-30:]))
             return ready, identified, rss
 
+        async def bare_start(which: str) -> None:
+            child = Child(["-m", "bench._bare_client", which], child_env(fake), "ready as")
+            ready = await child.start()
+            if which == "guilds":
+                out.bare_to_identify.append(fake.identified_at[-1] - child.started)
+            await asyncio.sleep(1.0)
+            out.bare_rss.setdefault(which, []).append(child.rss())
+            out.bare_ready.setdefault(which, []).append(ready)
+            await child.stop()
+
         for _ in range(runs):  # a new database each time: migrations, command sync
             with tempfile.TemporaryDirectory(prefix="bench-bot-") as tmp:
                 ready, identified, rss = await one_start(Path(tmp))
             out.fresh.append(ready)
             out.to_identify.append(identified)
             out.rss_ready.append(rss)
+            await bare_start("guilds")
         with tempfile.TemporaryDirectory(prefix="bench-bot-") as tmp:
             await one_start(Path(tmp))  # creates the database
             for _ in range(runs):
                 out.restart.append((await one_start(Path(tmp)))[0])
-        for which in ("guilds", "default") if bare else ():
-            for _ in range(runs):
-                child = Child(["-m", "bench._bare_client", which], child_env(fake), "ready as")
-                ready = await child.start()
-                if which == "guilds":
-                    out.bare_to_identify.append(fake.identified_at[-1] - child.started)
-                await asyncio.sleep(1.0)
-                out.bare_rss.setdefault(which, []).append(child.rss())
-                out.bare_ready.setdefault(which, []).append(ready)
-                await child.stop()
+        for _ in range(runs if first else 0):
+            await bare_start("default")
     return out
 
 
@@ -671,22 +676,22 @@ def print_header() -> None:
 
 
 def print_startup(startup: Startup, base: Startup) -> None:
-    """`base` holds the bare client's figures and the import costs (measured once)."""
+    """`base` holds the default-intents client's RSS and the import costs (measured once)."""
     print(f"CHAINS={startup.chains}")
     print("start-up (subprocess, process start → log line 'connected to Discord as'):")
     print(f"  fresh database (migrations, command sync)  {_s(startup.fresh)}")
     print(f"  restart on the same database               {_s(startup.restart)}")
-    print(f"  bare discord.Client, GUILDS intent         {_s(base.bare_ready['guilds'])}")
+    print(f"  bare discord.Client, GUILDS intent         {_s(startup.bare_ready['guilds'])}")
     to_identify = statistics.median(startup.to_identify)
-    bare_identify = statistics.median(base.bare_to_identify)
+    bare_identify = statistics.median(startup.bare_to_identify)
     print(f"  process start → IDENTIFY: bot              {_s(startup.to_identify)}")
-    print(f"  process start → IDENTIFY: bare client      {_s(base.bare_to_identify)}"
+    print(f"  process start → IDENTIFY: bare client      {_s(startup.bare_to_identify)}"
           f"  bot = {to_identify / bare_identify:.2f}x bare (target 1.3x)")  # fmt: skip
     if base is startup:
         print(f"  imports alone: discord {startup.import_discord:.2f} s, bot.app + cogs "
               f"{startup.import_bot:.2f} s (python -c, median of 3)")  # fmt: skip
     print()
-    bare = statistics.median(base.bare_rss["guilds"])
+    bare = statistics.median(startup.bare_rss["guilds"])
     bare_default = statistics.median(base.bare_rss["default"])
     ready = statistics.median(startup.rss_ready)
     print("RSS (psutil, 1 s after ready and every chain's catalogue loaded, median):")
@@ -770,16 +775,17 @@ async def main_async(
     chain_sets: Sequence[str] = (TWO_CHAINS,),
     starts: int = 3,
 ) -> None:
-    """Each part for each of `chain_sets` in turn, beside one bare client measured first."""
+    """Each part for each of `chain_sets` in turn, beside the bare client of the same run."""
     started = time.perf_counter()
     print_header()
     base: Startup | None = None
+    bare_rss: list[int] = []
     for chains in chain_sets:
-        startup = await measure_startup(starts, chains, bare=base is None)
+        startup = await measure_startup(starts, chains, first=base is None)
         base = base or startup
+        bare_rss += startup.bare_rss["guilds"]
         print_startup(startup, base)
-    assert base is not None
-    bare = statistics.median(base.bare_rss["guilds"])
+    bare = statistics.median(bare_rss)
     if only in (None, "rss"):
         for chains in chain_sets:
             print_rss(await measure_rss(checks, chains), bare, chains)
