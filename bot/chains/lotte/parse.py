@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import codecs
 import re
-import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -484,6 +483,10 @@ def parse_seat_map(screening: Screening, rows: Sequence[Any]) -> SeatMap:
         seats = [_raw_seat(r) for r in rows]
     except BadField as exc:
         raise BadShape(f"unexpected seat field {exc}", endpoint=endpoint, chain=LOTTE) from None
+    # Here, not at the top: statistics (and fractions) cost the bot ~0.1 MiB at rest, and
+    # only a Lotte watch's seat maps need them (issue 19's bench).
+    import statistics
+
     x_unit = statistics.median(s.x_len for s in seats)
     y_unit = statistics.median(s.y_len for s in seats)
     if x_unit <= 0 or y_unit <= 0:
