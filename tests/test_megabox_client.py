@@ -6,8 +6,8 @@ from datetime import date, datetime
 
 import pytest
 
+from bot.chains import base as errors
 from bot.chains.base import KST, native
-from bot.chains.megabox import errors
 from bot.chains.megabox.client import MegaboxClient
 from tests.conftest import COEX_MX4D_1940, COEX_MX4D_2220, SHORT_TIMEOUT, fast_options
 from tests.fakes.megabox_server import FakeMegabox
