@@ -16,8 +16,9 @@ import signal
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar, cast
 
+import msgspec
 from aiohttp import web
 
 
@@ -26,6 +27,7 @@ class Recorded(Protocol):
 
 
 R = TypeVar("R", bound=Recorded)
+T_JSON = TypeVar("T_JSON")
 
 
 @dataclass
@@ -76,7 +78,8 @@ def render(reply: Reply, mode: str | None, *, bom: bool = False) -> web.Response
     if reply.text is not None:
         data = reply.text.encode()
     else:
-        text = json.dumps(reply.payload, ensure_ascii=False)
+        # msgspec: the same JSON (UTF-8, no ASCII escapes), several times faster to write.
+        text = _ENCODE(reply.payload).decode()
         if mode == "bad-json":
             text = text[: max(1, len(text) // 2)]
         if bom:
@@ -270,3 +273,13 @@ def base_parser(description: str, port: int) -> argparse.ArgumentParser:
         help="move the scenario to the week ahead of today (KST), for a bot on the real clock",
     )
     return parser
+
+
+def json_copy(value: T_JSON) -> T_JSON:
+    """A deep copy of JSON-shaped data (dicts, lists, strings, numbers): msgspec's round trip
+    is ~20x faster than `copy.deepcopy`, which was a tenth of the model-based test."""
+    return cast(T_JSON, _DECODE(_ENCODE(value)))
+
+
+_ENCODE = msgspec.json.Encoder().encode
+_DECODE = msgspec.json.Decoder().decode

@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import ast
 import asyncio
-import copy
 import dataclasses
 import datetime as dt
 import json
@@ -46,7 +45,7 @@ from typing import Any
 from aiohttp import web
 from multidict import CIMultiDict
 
-from tests.fakes.base import FakeServer, Reply, as_str, base_parser, http_failure, render
+from tests.fakes.base import FakeServer, Reply, as_str, base_parser, http_failure, json_copy, render
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "lotte"
 
@@ -544,7 +543,7 @@ class FakeLotte(FakeServer[RecordedRequest]):
     def _add_row(self, row: Row) -> None:
         key = key_of(row)
         screening = self._screenings.setdefault(key, _Screening([]))
-        screening.rows.append(copy.deepcopy(row))
+        screening.rows.append(json_copy(row))
 
     def add_screening(self, rows: Sequence[Mapping[str, Any]], *, mark_open: bool = True) -> Key:
         """Store copies of a screening's zone rows (replacing the screening); returns its key.
@@ -555,7 +554,7 @@ class FakeLotte(FakeServer[RecordedRequest]):
         if len(keys) != 1:
             raise ValueError(f"zone rows must share one screening key, got {sorted(keys)}")
         key = keys.pop()
-        self._screenings[key] = _Screening([copy.deepcopy(dict(r)) for r in rows])
+        self._screenings[key] = _Screening([json_copy(dict(r)) for r in rows])
         self._calendar.add(key[2])  # listed at least; sale only when told
         if mark_open:
             self.open_date(key[2])
@@ -565,12 +564,12 @@ class FakeLotte(FakeServer[RecordedRequest]):
         """Copy a screening with field overrides on every zone row (e.g. PlaySequence=7,
         StartTime="21:00"); its seat map (explicit or generated) is copied too."""
         src = self._screenings[key]
-        rows = [{**copy.deepcopy(r), **fields} for r in src.rows]
+        rows = [{**json_copy(r), **fields} for r in src.rows]
         new = key_of(rows[0])
         if new == key:
             raise ValueError("clone needs a new key (PlayDt, PlaySequence, ScreenID or CinemaID)")
         self.add_screening(rows, mark_open=mark_open)
-        self._screenings[new].seat_map = copy.deepcopy(self._materialize(key))
+        self._screenings[new].seat_map = json_copy(self._materialize(key))
         return new
 
     def copy_day(self, src: str, dst: str, *, mark_open: bool = True) -> list[Key]:
@@ -606,14 +605,14 @@ class FakeLotte(FakeServer[RecordedRequest]):
 
     def seat_map(self, key: Key) -> Json:
         """The GetSeats body that would be served now (a copy)."""
-        return copy.deepcopy(self._materialize(key))
+        return json_copy(self._materialize(key))
 
     def set_seat_map(
         self, key: Key, source: str | Mapping[str, Any], *, sync_listing: bool = True
     ) -> None:
         """A fixture file name or GetSeats body as this screening's map; with sync_listing the
         zone rows' BookingSeatCount becomes the map's free seats per zone."""
-        data = load_fixture(source) if isinstance(source, str) else copy.deepcopy(dict(source))
+        data = load_fixture(source) if isinstance(source, str) else json_copy(dict(source))
         self._screenings[key].seat_map = data
         if sync_listing:
             self._sync_listing(key)
@@ -708,14 +707,14 @@ class FakeLotte(FakeServer[RecordedRequest]):
 
     def add_movie(self, movie: Mapping[str, Any], *, on_sale: bool = True) -> None:
         """A film for GetMoviesToBe (BookingYN from on_sale) and, on sale, the ticketing page."""
-        entry = {**copy.deepcopy(dict(movie)), "BookingYN": "Y" if on_sale else "N"}
+        entry = {**json_copy(dict(movie)), "BookingYN": "Y" if on_sale else "N"}
         self.movies.append(entry)
         if on_sale:
             keys = self.page_movies[0].keys() if self.page_movies else entry.keys()
             self.page_movies.append({k: entry.get(k) for k in keys})
 
     def add_cinema(self, cinema: Mapping[str, Any]) -> None:
-        self.cinemas.append(copy.deepcopy(dict(cinema)))
+        self.cinemas.append(json_copy(dict(cinema)))
 
     # ------------------------------------------------------------------ synthetic scale data
 
@@ -873,16 +872,16 @@ class FakeLotte(FakeServer[RecordedRequest]):
         return envelope(
             {
                 "MoviePlayDates": {"Items": {"Items": dates}},
-                "CinemaDivison": {"AreaDivisions": {"Items": copy.deepcopy(self.areas)}},
-                "Cinemas": {"Cinemas": {"Items": copy.deepcopy(self.cinemas)}},
-                "Movies": {"Movies": {"Items": copy.deepcopy(self.page_movies)}},
+                "CinemaDivison": {"AreaDivisions": {"Items": json_copy(self.areas)}},
+                "Cinemas": {"Cinemas": {"Items": json_copy(self.cinemas)}},
+                "Movies": {"Movies": {"Items": json_copy(self.page_movies)}},
             }
         )
 
     # GetPlaySequence ----------------------------------------------------------------------
 
     def _served_rows(self, key: Key) -> list[Row]:
-        rows = copy.deepcopy(self._screenings[key].rows)
+        rows = json_copy(self._screenings[key].rows)
         if key[2] not in self._open:
             for r in rows:
                 r["IsBookingYN"] = "J"  # listed, not on sale yet
@@ -954,7 +953,7 @@ class FakeLotte(FakeServer[RecordedRequest]):
         movies = [
             m for m in self.movies if not play or (m.get("BookingYN") == "Y") == (play == "Y")
         ]
-        return _Reply(payload=envelope({"Movies": {"Items": copy.deepcopy(movies)}}))
+        return _Reply(payload=envelope({"Movies": {"Items": json_copy(movies)}}))
 
 
 # ---------------------------------------------------------------------- module helpers
@@ -1007,7 +1006,7 @@ def _failure_reply(mode: str, method: str, normal: Reply) -> Reply:
         silent = {"GetPlaySequence": _empty_play_sequence, "GetSeats": _empty_seats}.get(method)
         if silent is not None:
             return _Reply(payload=silent())
-        payload = copy.deepcopy(normal.payload)
+        payload = json_copy(normal.payload)
         if isinstance(payload, dict) and method == "GetMoviesToBe":
             payload["Movies"] = {"Items": []}
         elif isinstance(payload, dict) and method == "GetTicketingPageTOBE":

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import copy
 import datetime as dt
 import html
 import json
@@ -46,7 +45,7 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 from multidict import CIMultiDict
 
-from tests.fakes.base import FakeServer, Reply, as_str, base_parser, http_failure, render
+from tests.fakes.base import FakeServer, Reply, as_str, base_parser, http_failure, json_copy, render
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -296,7 +295,7 @@ class FakeMegabox(FakeServer[RecordedRequest]):
 
     def add_screening(self, row: Mapping[str, Any], *, mark_open: bool = True) -> str:
         """Store a copy of `row` (replacing one with the same playSchdlNo); returns its id."""
-        new = copy.deepcopy(dict(row))
+        new = json_copy(dict(row))
         no, play_date = str(new["playSchdlNo"]), str(new["playDe"])
         if no in self._rows:
             self.remove_screening(no)
@@ -309,7 +308,7 @@ class FakeMegabox(FakeServer[RecordedRequest]):
     def clone_screening(self, screening_id: str, new_no: str | None = None, **fields: Any) -> str:
         """Copy a row with field overrides. A new playDe moves the id's YYMMDD prefix too."""
         screening_id = _native(screening_id)
-        new = copy.deepcopy(self._rows[screening_id])
+        new = json_copy(self._rows[screening_id])
         new.update(fields)
         if new_no is None:
             new_no = rewrite_id(screening_id, str(new["playDe"]))
@@ -325,7 +324,7 @@ class FakeMegabox(FakeServer[RecordedRequest]):
             new_no = rewrite_id(no, dst)
             created.append(self.add_screening({**row, "playDe": dst, "playSchdlNo": new_no}))
             if no in self._seat_maps:
-                self._seat_maps[new_no] = copy.deepcopy(self._seat_maps[no])
+                self._seat_maps[new_no] = json_copy(self._seat_maps[no])
         self.open_date(dst)
         return created
 
@@ -366,7 +365,7 @@ class FakeMegabox(FakeServer[RecordedRequest]):
         reply = self._seat_response(screening_id)
         if reply is None:
             raise KeyError(screening_id)
-        return copy.deepcopy(reply)
+        return json_copy(reply)
 
     def set_seat_map(
         self, screening_id: str, source: str | Mapping[str, Any], *, sync_row: bool = True
@@ -377,7 +376,7 @@ class FakeMegabox(FakeServer[RecordedRequest]):
         playSeqList are always rebuilt from the rows when served.
         """
         screening_id = _native(screening_id)
-        data = load_fixture(source) if isinstance(source, str) else copy.deepcopy(dict(source))
+        data = load_fixture(source) if isinstance(source, str) else json_copy(dict(source))
         self._seat_maps[screening_id] = data
         if sync_row and screening_id in self._rows:
             self._sync_row(screening_id)
@@ -436,7 +435,7 @@ class FakeMegabox(FakeServer[RecordedRequest]):
     def _generate_map(self, row: Row) -> Json:
         seats = self._hall_seats(row)
         _fill(seats, _as_int(row.get("restSeatCnt"), 0))
-        base = {k: copy.deepcopy(v) for k, v in _coex_map().items() if k != "seatListSD01"}
+        base = {k: json_copy(v) for k, v in _coex_map().items() if k != "seatListSD01"}
         if (row.get("brchNo"), row.get("theabNo")) == ("1351", "09") and len(seats) == 192:
             extras = {k: base[k] for k in ("seatListSD05", "seatInfoSD01")}
         else:
@@ -500,10 +499,10 @@ class FakeMegabox(FakeServer[RecordedRequest]):
 
     def add_movie(self, movie: Mapping[str, Any]) -> None:
         """Add a selectMovieList.do entry (paging fields are filled in when served)."""
-        self.movies.append(copy.deepcopy(dict(movie)))
+        self.movies.append(json_copy(dict(movie)))
 
     def add_branch(self, branch: Mapping[str, Any]) -> None:
-        self.branches.append(copy.deepcopy(dict(branch)))
+        self.branches.append(json_copy(dict(branch)))
 
     # ------------------------------------------------------------------ synthetic scale data
 
@@ -1030,7 +1029,7 @@ def _fill(seats: list[Json], n: int) -> None:
 
 
 def _build_hall(brch: str, theab: str, size: int) -> list[Json]:
-    base: list[Json] = copy.deepcopy(_coex_map()["seatListSD01"])
+    base: list[Json] = json_copy(_coex_map()["seatListSD01"])
     if (brch, theab) == ("1351", "09") and size == len(base):
         return base  # the real COEX MX4D hall, A13-A16 wheelchair
     known = _KNOWN_HALLS.get((brch, theab))
