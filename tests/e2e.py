@@ -16,7 +16,14 @@ from bot.app import WatchBot, open_bot
 from bot.chains.base import KST
 from bot.config import Settings
 from cogs.watcher import JOB_ID, Watcher
-from tests.conftest import ALERT_CHANNEL, Clock, fast_lotte_options, fast_options, quiet_schedule
+from tests.conftest import (
+    ALERT_CHANNEL,
+    Clock,
+    fast_lotte_options,
+    fast_options,
+    migrated,
+    quiet_schedule,
+)
 from tests.fakes.discord_server import FakeChannel, FakeDiscord, FakeGuild, FakeMember, FakeRole
 from tests.fakes.lotte_server import FakeLotte
 from tests.fakes.megabox_server import FakeMegabox
@@ -132,6 +139,7 @@ async def running_bot(
     """The bot logged in to `fake`; with `lotte`, its Lotte client speaks to that fake (the
     settings must enable the chain: make_settings(..., chains="megabox,lotte"))."""
     clock = clock or Clock()
+    await migrated(settings.database_url)
     with fake.patch_client():
         async with open_bot(
             settings,

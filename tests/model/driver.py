@@ -25,7 +25,7 @@ from bot.store.repo import Store
 from bot.watches.forms import needs_baseline
 from bot.watches.titles import Awaited
 from bot.watches.watch import Days, Mention, Watch
-from tests.conftest import ALERT_CHANNEL, Clock, fast_options
+from tests.conftest import ALERT_CHANNEL, Clock, fast_options, migrated
 from tests.fakes.lotte_server import SUPER4D_THREE, SUPER4D_WHEELCHAIR_ONLY, FakeLotte, Key
 from tests.fakes.megabox_server import FakeMegabox
 from tests.model.reference import (
@@ -146,6 +146,7 @@ class Driver:
         await self.client.__aenter__()
         self.lotte_client = LotteClient(lotte_options(self.lotte.base_url))
         await self.lotte_client.__aenter__()
+        await migrated(self.db_url)
         self.store = await Store.open(self.db_url)
         self.checker = self._checker(self.client, self.lotte_client)
         return shows
