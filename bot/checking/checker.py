@@ -206,7 +206,7 @@ class Checker:
             self._polling = True
             try:
                 started = self.clock()
-                before = self.requests_made
+                before = self.spent_by_chain()
                 watches = tuple(
                     w
                     for w in await self.store.watches(include_paused=False)
@@ -215,7 +215,7 @@ class Checker:
 
                 def stop() -> bool:
                     # A check waits, or the poll spent its budget (retries count too).
-                    spent = self.requests_made - before
+                    spent = self.requests_made - sum(before.values())
                     return self._waiting > 0 or (poll.budget is not None and spent >= poll.budget)
 
                 run = _Run(self, watches, started, poll=poll, interrupt=stop)
@@ -232,7 +232,7 @@ class Checker:
         only: Collection[int] | None = None,
     ) -> CheckResult:
         started = self.clock()
-        requests_before = self.requests_made
+        requests_before = self.spent_by_chain()
         stored = await self.store.watches(include_paused=False)
         if only is not None:
             stored = [w for w in stored if w.id in only]
@@ -267,7 +267,7 @@ class Checker:
         self,
         run: _Run,
         trigger: str,
-        requests_before: int,
+        requests_before: Mapping[str, int],
         on_progress: Callable[[], Awaitable[object]] | None,
     ) -> CheckResult:
         """Every chunk of the run's watches, then what no chunk looked at: the result."""
@@ -275,10 +275,12 @@ class Checker:
             if await run.check_chunk(chunk) and on_progress is not None:
                 await on_progress()
         await run.finish()
+        spent = self.spent_by_chain()
         return run.result(
             trigger,
             finished_at=self.clock(),
-            requests=self.requests_made - requests_before,
+            # Each chain's requests since the path began (a waiting watch's film list too).
+            requests={c: n - requests_before.get(c, 0) for c, n in spent.items()},
         )
 
     def spent_by_chain(self) -> dict[str, int]:
@@ -325,7 +327,6 @@ class _Run:
         interrupt: Callable[[], bool] = lambda: False,
     ) -> None:
         self.c = checker
-        self.spent_before = checker.spent_by_chain()
         self.watches = watches
         self.poll = poll
         self._interrupt = interrupt
@@ -356,7 +357,7 @@ class _Run:
         self._stopped: dict[str, ChainError] = {}
         self._yielded: Yielded | None = None
         self._in_a_row: dict[str, int] = {}
-        self.disagreements: dict[str, str] = {}  # screening → a chain's map vs its listing
+        self.disagreements: set[str] = set()  # screenings whose map disagrees with its listing
         # Rows x watches is the check's inner loop: only the watches of a row's branch and
         # film are asked (a row names its film and its representative film, README §13.10).
         self._by_listing: dict[tuple[str, str], list[Watch]] = {}
@@ -593,16 +594,7 @@ class _Run:
             # Without the calendar, every date of these branches is unknown.
             self.gaps.append(_Gap(frozenset(chunk.branches), None))
         else:
-            # A chain that does not say which dates are holidays (Lotte) plans with the flags
-            # this run already knows, the ones `_judge` applies to its rows: else every plain
-            # weekday is asked for a weekend watch, "in case it is a holiday", and then
-            # judged not wanted (bench/two_chains.py: 17 of 280 Lotte listings).
-            calendar = {
-                entry.play_date: entry
-                if entry.holiday is not None or entry.play_date not in self.holidays
-                else replace(entry, holiday=self.holidays[entry.play_date])
-                for entry in page.calendar
-            }
+            calendar = {entry.play_date: entry for entry in page.calendar}
             for day in chunk.dates_to_fetch(calendar, self.today, self.c.horizon_days):
                 if day != probe and await self._fetch(chunk, day) is None:
                     self.gaps.append(_Gap(frozenset(chunk.branches), day))
@@ -658,7 +650,15 @@ class _Run:
         self._skipped(chunk, day, page)
         self.observed.update((b, day) for b in chunk.branches)
         self.read.add((chunk.branches, day))
-        return page
+        # The calendar as the run judges it: a date the chain left unflagged plans with the
+        # flag the rows are judged by, or a weekend watch would list every plain weekday "in
+        # case it is a holiday" (bench/two_chains.py: 17 of 280 Lotte listings).
+        calendar = tuple(
+            e if e.holiday is not None or e.play_date not in self.holidays
+            else replace(e, holiday=self.holidays[e.play_date])
+            for e in page.calendar
+        )  # fmt: skip
+        return replace(page, calendar=calendar)
 
     def _skipped(self, chunk: Chunk, day: date, page: Listing) -> None:
         """Unreadable rows cost only what they could be: their branch and date (every
@@ -754,7 +754,7 @@ class _Run:
                 if seat_map.disagreement is not None:
                     # The chain's own cross-check failed: an estimate, never a clean read.
                     log.warning("seat map %s: %s", screening.screening_id, seat_map.disagreement)
-                    self.disagreements[screening.screening_id] = seat_map.disagreement
+                    self.disagreements.add(screening.screening_id)
                     self.uncovered.update(w.id for w in wanting)
                 if count.wheelchair_seats is not None:
                     halls[(screening.branch_id, screening.hall_id)] = (
@@ -809,13 +809,9 @@ class _Run:
             if w.id not in self.uncovered and not any(hits(g, w) for g in self.gaps)
         )
 
-    def result(self, trigger: str, *, finished_at: datetime, requests: int) -> CheckResult:
-        spent = self.c.spent_by_chain()
-        by_chain = tuple(
-            (name, n - self.spent_before.get(name, 0))
-            for name, n in spent.items()
-            if n > self.spent_before.get(name, 0)
-        )
+    def result(
+        self, trigger: str, *, finished_at: datetime, requests: Mapping[str, int]
+    ) -> CheckResult:
         return CheckResult(
             trigger=trigger,
             started_at=self.now,
@@ -828,8 +824,8 @@ class _Run:
             transitions=tuple(self.transitions),
             errors=tuple(self.errors),
             warnings=tuple(self.warnings),
-            requests=requests,
-            requests_by_chain=by_chain,
+            requests=sum(requests.values()),
+            requests_by_chain=tuple((c, n) for c, n in requests.items() if n),
             seat_maps=self.seat_maps,
             covered=self._covered(),
         )
