@@ -38,12 +38,9 @@ def placed(watch: Watch) -> bool:
 
 
 def certain(screening: Screening, watch: Watch, unusable: int | None) -> bool:
-    """Usable ≥ N follows from the count alone (`unusable`: see `HallFacts.unusable`), at a
-    chain whose listing count is checked against its maps (not Lotte's: every map is its
-    cross-check, so a stale count is caught, never alerted)."""
+    """Usable ≥ N follows from the count alone (`unusable`: see `HallFacts.unusable`)."""
     return (
         not placed(watch)
-        and registry.info(screening.screening_id).count_settles
         and unusable is not None
         and screening.bookable
         and screening.free_seats - unusable >= watch.min_seats
@@ -99,8 +96,11 @@ class HallFacts:
     def unusable(self, screening: Screening) -> int | None:
         """Seats of the hall that can be free without being usable (wheelchair and hidden
         ones), as this bot last read the hall; None: never read (the built-in table knows
-        no hidden seats)."""
+        no hidden seats), or a chain whose count must not settle a watch (Lotte's: every map
+        is its cross-check, so a stale count is caught, never alerted)."""
         hall = (screening.branch_id, screening.hall_id)
+        if not registry.info(screening.screening_id).count_settles:
+            return None
         if hall not in self.hidden or hall not in self.wheelchair:
             return None
         return self.wheelchair[hall] + self.hidden[hall]
