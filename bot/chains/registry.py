@@ -37,10 +37,6 @@ class ChainInfo:
     def display(self, language: str) -> str:
         return self.names.get(language, self.names["en"])
 
-    def parse_format(self, text: str) -> str | None:
-        """The format code meant by `text` ("4dx" → "MX4D"); None when this chain has none."""
-        return self.find_format(text)
-
 
 _INFO: dict[str, ChainInfo] = {
     MEGABOX: ChainInfo(

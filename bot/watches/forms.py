@@ -14,12 +14,12 @@ from datetime import datetime, time
 from typing import TypeVar
 
 from bot.chains import registry
-from bot.chains.base import KST, Branch, Film, chain_of
+from bot.chains.base import KST, MEGABOX, Branch, Film, chain_of
 from bot.chains.catalogue import Catalogue
 from bot.i18n import _, chain_name
 from bot.seats.prefs import ROW_EXAMPLES, RowRule, SeatPrefs, parse_centre, parse_remind
 from bot.watches.titles import MAX_TITLE, Awaited, norm_title, on_sale
-from bot.watches.watch import Days, Mention, TimeWindow, Watch, parse_format, parse_notify
+from bot.watches.watch import Days, Mention, TimeWindow, Watch, parse_formats, parse_notify
 
 T = TypeVar("T")
 
@@ -295,9 +295,7 @@ def _formats(text: str, chain: str | None) -> frozenset[str]:
     if text.strip().lower() in ("", "any", "all"):
         return frozenset()
     try:
-        return frozenset(
-            parse_format(p, chain or registry.MEGABOX) for p in text.split(",") if p.strip()
-        )
+        return parse_formats(text, chain or MEGABOX)
     except ValueError as exc:
         raise FormError(f"{exc}.") from None
 

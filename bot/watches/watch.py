@@ -20,7 +20,7 @@ def parse_format(text: str, chain: str = MEGABOX) -> str:
     """ "4dx" → "MX4D" at MEGABOX, "SUPER4D" at Lotte; raises ValueError naming the formats
     the chain has."""
     entry = registry.info(chain)
-    code = entry.parse_format(text)
+    code = entry.find_format(text)
     if code is None:
         raise ValueError(
             _("unknown format {value} (known: {known}; 4DX means {motion})").format(

@@ -112,7 +112,7 @@ def format_aliases() -> dict[str, str]:
 def find_format(word: str) -> str | None:
     """The format a user's word names ("수퍼 4D" → "SUPER4D"), None when none does."""
     text = _word(word)
-    found = format_aliases().get(text)
+    found = _WORDS.get(text)
     if found is not None:
         return found
     # A name for an unknown code, as the bot shows it: "LOTTE_990".
@@ -123,3 +123,7 @@ def find_format(word: str) -> str | None:
 
 def _word(text: str) -> str:
     return "".join(text.split()).lower()
+
+
+#: Built once, not per word looked up (every format of every watch form and .env watch).
+_WORDS = format_aliases()
