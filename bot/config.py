@@ -13,7 +13,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot import i18n
 from bot.chains import registry
-from bot.chains.base import CHAINS, KST, MEGABOX, whole_number
+from bot.chains.base import CHAINS, KST, MEGABOX, real_number, whole_number
 from bot.seats.prefs import RowRule, SeatPrefs, parse_centre, parse_remind
 from bot.watches.watch import (
     Days,
@@ -99,16 +99,10 @@ def _as_int(value: Any) -> int:
 
 
 def _as_float(value: Any) -> float:
-    if isinstance(value, bool):
+    number = real_number(value)
+    if number is None:
         raise _Bad("must be a number")
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value.strip())
-        except ValueError:
-            pass
-    raise _Bad("must be a number")
+    return number
 
 
 def _as_bool(value: Any) -> bool:
