@@ -77,9 +77,6 @@ def healthcheck(settings: Settings) -> int:
 async def check_once(settings: Settings, *, record: bool = False) -> int:
     """One check with the configured watches; by default in a scratch database so that a
     preview never changes what the running bot remembers or alerts."""
-    from bot.chains.base import LOTTE, MEGABOX, Chain
-    from bot.chains.lotte.client import LotteClient
-    from bot.chains.megabox.client import MegaboxClient
     from bot.checking.checker import Checker
     from bot.checking.report import table
     from bot.env_watch import sync_env_watch
@@ -97,15 +94,9 @@ async def check_once(settings: Settings, *, record: bool = False) -> int:
             print(_("No watch configured: set WATCH_MOVIE_NO and WATCH_BRANCHES in .env."))
             return 2
         async with contextlib.AsyncExitStack() as stack:
-            chains: list[Chain] = []
-            if MEGABOX in settings.enabled_chains:
-                chains.append(
-                    await stack.enter_async_context(MegaboxClient(settings.client_options()))
-                )
-            if LOTTE in settings.enabled_chains:
-                chains.append(
-                    await stack.enter_async_context(LotteClient(settings.lotte_options()))
-                )
+            chains = settings.chain_clients()
+            for chain in chains:
+                stack.push_async_callback(chain.close)
             checker = Checker.from_settings(chains, store, settings)
             result = await checker.run("cli")
     finally:

@@ -32,9 +32,10 @@ if TYPE_CHECKING:
     # scheduler were most of the bot's own CPU before the login (issue 17).
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+    from bot.chains.base import Chain
     from bot.chains.catalogue import Catalogue
     from bot.chains.lotte.client import LotteOptions
-    from bot.chains.megabox.client import ClientOptions, MegaboxClient
+    from bot.chains.megabox.client import ClientOptions
     from bot.checking.checker import Checker
     from bot.drawing.queue import Drawing
     from bot.store.repo import Store
@@ -135,7 +136,7 @@ class WatchBot(commands.Bot):
         # Opened by `_load` (after IDENTIFY), closed by `close_resources`; nothing that runs
         # before `_load` is done reads them (events and interactions are held until then).
         self.store: Store
-        self.megabox: MegaboxClient
+        self.chains: list[Chain]
         self.checker: Checker
         #: Pictures and charts: one drawing job at a time, a warm picture worker.
         self.drawing: Drawing
@@ -222,9 +223,8 @@ class WatchBot(commands.Bot):
         """The store (migrated), the MEGABOX session, the checker and the .env watch."""
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-        from bot.chains.base import KST, LOTTE, MEGABOX, Chain
+        from bot.chains.base import KST
         from bot.chains.catalogue import Catalogue
-        from bot.chains.megabox.client import MegaboxClient
         from bot.checking.checker import Checker
         from bot.drawing.queue import Drawing
         from bot.env_watch import sync_env_watch
@@ -233,16 +233,9 @@ class WatchBot(commands.Bot):
         settings = self.settings
         self.store = await Store.open(settings.database_url)
         self._resources.push_async_callback(self.store.close)
-        options = self._client_options or settings.client_options()
-        self.megabox = await self._resources.enter_async_context(MegaboxClient(options))
-        self.chains: list[Chain] = []
-        if MEGABOX in settings.enabled_chains:
-            self.chains.append(self.megabox)
-        if LOTTE in settings.enabled_chains:
-            from bot.chains.lotte.client import LotteClient
-
-            lotte = LotteClient(self._lotte_options or settings.lotte_options())
-            self.chains.append(await self._resources.enter_async_context(lotte))
+        self.chains = settings.chain_clients(self._client_options, self._lotte_options)
+        for chain in self.chains:
+            self._resources.push_async_callback(chain.close)
         self.checker = Checker.from_settings(self.chains, self.store, settings, self._clock)
         await sync_env_watch(self.store, settings, self.checker.clock())
         self.drawing = Drawing()

@@ -13,7 +13,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot import i18n
 from bot.chains import registry
-from bot.chains.base import CHAINS, KST, MEGABOX, real_number, whole_number
+from bot.chains.base import CHAINS, KST, LOTTE, MEGABOX, Chain, real_number, whole_number
 from bot.seats.prefs import RowRule, SeatPrefs, parse_centre, parse_remind
 from bot.watches.watch import (
     Days,
@@ -469,6 +469,23 @@ class Settings:
         from bot.chains.megabox.client import ClientOptions
 
         return self._chain_options(ClientOptions, "megabox")
+
+    def chain_clients(
+        self, megabox: ClientOptions | None = None, lotte: LotteOptions | None = None
+    ) -> list[Chain]:
+        """A client per chain in CHAINS (`megabox`/`lotte`: options instead of the
+        settings', for tests); each opens its session on its first request, and the caller
+        closes them."""
+        clients: list[Chain] = []
+        if MEGABOX in self.enabled_chains:
+            from bot.chains.megabox.client import MegaboxClient
+
+            clients.append(MegaboxClient(megabox or self.client_options()))
+        if LOTTE in self.enabled_chains:
+            from bot.chains.lotte.client import LotteClient
+
+            clients.append(LotteClient(lotte or self.lotte_options()))
+        return clients
 
     def _chain_options(self, kind: type[Opts], prefix: str) -> Opts:
         """A chain's options from its `<PREFIX>_*` variables (the rest keep their defaults)."""
